@@ -1,0 +1,574 @@
+"""The ``Flags`` facade: one compiled snapshot at a time, typed lookups, life cycle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from appflags._errors import Problem, SchemaError
+from appflags._evaluation import ErrorCode, Evaluation, Reason
+from appflags._log import logger
+from appflags._poller import Poller
+from appflags._snapshot import NOT_READY, Snapshot
+from appflags._state import State
+from appflags.formats import (
+    MAX_DOCUMENT_BYTES,
+    USE_DEFAULT,
+    Clock,
+    Resolved,
+    compile_document,
+    compile_schema,
+    load,
+    utc_now,
+)
+from appflags.sources import AppConfigDataSource, Fetched, FileSource, Source, SourceError
+
+if TYPE_CHECKING:
+    import os
+    from types import TracebackType
+
+    from jsonschema.protocols import Validator
+    from mypy_boto3_appconfigdata import AppConfigDataClient
+
+T = TypeVar("T")
+Listener = Callable[["Change"], None]
+
+_EMPTY: Mapping[str, Any] = {}
+_ERROR = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.GENERAL)
+_INVALID_CONTEXT = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.INVALID_CONTEXT)
+_DISABLED = Resolved(USE_DEFAULT, None, Reason.DISABLED)
+_MISMATCH: Any = object()
+DEFAULT_POLL_INTERVAL = 15.0
+_ERROR_MESSAGES = {
+    ErrorCode.GENERAL: "the flag's rule failed on this context",
+    ErrorCode.INVALID_CONTEXT: "the context must be a mapping of attribute names to values",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What ``on_change`` listeners receive: new flags, a new state, or both.
+
+    ``changed_keys`` are the keys whose answers may differ from the previous snapshot
+    (empty when only the state changed).
+    """
+
+    state: State
+    previous_state: State
+    version: str | None
+    changed_keys: frozenset[str]
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a JSON value (faster than ``copy.deepcopy`` for plain data)."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
+
+
+# Each typed lookup accepts a value or turns it into _MISMATCH.
+def _as_bool(value: Any) -> Any:
+    return value if value is True or value is False else _MISMATCH
+
+
+def _as_str(value: Any) -> Any:
+    return value if type(value) is str else _MISMATCH
+
+
+def _as_int(value: Any) -> Any:
+    # type() is exact: a bool is an int subclass but never answers an int lookup.
+    return value if type(value) is int else _MISMATCH
+
+
+def _as_float(value: Any) -> Any:
+    kind = type(value)
+    if kind is float:
+        return value
+    return float(value) if kind is int else _MISMATCH
+
+
+def _as_object(value: Any) -> Any:
+    return _copy(value) if type(value) in (dict, list) else _MISMATCH
+
+
+def _as_any(value: Any) -> Any:
+    return _copy(value)
+
+
+def _converter(default: Any) -> Callable[[Any], Any]:
+    if default is None:
+        return _as_any
+    if isinstance(default, bool):
+        return _as_bool
+    if isinstance(default, int):
+        return _as_int
+    if isinstance(default, float):
+        return _as_float
+    if isinstance(default, str):
+        return _as_str
+    return _as_object
+
+
+class Flags:
+    """Feature flags from AWS AppConfig, answered in-process.
+
+    Build one with :meth:`from_appconfig`, :meth:`from_file` or :meth:`from_dict`, keep it
+    for the life of the process, and ask it questions on any thread::
+
+        flags = Flags.from_appconfig("shop", "prod", "flags")
+        if flags.is_enabled("new-checkout", {"tier": "gold"}):
+            ...
+        color = flags.get_str("new-checkout.button_color", "blue")
+
+    Lookups never raise, never block and never do I/O: they read the current immutable
+    snapshot, which a background thread replaces when a new version arrives.
+    """
+
+    def __init__(
+        self,
+        *,
+        source: Source | None = None,
+        snapshot: Snapshot = NOT_READY,
+        format: str = "auto",  # noqa: A002 - the public API's name for it
+        schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        clock: Clock | None = None,
+        wait: float = 5.0,
+        interval: float = DEFAULT_POLL_INTERVAL,
+        max_bytes: int = MAX_DOCUMENT_BYTES,
+    ) -> None:
+        """Prefer the ``from_*`` constructors; this one wires a source by hand."""
+        self._snapshot = snapshot
+        self._format = format
+        self._schema = _load_schema(schema)
+        self._clock = clock or utc_now
+        self._max_bytes = max_bytes
+        self._state = State.READY if snapshot.ready else State.NOT_READY
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()  # guards listeners and state changes, never lookups
+        self._source = source
+        self._rejected_digest: str | None = None
+        self._serving_latest = True
+        self._last_error: str | None = None
+        self._closed = False
+        self._poller: Poller | None = None
+        if source is not None:
+            self._poller = Poller(
+                source,
+                self._on_fetched,
+                self._on_error,
+                interval=interval,
+                name=f"appflags-poller[{source.name}]",
+            )
+            self._poller.start()
+            if wait > 0:
+                self._poller.wait_first(wait)
+
+    # ----------------------------------------------------------------- constructors
+
+    @classmethod
+    def from_appconfig(
+        cls,
+        application: str,
+        environment: str,
+        profile: str,
+        *,
+        client: AppConfigDataClient | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        poll_interval: int | None = None,
+        wait: float = 5.0,
+        format: str = "auto",  # noqa: A002
+        schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        clock: Clock | None = None,
+        max_bytes: int = MAX_DOCUMENT_BYTES,
+    ) -> Flags:
+        """Flags polled in the background through the AppConfigData API.
+
+        ``client`` is a ready boto3 ``appconfigdata`` client; without one, a client is
+        built from ``region_name``/``endpoint_url`` and the default credential chain.
+        ``poll_interval`` (15-86400 s) is sent as ``RequiredMinimumPollIntervalInSeconds``;
+        the pace itself follows each response's ``NextPollIntervalInSeconds``. Blocks at
+        most ``wait`` seconds for the first configuration, then returns anyway; until
+        flags arrive, ``state`` is ``NOT_READY`` and lookups answer their defaults.
+
+        >>> flags = Flags.from_appconfig("shop", "prod", "flags", region_name="eu-west-1")
+        """
+        source = AppConfigDataSource(
+            application,
+            environment,
+            profile,
+            client=client,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            poll_interval=poll_interval,
+            clock=clock or utc_now,
+        )
+        return cls(
+            source=source,
+            format=format,
+            schema=schema,
+            clock=clock,
+            wait=wait,
+            interval=float(poll_interval or DEFAULT_POLL_INTERVAL),
+            max_bytes=max_bytes,
+        )
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        watch: float | None = None,
+        format: str = "auto",  # noqa: A002
+        schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        clock: Clock | None = None,
+    ) -> Flags:
+        """Flags from a local JSON (or YAML) file.
+
+        The file is read and validated now: a missing or invalid file raises
+        (:class:`SchemaError` names the file and the JSON path of every problem). With
+        ``watch=seconds`` the file is checked that often and reloaded when it changes; a
+        later invalid edit is rejected and the last good flags keep answering.
+        """
+        file_source = FileSource(path, interval=watch or 0.0)
+        fetched = file_source.fetch()
+        content = fetched.content or b""
+        try:
+            name, compiled = load(
+                content,
+                fetched.content_type,
+                format=format,
+                schema=_load_schema(schema),
+                clock=clock or utc_now,
+            )
+        except SchemaError as exc:
+            raise exc.with_source(str(path)) from None
+        snapshot = Snapshot.of(compiled, format=name, digest=_digest(content))
+        if watch is None:
+            return cls(snapshot=snapshot, format=format, schema=schema, clock=clock)
+        return cls(
+            source=file_source,
+            snapshot=snapshot,
+            format=format,
+            schema=schema,
+            clock=clock,
+            wait=0,
+            interval=watch,
+        )
+
+    @classmethod
+    def from_dict(
+        cls,
+        doc: Mapping[str, Any],
+        *,
+        format: str = "auto",  # noqa: A002
+        schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        clock: Clock | None = None,
+    ) -> Flags:
+        """Flags from a document already in memory (tests, config files, fixtures).
+
+        Raises :class:`SchemaError` listing every problem with its JSON path.
+
+        >>> Flags.from_dict({"beta": {"enabled": True}}).is_enabled("beta")
+        True
+        """
+        name, compiled = compile_document(
+            _plain(doc), format=format, schema=_load_schema(schema), clock=clock or utc_now
+        )
+        return cls(snapshot=Snapshot.of(compiled, format=name), clock=clock)
+
+    # ---------------------------------------------------------------------- lookups
+
+    def is_enabled(
+        self, key: str, context: Mapping[str, Any] | None = None, *, default: bool = False
+    ) -> bool:
+        """Whether the flag ``key`` is on for ``context``; ``default`` when it cannot tell."""
+        resolved = self._snapshot.static.get(key)
+        if resolved is None:
+            resolved = self._resolve_dynamic(self._snapshot, key, context)
+            if resolved is None:
+                return default
+        value = resolved.value
+        return value if value is True or value is False else default
+
+    def get_bool(
+        self,
+        key: str,
+        default: bool,  # noqa: FBT001 - same shape as every typed lookup
+        context: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """The boolean at ``key``, or ``default`` when missing or not a boolean."""
+        return self.is_enabled(key, context, default=default)
+
+    def get_str(self, key: str, default: str, context: Mapping[str, Any] | None = None) -> str:
+        """The string at ``key``, or ``default`` when missing or not a string."""
+        return self._lookup(key, default, context, _as_str)
+
+    def get_int(self, key: str, default: int, context: Mapping[str, Any] | None = None) -> int:
+        """The integer at ``key``, or ``default``. A boolean never answers (``True`` is no 1)."""
+        return self._lookup(key, default, context, _as_int)
+
+    def get_float(
+        self, key: str, default: float, context: Mapping[str, Any] | None = None
+    ) -> float:
+        """The number at ``key`` as a float (an integer answers too), or ``default``."""
+        return self._lookup(key, default, context, _as_float)
+
+    def get_object(self, key: str, default: T, context: Mapping[str, Any] | None = None) -> T:
+        """The object or list at ``key``, as a fresh copy the caller may change freely."""
+        return self._lookup(key, default, context, _as_object)
+
+    def evaluate(
+        self, key: str, default: Any, context: Mapping[str, Any] | None = None
+    ) -> Evaluation:
+        """The answer for ``key`` with how it was reached (variant, reason, error, version).
+
+        The type of ``default`` sets the expected type, as in the typed lookups; with
+        ``default=None`` any value answers.
+        """
+        snapshot = self._snapshot
+        version = snapshot.version
+        if not snapshot.ready:
+            return Evaluation(
+                default,
+                None,
+                Reason.ERROR,
+                ErrorCode.PROVIDER_NOT_READY,
+                "no flags have been loaded yet",
+                version,
+            )
+        resolved = snapshot.static.get(key) or self._resolve_dynamic(snapshot, key, context)
+        if resolved is None:
+            return Evaluation(
+                default,
+                None,
+                Reason.ERROR,
+                ErrorCode.FLAG_NOT_FOUND,
+                f"flag {key!r} not found",
+                version,
+            )
+        if resolved.value is USE_DEFAULT:
+            error = resolved.error
+            return Evaluation(
+                default,
+                resolved.variant,
+                resolved.reason,
+                error,
+                _ERROR_MESSAGES.get(error) if error else None,
+                version,
+            )
+        value = _converter(default)(resolved.value)
+        if value is _MISMATCH:
+            return Evaluation(
+                default,
+                None,
+                Reason.ERROR,
+                ErrorCode.TYPE_MISMATCH,
+                f"flag {key!r} is {type(resolved.value).__name__}, "
+                f"expected {type(default).__name__}",
+                version,
+            )
+        return Evaluation(value, resolved.variant, resolved.reason, None, None, version)
+
+    def enabled_features(self, context: Mapping[str, Any] | None = None) -> list[str]:
+        """The flags that are on for ``context``, in document order."""
+        return [key for key in self._snapshot.features if self.is_enabled(key, context)]
+
+    def _lookup(
+        self,
+        key: str,
+        default: T,
+        context: Mapping[str, Any] | None,
+        convert: Callable[[Any], Any],
+    ) -> T:
+        snapshot = self._snapshot
+        resolved = snapshot.static.get(key)
+        if resolved is None:
+            resolved = self._resolve_dynamic(snapshot, key, context)
+            if resolved is None:
+                return default
+        value = convert(resolved.value)
+        return default if value is _MISMATCH or value is USE_DEFAULT else value
+
+    @staticmethod
+    def _resolve_dynamic(
+        snapshot: Snapshot, key: str, context: Mapping[str, Any] | None
+    ) -> Resolved | None:
+        rule = snapshot.rules.get(key)
+        if rule is None:
+            if snapshot.disabled and key.rpartition(".")[0] in snapshot.disabled:
+                return _DISABLED
+            return None
+        if context is None:
+            context = _EMPTY
+        elif not isinstance(context, Mapping):
+            return _INVALID_CONTEXT
+        try:
+            return rule(context)
+        except Exception:  # noqa: BLE001 - a lookup never raises; rules are built not to
+            return _ERROR
+
+    # -------------------------------------------------------------------- life cycle
+
+    @property
+    def state(self) -> State:
+        """``NOT_READY`` (no flags yet), ``READY`` (fresh) or ``STALE`` (last good flags)."""
+        return self._state
+
+    @property
+    def version(self) -> str | None:
+        """The ``Version-Label`` of the flags answering now (``None`` when unlabelled)."""
+        return self._snapshot.version
+
+    def on_change(self, callback: Listener) -> Callable[[], None]:
+        """Call ``callback(change)`` on new flags or a new state; returns an unsubscribe.
+
+        Callbacks run on the poller thread; one that raises is logged and never stops
+        polling or the other callbacks.
+        """
+        with self._lock:
+            self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._listeners:
+                    self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def refresh(self, timeout: float = 10.0) -> bool:
+        """Poll now rather than at the next scheduled time; whether it finished in time.
+
+        The next scheduled poll then counts from this one, so the poll budget holds.
+        Returns ``False`` for flags that have no source (``from_dict``).
+        """
+        if self._poller is None or self._closed:
+            return False
+        return self._poller.refresh(timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop polling and release connections. Idempotent; lookups keep answering."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._poller is not None:
+            self._poller.stop(timeout)
+        if self._source is not None:
+            self._source.close()
+
+    def __enter__(self) -> Flags:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        source = self._source.name if self._source else "static"
+        return f"<Flags {source} state={self._state.value} version={self.version!r}>"
+
+    # ------------------------------------------------------------- poller callbacks
+
+    def _on_fetched(self, fetched: Fetched) -> None:
+        source = self._source.name if self._source else None
+        if self._last_error is not None:
+            self._last_error = None
+            logger.info("appflags.recovered", source=source)
+        if fetched.content is None:
+            # Empty body: the session already holds what we last received. Nothing to parse.
+            self._set_state(State.READY if self._serving_latest else State.STALE)
+            return
+        digest = _digest(fetched.content)
+        if digest == self._snapshot.digest:
+            self._serving_latest = True
+            self._set_state(State.READY)
+            return
+        try:
+            name, compiled = load(
+                fetched.content,
+                fetched.content_type,
+                format=self._format,
+                schema=self._schema,
+                clock=self._clock,
+                max_bytes=self._max_bytes,
+            )
+        except SchemaError as exc:
+            self._serving_latest = False
+            if digest != self._rejected_digest:
+                self._rejected_digest = digest
+                logger.error(
+                    "appflags.rejected",
+                    source=source,
+                    version=fetched.version,
+                    problems=[str(p) for p in exc.problems],
+                    keeping=self._snapshot.version if self._snapshot.ready else None,
+                )
+            if self._snapshot.ready:
+                self._set_state(State.STALE)
+            return
+        new = Snapshot.of(compiled, format=name, version=fetched.version, digest=digest)
+        old, self._snapshot = self._snapshot, new
+        self._serving_latest = True
+        logger.info("appflags.loaded", source=source, version=fetched.version, format=name)
+        self._set_state(State.READY, changed=new.changed_keys(old))
+
+    def _on_error(self, exc: Exception) -> None:
+        description = str(exc) if isinstance(exc, SourceError) else type(exc).__name__
+        if description != self._last_error:
+            self._last_error = description
+            source = self._source.name if self._source else None
+            logger.warning("appflags.poll_failed", source=source, error=description)
+        if self._snapshot.ready:
+            self._set_state(State.STALE)
+
+    def _set_state(self, state: State, changed: frozenset[str] = frozenset()) -> None:
+        with self._lock:
+            previous = self._state
+            if previous is state and not changed:
+                return
+            self._state = state
+            listeners = list(self._listeners)
+        if previous is not state:
+            logger.info(
+                "appflags.state",
+                source=self._source.name if self._source else None,
+                previous=previous.value,
+                state=state.value,
+            )
+        change = Change(state, previous, self._snapshot.version, changed)
+        for listener in listeners:
+            try:
+                listener(change)
+            except Exception:  # noqa: BLE001 - one bad listener must not break the rest
+                logger.exception("appflags.listener_failed", listener=repr(listener))
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _plain(doc: Mapping[str, Any]) -> Any:
+    """A JSON round trip: the snapshot never shares objects the caller can mutate."""
+    try:
+        return json.loads(json.dumps(doc))
+    except (TypeError, ValueError) as exc:
+        raise SchemaError([Problem("$", f"not JSON data: {exc}")]) from None
+
+
+def _load_schema(schema: Mapping[str, Any] | str | os.PathLike[str] | None) -> Validator | None:
+    if schema is None:
+        return None
+    if isinstance(schema, Mapping):
+        return compile_schema(dict(schema))
+    return compile_schema(json.loads(Path(schema).read_text(encoding="utf-8")))

@@ -1,0 +1,119 @@
+"""One named daemon thread that polls one source, at the pace the source asks for."""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from appflags.sources import Fetched, Source
+
+_T = TypeVar("_T")
+
+JITTER = 0.1
+"""Each wait is stretched by up to 10%, so a fleet started together spreads its polls."""
+
+
+MIN_DELAY = 0.05
+
+
+def _jittered(seconds: float) -> float:
+    return seconds * (1.0 + random.random() * JITTER)  # noqa: S311 - spreading load, not security
+
+
+class Poller:
+    """Calls ``source.fetch()`` now, then again after each delay the source asks for.
+
+    Results go to ``on_fetched`` and failures to ``on_error``, both on the poller thread.
+    After a failure the next poll comes after an exponential backoff (1 s, 2 s, 4 s, ...)
+    capped at the normal interval, so an outage never costs more calls than health does.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        on_fetched: Callable[[Fetched], None],
+        on_error: Callable[[Exception], None],
+        *,
+        interval: float,
+        name: str,
+    ) -> None:
+        self._source = source
+        self._on_fetched = on_fetched
+        self._on_error = on_error
+        self._interval = interval
+        self._name = name
+        self._failures = 0
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._progress = threading.Condition()
+        self._started = 0
+        self._finished = 0
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start polling on a new daemon thread (the first poll happens at once)."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+        self._thread.start()
+
+    def wait_first(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for the first poll to finish, success or not."""
+        with self._progress:
+            return self._progress.wait_for(lambda: self._finished > 0, timeout)
+
+    def refresh(self, timeout: float) -> bool:
+        """Poll now instead of at the scheduled time; the next wait counts from this poll.
+
+        Returns whether that poll finished within ``timeout`` seconds.
+        """
+        with self._progress:
+            target = self._started + 1
+            self._wake.set()
+            return self._progress.wait_for(lambda: self._finished >= target, timeout)
+
+    def stop(self, timeout: float) -> bool:
+        """Ask the thread to stop and wait up to ``timeout``; whether it has stopped."""
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with self._progress:
+                self._started += 1
+                self._wake.clear()
+            delay = self._poll_once()
+            with self._progress:
+                self._finished += 1
+                self._progress.notify_all()
+            # A floor keeps a misconfigured zero interval from spinning the CPU.
+            self._wake.wait(max(_jittered(delay), MIN_DELAY))
+
+    def _poll_once(self) -> float:
+        try:
+            fetched = self._source.fetch()
+        except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
+            self._failures += 1
+            self._guard(self._on_error, exc)
+            return min(self._interval, 2.0 ** (self._failures - 1))
+        self._failures = 0
+        if fetched.next_poll is not None:
+            self._interval = fetched.next_poll
+        self._guard(self._on_fetched, fetched)
+        return self._interval
+
+    def _guard(self, handler: Callable[[_T], None], value: _T) -> None:
+        # A failing handler must not kill the thread; report it like a failed poll.
+        try:
+            handler(value)
+        except Exception as exc:  # noqa: BLE001
+            if handler is not self._on_error:
+                self._guard(self._on_error, exc)

@@ -1,0 +1,62 @@
+"""An immutable, compiled set of flags: what every lookup reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from appflags.formats import Compiled, Resolved, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One accepted document, compiled. Replaced as a whole, never changed in place.
+
+    ``digest`` identifies the bytes it was compiled from, so that the same document
+    fetched again (a new session, a file touched) is recognised without parsing.
+    """
+
+    static: dict[str, Resolved] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    features: tuple[str, ...] = ()
+    disabled: frozenset[str] = frozenset()
+    version: str | None = None
+    format: str | None = None
+    digest: str | None = None
+    ready: bool = True
+
+    @classmethod
+    def of(
+        cls,
+        compiled: Compiled,
+        *,
+        format: str,  # noqa: A002
+        version: str | None = None,
+        digest: str | None = None,
+    ) -> Snapshot:
+        """The snapshot of a compiled document."""
+        return cls(
+            static=compiled.static,
+            rules=compiled.rules,
+            features=compiled.features,
+            disabled=compiled.disabled,
+            version=version,
+            format=format,
+            digest=digest,
+        )
+
+    def changed_keys(self, other: Snapshot) -> frozenset[str]:
+        """Keys whose answers may differ between ``self`` and ``other``.
+
+        Static answers are compared by value; a key with rules counts as changed whenever
+        its compiled rule is a different object (the format recompiled it).
+        """
+        changed = set(self.static.keys() ^ other.static.keys())
+        changed |= {k for k, r in self.static.items() if other.static.get(k, r) != r}
+        changed |= self.rules.keys() ^ other.rules.keys()
+        changed |= {k for k, rule in self.rules.items() if other.rules.get(k, rule) is not rule}
+        return frozenset(changed)
+
+
+NOT_READY = Snapshot(ready=False)

@@ -1,0 +1,144 @@
+"""Flag document formats: parse, detect, validate, compile.
+
+A format knows documents only; it never sees a network or a file.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from appflags._errors import Problem, SchemaError
+from appflags.formats._appconfig import AppConfigFormat
+from appflags.formats._base import (
+    USE_DEFAULT,
+    Clock,
+    Compiled,
+    Context,
+    Format,
+    Resolved,
+    Rule,
+)
+from appflags.formats._json import JsonFormat
+from appflags.formats._schemas import compile_schema, problems
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+__all__ = [
+    "FORMATS",
+    "MAX_DOCUMENT_BYTES",
+    "USE_DEFAULT",
+    "Clock",
+    "Compiled",
+    "Context",
+    "Format",
+    "Resolved",
+    "Rule",
+    "compile_document",
+    "compile_schema",
+    "detect",
+    "load",
+    "parse",
+    "utc_now",
+]
+
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+"""Documents larger than this are rejected before parsing (configurable per ``Flags``)."""
+
+# Detection order matters: the most specific shape first, ``json`` (any object) last.
+FORMATS: dict[str, Format] = {f.name: f for f in (AppConfigFormat(), JsonFormat())}
+
+_JSON_TYPES = ("application/json", "text/json", "text/plain", "application/octet-stream", "")
+_YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml")
+
+
+def utc_now() -> datetime:
+    """The default clock: the current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def parse(
+    data: bytes, content_type: str | None = None, *, max_bytes: int = MAX_DOCUMENT_BYTES
+) -> Any:
+    """Bytes to a document; the content type decides the parser. Raises :class:`SchemaError`."""
+    if len(data) > max_bytes:
+        raise SchemaError([Problem("$", f"document is {len(data)} bytes, over {max_bytes}")])
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media in _YAML_TYPES:
+        return _parse_yaml(data)
+    if media not in _JSON_TYPES and not media.endswith("+json"):
+        raise SchemaError([Problem("$", f"unsupported content type {media!r}")])
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise SchemaError([Problem("$", "document is nested too deeply")]) from None
+    except json.JSONDecodeError as exc:
+        # Line and column, never the document text: the message is safe to log.
+        where = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise SchemaError([Problem("$", f"not valid JSON: {where}")]) from None
+    except ValueError:
+        raise SchemaError([Problem("$", "not valid JSON: not UTF-8 text")]) from None
+
+
+def _parse_yaml(data: bytes) -> Any:
+    try:
+        import yaml  # noqa: PLC0415 - optional extra, imported only for YAML profiles
+    except ImportError:
+        raise SchemaError(
+            [Problem("$", "YAML profile: install the extra with `pip install appflags[yaml]`")]
+        ) from None
+    try:
+        return yaml.safe_load(data)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        raise SchemaError([Problem("$", f"not valid YAML{where}")]) from None
+
+
+def detect(doc: Any) -> Format:
+    """The first format, in :data:`FORMATS` order, that recognises ``doc``."""
+    for candidate in FORMATS.values():
+        if candidate.detect(doc):
+            return candidate
+    return FORMATS["json"]
+
+
+def compile_document(
+    doc: Any,
+    *,
+    format: str = "auto",  # noqa: A002 - the public API's name for it
+    schema: Validator | None = None,
+    clock: Clock = utc_now,
+) -> tuple[str, Compiled]:
+    """Validate and compile ``doc``; returns the format's name and the compiled flags.
+
+    ``schema`` is the caller's own JSON Schema (compiled), checked before the format's
+    own rules. Raises :class:`SchemaError` listing every problem.
+    """
+    if format == "auto":
+        chosen = detect(doc)
+    elif format in FORMATS:
+        chosen = FORMATS[format]
+    else:
+        raise ValueError(f"unknown format {format!r}; expected 'auto' or one of {sorted(FORMATS)}")
+    found = problems(schema, doc) if schema is not None else []
+    found += chosen.validate(doc)
+    if found:
+        raise SchemaError(found)
+    return chosen.name, chosen.compile(doc, clock)
+
+
+def load(
+    data: bytes,
+    content_type: str | None = None,
+    *,
+    format: str = "auto",  # noqa: A002
+    schema: Validator | None = None,
+    clock: Clock = utc_now,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+) -> tuple[str, Compiled]:
+    """Parse, validate and compile raw bytes fetched from a source."""
+    doc = parse(data, content_type, max_bytes=max_bytes)
+    return compile_document(doc, format=format, schema=schema, clock=clock)

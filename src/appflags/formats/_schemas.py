@@ -1,0 +1,114 @@
+"""The project's JSON Schemas (top-level ``schemas/``), compiled once."""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.validators import validator_for
+
+from appflags._errors import Problem
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+# A wheel carries the schemas inside the package; an editable install or a source
+# checkout reads the repository's top-level schemas/ directly, so there is one copy.
+_REPO_SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
+
+
+def schema_text(name: str) -> str:
+    """The text of the project schema ``name`` (e.g. ``"appconfig-retrieved.schema.json"``)."""
+    packaged = resources.files("appflags").joinpath("schemas").joinpath(name)
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (_REPO_SCHEMAS / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def project_validator(name: str) -> Validator:
+    """A compiled validator for the project schema ``name``; built once per process."""
+    return compile_schema(json.loads(schema_text(name)))
+
+
+def compile_schema(schema: dict[str, Any]) -> Validator:
+    """Check ``schema`` itself and compile it into a validator (draft from ``$schema``)."""
+    cls = validator_for(schema, default=Draft202012Validator)
+    cls.check_schema(schema)
+    validator: Validator = cls(schema)
+    return validator
+
+
+def json_path(parts: Any) -> str:
+    """``["flags", "beta", 0]`` -> ``$.flags.beta[0]``."""
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def problems(validator: Validator, doc: Any, prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    """Every schema violation in ``doc``, with messages that never quote document values.
+
+    The messages are safe to log: they name the path and the rule broken, not the value
+    found there (flag values may be sensitive).
+    """
+    found = []
+    for error in validator.iter_errors(doc):
+        parts = (*prefix, *error.absolute_path)
+        message = _describe(error.validator, error.validator_value, error)
+        if "propertyNames" in error.absolute_schema_path:
+            # The instance is the offending key itself: point at it.
+            parts, message = (*parts, error.instance), f"key {message}"
+        found.append(Problem(json_path(parts), message))
+    return sorted(found, key=lambda p: p.path)
+
+
+_VERBATIM = frozenset(("required", "additionalProperties", "dependentRequired", "propertyNames"))
+_TEMPLATES = {
+    "enum": "must be one of {or_}",
+    "const": "must be {json}",
+    "pattern": "does not match pattern {repr}",
+    "maxProperties": "has more than {value} properties",
+    "oneOf": "matches none of the allowed shapes",
+    "anyOf": "matches none of the allowed shapes",
+}
+
+
+def _describe(kind: Any, expected: Any, error: Any) -> str:
+    if kind == "type":
+        return f"expected {_or(expected)}, got {_json_type(error.instance)}"
+    if kind in _VERBATIM:  # these messages name properties, never values
+        return str(error.message)
+    template = _TEMPLATES.get(kind, "violates {kind} {json}")
+    return template.format(
+        kind=kind,
+        value=expected,
+        repr=repr(expected),
+        or_=_or(expected),
+        json=json.dumps(expected, default=str)[:80],
+    )
+
+
+def _or(expected: Any) -> str:
+    if isinstance(expected, list):
+        return " or ".join(json.dumps(e) if not isinstance(e, str) else e for e in expected)
+    return str(expected)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

@@ -1,0 +1,7 @@
+"""Sources: where configuration bytes come from. A source knows transport only."""
+
+from appflags.sources._base import Fetched, Source, SourceError
+from appflags.sources.appconfigdata import AppConfigDataSource
+from appflags.sources.file import FileSource
+
+__all__ = ["AppConfigDataSource", "Fetched", "FileSource", "Source", "SourceError"]

@@ -1,0 +1,162 @@
+"""The AppConfigData source: ``StartConfigurationSession``, then ``GetLatestConfiguration``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from appflags._version import __version__
+from appflags.formats import Clock, utc_now
+from appflags.sources._base import Fetched, SourceError
+
+if TYPE_CHECKING:
+    from mypy_boto3_appconfigdata import AppConfigDataClient
+
+MIN_POLL_INTERVAL = 15
+MAX_POLL_INTERVAL = 86400
+# Tokens live 24 h; renewing an hour early means a poll never carries a dying token.
+SESSION_MAX_AGE = timedelta(hours=23)
+
+DEFAULT_CLIENT_CONFIG = Config(
+    # botocore retries throttling and 5xx itself; three attempts per poll in all, stated
+    # here so that the cost of a failing poll is known (see docs/operations.md).
+    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=3,
+    read_timeout=10,
+    user_agent_extra=f"appflags/{__version__}",
+)
+
+
+def check_identifier(what: str, value: str) -> str:
+    """Application, environment and profile identifiers are 1-128 characters."""
+    if not isinstance(value, str) or not 1 <= len(value) <= 128:
+        raise ValueError(f"{what} must be a string of 1 to 128 characters, got {value!r}")
+    return value
+
+
+def check_poll_interval(poll_interval: int | None) -> int | None:
+    """``RequiredMinimumPollIntervalInSeconds`` must be a whole number from 15 to 86400."""
+    if poll_interval is None:
+        return None
+    if (
+        isinstance(poll_interval, bool)
+        or not isinstance(poll_interval, int)
+        or not MIN_POLL_INTERVAL <= poll_interval <= MAX_POLL_INTERVAL
+    ):
+        raise ValueError(
+            f"poll_interval must be a whole number of seconds from {MIN_POLL_INTERVAL} "
+            f"to {MAX_POLL_INTERVAL}, got {poll_interval!r}"
+        )
+    return poll_interval
+
+
+class AppConfigDataSource:
+    """Polls one configuration profile through the AppConfigData API.
+
+    Each token is used exactly once: it is taken out of the source before the call is
+    made, and only the response's ``NextPollConfigurationToken`` puts one back. A failed
+    call therefore starts a new session on the next poll, since nobody can know whether
+    the failed call consumed the token.
+    """
+
+    def __init__(
+        self,
+        application: str,
+        environment: str,
+        profile: str,
+        *,
+        client: AppConfigDataClient | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        poll_interval: int | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._identifiers = {
+            "ApplicationIdentifier": check_identifier("application", application),
+            "EnvironmentIdentifier": check_identifier("environment", environment),
+            "ConfigurationProfileIdentifier": check_identifier("profile", profile),
+        }
+        self._poll_interval = check_poll_interval(poll_interval)
+        self._clock = clock
+        self._region_name = region_name
+        self._endpoint_url = endpoint_url
+        self._owns_client = client is None
+        self._client = client if client is not None else self._new_client()
+        self._token: str | None = None
+        self._session_started = clock()
+        self.name = f"appconfigdata:{application}/{environment}/{profile}"
+
+    def __repr__(self) -> str:
+        return f"<AppConfigDataSource {self.name}>"
+
+    def _new_client(self) -> AppConfigDataClient:
+        # A private boto3 Session: the default one is not safe to share across threads.
+        session = boto3.session.Session()
+        return session.client(
+            "appconfigdata",
+            region_name=self._region_name,
+            endpoint_url=self._endpoint_url,
+            config=DEFAULT_CLIENT_CONFIG,
+        )
+
+    def fetch(self) -> Fetched:
+        """One ``GetLatestConfiguration``, starting a session first when needed."""
+        if self._token is None or self._clock() - self._session_started >= SESSION_MAX_AGE:
+            self._token = self._start_session()
+        token, self._token = self._token, None
+        try:
+            response = self._client.get_latest_configuration(ConfigurationToken=token)
+            self._token = response["NextPollConfigurationToken"]
+            body = response["Configuration"]
+            try:
+                content = body.read()
+            finally:
+                body.close()
+        except ClientError as exc:
+            raise _source_error("GetLatestConfiguration", exc) from None
+        except BotoCoreError as exc:
+            raise SourceError(f"GetLatestConfiguration: {type(exc).__name__}") from None
+        interval = response.get("NextPollIntervalInSeconds")
+        return Fetched(
+            content=content or None,
+            content_type=response.get("ContentType"),
+            version=response.get("VersionLabel"),
+            next_poll=float(interval) if interval is not None else None,
+        )
+
+    def _start_session(self) -> str:
+        request: dict[str, Any] = dict(self._identifiers)
+        if self._poll_interval is not None:
+            request["RequiredMinimumPollIntervalInSeconds"] = self._poll_interval
+        try:
+            response = self._client.start_configuration_session(**request)
+        except ClientError as exc:
+            raise _source_error("StartConfigurationSession", exc) from None
+        except BotoCoreError as exc:
+            raise SourceError(f"StartConfigurationSession: {type(exc).__name__}") from None
+        self._session_started = self._clock()
+        return response["InitialConfigurationToken"]
+
+    def reset(self) -> None:
+        """Drop the session (and, when this source built it, the client and its sockets)."""
+        self._token = None
+        if self._owns_client:
+            self._client = self._new_client()
+
+    def close(self) -> None:
+        """Drop the session and close the client's connections when this source owns it."""
+        self._token = None
+        if self._owns_client:
+            self._client.close()
+
+
+def _source_error(call: str, exc: ClientError) -> SourceError:
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "Unknown")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    # Messages from AWS name resources, never tokens; keep only the code and status.
+    return SourceError(f"{call}: {code} (HTTP {status})", code=code)

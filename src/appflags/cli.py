@@ -1,0 +1,250 @@
+"""The ``appflags`` command: validate, eval, serve, demo.
+
+Exit codes: 0 success; 1 the document is invalid (or cannot be read); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from appflags._errors import SchemaError
+from appflags._flags import Change, Flags
+from appflags.formats import FORMATS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+DEMO_NAMES = ("demo", "local", "flags")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_USAGE
+    code: int = args.run(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="appflags",
+        description="Fast, resilient feature flags from AWS AppConfig.",
+        epilog="Exit codes: 0 ok, 1 invalid document, 2 usage error.",
+    )
+    commands = parser.add_subparsers(title="commands")
+    formats = ["auto", *FORMATS]
+
+    validate = commands.add_parser(
+        "validate", help="check flag documents; print every problem with its path"
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML flag documents")
+    validate.add_argument("--format", choices=formats, default="auto")
+    validate.add_argument("--schema", metavar="FILE", help="your own JSON Schema to check too")
+    validate.set_defaults(run=_validate)
+
+    evaluate = commands.add_parser("eval", help="evaluate one key of a document and print JSON")
+    evaluate.add_argument("file", metavar="FILE")
+    evaluate.add_argument("key", metavar="KEY", help="flag key, or flag.attribute")
+    evaluate.add_argument(
+        "--context",
+        "-c",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a context attribute (repeatable); VALUE is JSON when it parses, else a string",
+    )
+    evaluate.add_argument(
+        "--default", default=None, help="the caller's default (JSON, else a string)"
+    )
+    evaluate.add_argument("--format", choices=formats, default="auto")
+    evaluate.set_defaults(run=_eval)
+
+    serve = commands.add_parser(
+        "serve", help="serve a file over the AppConfigData protocol (picks up edits)"
+    )
+    serve.add_argument("file", metavar="FILE")
+    serve.add_argument("--port", type=int, default=2773, help="default: %(default)s")
+    serve.add_argument("--application", default="local")
+    serve.add_argument("--environment", default="local")
+    serve.add_argument("--profile", default="flags")
+    serve.add_argument(
+        "--poll-interval", type=int, default=15, help="NextPollIntervalInSeconds to answer"
+    )
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser(
+        "demo", help="watch flags change live through a local AppConfigData server"
+    )
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _validate(args: argparse.Namespace) -> int:
+    code = EXIT_OK
+    for name in args.files:
+        try:
+            flags = Flags.from_file(name, format=args.format, schema=args.schema)
+        except SchemaError as exc:
+            code = EXIT_INVALID
+            print(f"{name}: invalid ({len(exc.problems)} problems)")
+            for problem in exc.problems:
+                print(f"  {problem}")
+        except (OSError, ValueError) as exc:
+            code = EXIT_INVALID
+            print(f"{name}: {exc}")
+        else:
+            snapshot = flags._snapshot
+            count = len(snapshot.features)
+            print(f"{name}: ok ({snapshot.format} format, {count} flags)")
+    return code
+
+
+def _eval(args: argparse.Namespace) -> int:
+    context: dict[str, Any] = {}
+    for item in args.context:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            print(f"--context expects NAME=VALUE, got {item!r}", file=sys.stderr)
+            return EXIT_USAGE
+        context[name] = _json_or_text(value)
+    try:
+        flags = Flags.from_file(args.file, format=args.format)
+    except SchemaError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        print(f"{args.file}: {exc.strerror}", file=sys.stderr)
+        return EXIT_INVALID
+    default = None if args.default is None else _json_or_text(args.default)
+    result = flags.evaluate(args.key, default, context)
+    print(
+        json.dumps(
+            {
+                "key": args.key,
+                "value": result.value,
+                "variant": result.variant,
+                "reason": result.reason.value,
+                "error_code": result.error_code.value if result.error_code else None,
+                "error_message": result.error_message,
+            },
+            indent=2,
+        )
+    )
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from appflags.testing import LocalAppConfig  # noqa: PLC0415 - only this command needs it
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return EXIT_INVALID
+    server = LocalAppConfig(port=args.port, poll_interval=args.poll_interval)
+    server.watch_file(args.application, args.environment, args.profile, path)
+    with server:
+        print(f"Serving {path} over the AppConfigData protocol at {server.endpoint_url}")
+        print(
+            f"  Flags.from_appconfig({args.application!r}, {args.environment!r}, "
+            f"{args.profile!r}, endpoint_url={server.endpoint_url!r}, region_name='us-east-1')"
+        )
+        print("Edits to the file are served as new versions. Ctrl-C stops.")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopped")
+    return EXIT_OK
+
+
+def _demo_document() -> str:
+    packaged = resources.files("appflags").joinpath("_data").joinpath("flags.json")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    source_tree = Path(__file__).resolve().parents[2] / "examples" / "flags.json"
+    return source_tree.read_text(encoding="utf-8")
+
+
+def _demo(_args: argparse.Namespace) -> int:
+    from appflags.testing import LocalAppConfig  # noqa: PLC0415
+
+    workdir = Path(tempfile.mkdtemp(prefix="appflags-demo-"))
+    flags_file = workdir / "flags.json"
+    flags_file.write_text(_demo_document(), encoding="utf-8")
+    context = {"user_id": "u-42", "tier": "gold"}
+    # AWS asks for at least 15 s between polls; the local server answers 1 s to keep it short.
+    with LocalAppConfig(poll_interval=1) as server:
+        server.watch_file(*DEMO_NAMES, flags_file)
+        print(f"1. Local AppConfigData server at {server.endpoint_url}, serving {flags_file}")
+        arrived = threading.Event()
+        with Flags.from_appconfig(*DEMO_NAMES, client=server.client(), wait=5) as flags:
+            print(
+                f"2. Flags.from_appconfig{DEMO_NAMES}: state={flags.state.value}, "
+                f"version={flags.version}"
+            )
+            _show(flags, context)
+
+            def changed(change: Change) -> None:
+                if change.changed_keys:
+                    print(
+                        f"   on_change: version {change.version}, "
+                        f"changed keys {sorted(change.changed_keys)}"
+                    )
+                    arrived.set()
+
+            flags.on_change(changed)
+            doc = json.loads(flags_file.read_text(encoding="utf-8"))
+            doc["dark-mode"] = {"enabled": True, "theme": "midnight"}
+            doc["new-checkout"]["button_color"] = "purple"
+            flags_file.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+            print(
+                "3. Edited the file (dark-mode on, button_color purple); waiting for the next poll"
+            )
+            started = time.monotonic()
+            if not arrived.wait(30):
+                print("   the change did not arrive within 30 s")
+                return EXIT_INVALID
+            print(
+                f"4. Arrived after {time.monotonic() - started:.1f} s, without restarting anything:"
+            )
+            _show(flags, context)
+            calls = server.calls("GetLatestConfiguration")
+            print(f"5. GetLatestConfiguration calls so far: {calls}; lookups made none.")
+    shutil.rmtree(workdir, ignore_errors=True)
+    print("Done. Next: `appflags serve FILE` to point your own app at a local file.")
+    return EXIT_OK
+
+
+def _show(flags: Flags, context: dict[str, Any]) -> None:
+    checkout = flags.is_enabled("new-checkout", context)
+    color = flags.get_str("new-checkout.button_color", "blue", context)
+    dark = flags.evaluate("dark-mode", False, context)
+    print(f"   is_enabled('new-checkout') = {checkout}")
+    print(f"   get_str('new-checkout.button_color', 'blue') = {color!r}")
+    print(f"   evaluate('dark-mode', False) = {dark.value} (reason {dark.reason.value})")
+    print(f"   enabled_features() = {flags.enabled_features(context)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

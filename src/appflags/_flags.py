@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
+import os
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from appflags._backup import Backup
 from appflags._errors import Problem, SchemaError
 from appflags._evaluation import ErrorCode, Evaluation, Reason
 from appflags._log import logger
@@ -26,10 +30,16 @@ from appflags.formats import (
     load,
     utc_now,
 )
-from appflags.sources import AppConfigDataSource, Fetched, FileSource, Source, SourceError
+from appflags.sources import (
+    AgentSource,
+    AppConfigDataSource,
+    Fetched,
+    FileSource,
+    Source,
+    SourceError,
+)
 
 if TYPE_CHECKING:
-    import os
     from types import TracebackType
 
     from jsonschema.protocols import Validator
@@ -142,6 +152,7 @@ class Flags:
         wait: float = 5.0,
         interval: float = DEFAULT_POLL_INTERVAL,
         max_bytes: int = MAX_DOCUMENT_BYTES,
+        backup: str | os.PathLike[str] | None = None,
     ) -> None:
         """Prefer the ``from_*`` constructors; this one wires a source by hand."""
         self._snapshot = snapshot
@@ -157,18 +168,65 @@ class Flags:
         self._serving_latest = True
         self._last_error: str | None = None
         self._closed = False
+        self._interval = interval
+        self._backup = Backup(backup) if backup is not None else None
+        if self._backup is not None and not snapshot.ready:
+            self._restore_backup(self._backup)
         self._poller: Poller | None = None
         if source is not None:
-            self._poller = Poller(
-                source,
-                self._on_fetched,
-                self._on_error,
-                interval=interval,
-                name=f"appflags-poller[{source.name}]",
-            )
-            self._poller.start()
+            self._poller = self._start_poller(source)
+            _LIVE.add(self)
             if wait > 0:
                 self._poller.wait_first(wait)
+
+    def _start_poller(self, source: Source) -> Poller:
+        poller = Poller(
+            source,
+            self._on_fetched,
+            self._on_error,
+            interval=self._interval,
+            name=f"appflags-poller[{source.name}]",
+        )
+        poller.start()
+        return poller
+
+    def _restore_backup(self, backup: Backup) -> None:
+        saved = backup.load()
+        if saved is None:
+            return
+        try:
+            name, compiled = load(
+                saved.content,
+                saved.content_type,
+                format=self._format,
+                schema=self._schema,
+                clock=self._clock,
+                max_bytes=self._max_bytes,
+            )
+        except SchemaError as exc:
+            logger.warning(
+                "appflags.backup_ignored",
+                path=str(backup.path),
+                reason="invalid document",
+                problems=[str(p) for p in exc.problems],
+            )
+            return
+        self._snapshot = Snapshot.of(
+            compiled, format=name, version=saved.version, digest=_digest(saved.content)
+        )
+        # Served, but not known to be current until AppConfig answers.
+        self._state = State.STALE
+        logger.info("appflags.backup_loaded", path=str(backup.path), version=saved.version)
+
+    def _after_fork_in_child(self) -> None:
+        # The parent's poller thread does not exist here, and its locks may have been held
+        # at the moment of fork(): rebuild them, drop the parent's session and sockets,
+        # and poll again on a thread of our own. The inherited snapshot keeps answering.
+        self._lock = threading.Lock()
+        if self._closed or self._source is None:
+            return
+        self._source.reset()
+        self._poller = self._start_poller(self._source)
 
     # ----------------------------------------------------------------- constructors
 
@@ -186,6 +244,7 @@ class Flags:
         wait: float = 5.0,
         format: str = "auto",  # noqa: A002
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        backup: str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
         max_bytes: int = MAX_DOCUMENT_BYTES,
     ) -> Flags:
@@ -195,8 +254,10 @@ class Flags:
         built from ``region_name``/``endpoint_url`` and the default credential chain.
         ``poll_interval`` (15-86400 s) is sent as ``RequiredMinimumPollIntervalInSeconds``;
         the pace itself follows each response's ``NextPollIntervalInSeconds``. Blocks at
-        most ``wait`` seconds for the first configuration, then returns anyway; until
-        flags arrive, ``state`` is ``NOT_READY`` and lookups answer their defaults.
+        most ``wait`` seconds for the first configuration (0: not at all), then returns
+        anyway; until flags arrive, ``state`` is ``NOT_READY`` and lookups answer their
+        defaults. With ``backup=PATH`` each accepted version is saved there, and a cold
+        start serves the saved flags (``STALE``) until AppConfig answers.
 
         >>> flags = Flags.from_appconfig("shop", "prod", "flags", region_name="eu-west-1")
         """
@@ -218,6 +279,54 @@ class Flags:
             wait=wait,
             interval=float(poll_interval or DEFAULT_POLL_INTERVAL),
             max_bytes=max_bytes,
+            backup=backup,
+        )
+
+    @classmethod
+    def from_agent(
+        cls,
+        application: str,
+        environment: str,
+        profile: str,
+        *,
+        url: str = "http://localhost:2772",
+        poll_interval: float = 5.0,
+        timeout: float = 3.0,
+        token: str | None = None,
+        wait: float = 5.0,
+        format: str = "auto",  # noqa: A002
+        schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        backup: str | os.PathLike[str] | None = None,
+        clock: Clock | None = None,
+        max_bytes: int = MAX_DOCUMENT_BYTES,
+    ) -> Flags:
+        """Flags polled from the AppConfig Agent or the AppConfig Lambda extension.
+
+        The Agent does the AppConfig polling for every process on the host, so each
+        process only makes a local HTTP call every ``poll_interval`` seconds (AWS does not
+        price those). ``token`` is the Agent's access token, when it is configured with one.
+        States, validation and the backup behave as with :meth:`from_appconfig`.
+
+        >>> flags = Flags.from_agent("shop", "prod", "flags")
+        """
+        source = AgentSource(
+            application,
+            environment,
+            profile,
+            url=url,
+            interval=poll_interval,
+            timeout=timeout,
+            token=token,
+        )
+        return cls(
+            source=source,
+            format=format,
+            schema=schema,
+            clock=clock,
+            wait=wait,
+            interval=poll_interval,
+            max_bytes=max_bytes,
+            backup=backup,
         )
 
     @classmethod
@@ -521,6 +630,8 @@ class Flags:
         old, self._snapshot = self._snapshot, new
         self._serving_latest = True
         logger.info("appflags.loaded", source=source, version=fetched.version, format=name)
+        if self._backup is not None:
+            self._backup.save(fetched.content, fetched.content_type, fetched.version)
         self._set_state(State.READY, changed=new.changed_keys(old))
 
     def _on_error(self, exc: Exception) -> None:
@@ -552,6 +663,25 @@ class Flags:
                 listener(change)
             except Exception:  # noqa: BLE001 - one bad listener must not break the rest
                 logger.exception("appflags.listener_failed", listener=repr(listener))
+
+
+_LIVE: weakref.WeakSet[Flags] = weakref.WeakSet()
+"""Flags with a poller, held weakly: for fork() and interpreter exit, never kept alive."""
+
+
+def _restart_pollers_in_child() -> None:
+    for flags in list(_LIVE):
+        flags._after_fork_in_child()
+
+
+def _close_all_at_exit() -> None:
+    for flags in list(_LIVE):
+        flags.close(timeout=1.0)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_restart_pollers_in_child)
+atexit.register(_close_all_at_exit)
 
 
 def _digest(content: bytes) -> str:

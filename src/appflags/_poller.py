@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import weakref
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class Poller:
     """Calls ``source.fetch()`` now, then again after each delay the source asks for.
 
     Results go to ``on_fetched`` and failures to ``on_error``, both on the poller thread.
+    Both are bound methods held weakly: when their owner is garbage collected, the thread
+    ends instead of keeping it alive.
     After a failure the next poll comes after an exponential backoff (1 s, 2 s, 4 s, ...)
     capped at the normal interval, so an outage never costs more calls than health does.
     """
@@ -35,15 +38,15 @@ class Poller:
     def __init__(
         self,
         source: Source,
-        on_fetched: Callable[[Fetched], None],
-        on_error: Callable[[Exception], None],
+        on_fetched: Callable[[Fetched], object],
+        on_error: Callable[[Exception], object],
         *,
         interval: float,
         name: str,
     ) -> None:
         self._source = source
-        self._on_fetched = on_fetched
-        self._on_error = on_error
+        self._on_fetched = weakref.WeakMethod(on_fetched)  # bound methods only
+        self._on_error = weakref.WeakMethod(on_error)
         self._interval = interval
         self._name = name
         self._failures = 0
@@ -90,7 +93,10 @@ class Poller:
             with self._progress:
                 self._started += 1
                 self._wake.clear()
-            delay = self._poll_once()
+            try:
+                delay = self._poll_once()
+            except Exception:  # noqa: BLE001 - even a failing error handler must not end polling
+                delay = self._interval
             with self._progress:
                 self._finished += 1
                 self._progress.notify_all()
@@ -102,18 +108,20 @@ class Poller:
             fetched = self._source.fetch()
         except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
             self._failures += 1
-            self._guard(self._on_error, exc)
+            self._deliver(self._on_error, exc)
             return min(self._interval, 2.0 ** (self._failures - 1))
         self._failures = 0
         if fetched.next_poll is not None:
             self._interval = fetched.next_poll
-        self._guard(self._on_fetched, fetched)
+        try:
+            self._deliver(self._on_fetched, fetched)
+        except Exception as exc:  # noqa: BLE001 - a failing handler counts as a failed poll
+            self._deliver(self._on_error, exc)
         return self._interval
 
-    def _guard(self, handler: Callable[[_T], None], value: _T) -> None:
-        # A failing handler must not kill the thread; report it like a failed poll.
-        try:
-            handler(value)
-        except Exception as exc:  # noqa: BLE001
-            if handler is not self._on_error:
-                self._guard(self._on_error, exc)
+    def _deliver(self, handler: weakref.WeakMethod[Callable[[_T], object]], value: _T) -> None:
+        method = handler()
+        if method is None:  # the owner is gone: nothing left to poll for
+            self._stop.set()
+            return
+        method(value)

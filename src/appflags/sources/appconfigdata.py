@@ -85,7 +85,9 @@ class AppConfigDataSource:
         self._region_name = region_name
         self._endpoint_url = endpoint_url
         self._owns_client = client is None
-        self._client = client if client is not None else self._new_client()
+        self._client: AppConfigDataClient | None = (
+            client if client is not None else self._new_client()
+        )
         self._token: str | None = None
         self._session_started = clock()
         self.name = f"appconfigdata:{application}/{environment}/{profile}"
@@ -109,7 +111,7 @@ class AppConfigDataSource:
             self._token = self._start_session()
         token, self._token = self._token, None
         try:
-            response = self._client.get_latest_configuration(ConfigurationToken=token)
+            response = self._connected().get_latest_configuration(ConfigurationToken=token)
             self._token = response["NextPollConfigurationToken"]
             body = response["Configuration"]
             try:
@@ -133,7 +135,7 @@ class AppConfigDataSource:
         if self._poll_interval is not None:
             request["RequiredMinimumPollIntervalInSeconds"] = self._poll_interval
         try:
-            response = self._client.start_configuration_session(**request)
+            response = self._connected().start_configuration_session(**request)
         except ClientError as exc:
             raise _source_error("StartConfigurationSession", exc) from None
         except BotoCoreError as exc:
@@ -141,16 +143,25 @@ class AppConfigDataSource:
         self._session_started = self._clock()
         return response["InitialConfigurationToken"]
 
+    def _connected(self) -> AppConfigDataClient:
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
+
     def reset(self) -> None:
-        """Drop the session (and, when this source built it, the client and its sockets)."""
+        """Drop the session and, when this source built the client, the client too.
+
+        Called in a forked child: the parent's sockets and token must not be shared. The
+        new client is built lazily, on the child's poller thread.
+        """
         self._token = None
         if self._owns_client:
-            self._client = self._new_client()
+            self._client = None
 
     def close(self) -> None:
         """Drop the session and close the client's connections when this source owns it."""
         self._token = None
-        if self._owns_client:
+        if self._owns_client and self._client is not None:
             self._client.close()
 
 

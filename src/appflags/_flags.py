@@ -112,17 +112,23 @@ def _as_any(value: Any) -> Any:
     return _copy(value)
 
 
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {
+    type(None): _as_any,
+    bool: _as_bool,
+    int: _as_int,
+    float: _as_float,
+    str: _as_str,
+}
+
+
 def _converter(default: Any) -> Callable[[Any], Any]:
-    if default is None:
-        return _as_any
-    if isinstance(default, bool):
-        return _as_bool
-    if isinstance(default, int):
-        return _as_int
-    if isinstance(default, float):
-        return _as_float
-    if isinstance(default, str):
-        return _as_str
+    """The conversion the default's type asks for (exact types first, for speed)."""
+    convert = _CONVERTERS.get(type(default))
+    if convert is not None:
+        return convert
+    for kind, candidate in _CONVERTERS.items():  # subclasses: an IntEnum, a str subclass...
+        if kind is not bool and isinstance(default, kind):
+            return candidate
     return _as_object
 
 
@@ -347,7 +353,7 @@ class Flags:
         later invalid edit is rejected and the last good flags keep answering.
         """
         file_source = FileSource(path, interval=watch or 0.0)
-        fetched = file_source.fetch()
+        fetched = file_source.read()
         content = fetched.content or b""
         try:
             name, compiled = load(
@@ -443,6 +449,11 @@ class Flags:
         ``default=None`` any value answers.
         """
         snapshot = self._snapshot
+        convert = _converter(default)
+        memo_key = (key, convert)
+        memo = snapshot.evaluations.get(memo_key)
+        if memo is not None:
+            return memo
         version = snapshot.version
         if not snapshot.ready:
             return Evaluation(
@@ -473,7 +484,7 @@ class Flags:
                 _ERROR_MESSAGES.get(error) if error else None,
                 version,
             )
-        value = _converter(default)(resolved.value)
+        value = convert(resolved.value)
         if value is _MISMATCH:
             return Evaluation(
                 default,
@@ -484,7 +495,12 @@ class Flags:
                 f"expected {type(default).__name__}",
                 version,
             )
-        return Evaluation(value, resolved.variant, resolved.reason, None, None, version)
+        result = Evaluation(value, resolved.variant, resolved.reason, None, None, version)
+        if key in snapshot.static and type(value) not in (dict, list):
+            # A static scalar answer is the same every time: build its Evaluation once.
+            # Bounded by the document's keys times the handful of converters.
+            snapshot.evaluations[memo_key] = result
+        return result
 
     def enabled_features(self, context: Mapping[str, Any] | None = None) -> list[str]:
         """The flags that are on for ``context``, in document order."""

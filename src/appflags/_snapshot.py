@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from appflags._evaluation import Evaluation
     from appflags.formats import Compiled, Resolved, Rule
 
 
@@ -25,6 +26,8 @@ class Snapshot:
     format: str | None = None
     digest: str | None = None
     ready: bool = True
+    evaluations: dict[tuple[str, object], Evaluation] = field(default_factory=dict, compare=False)
+    """Memo of static scalar evaluations, filled on first use (the only mutable part)."""
 
     @classmethod
     def of(

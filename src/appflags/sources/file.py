@@ -27,13 +27,17 @@ class FileSource:
     def fetch(self) -> Fetched:
         """The file's bytes if it changed, else an unchanged result."""
         try:
-            stat = self.path.stat()
-            seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-            if seen == self._seen:
-                return Fetched(None, next_poll=self.interval)
-            content = self.path.read_bytes()
+            return self.read()
         except OSError as exc:
             raise SourceError(f"cannot read {self.path}: {exc.strerror}", code="OSError") from None
+
+    def read(self) -> Fetched:
+        """Like :meth:`fetch`, but raises the ``OSError`` itself."""
+        stat = self.path.stat()
+        seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if seen == self._seen:
+            return Fetched(None, next_poll=self.interval)
+        content = self.path.read_bytes()
         self._seen = seen
         return Fetched(content, _content_type(self.path), None, self.interval)
 

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import pytest
+from botocore.config import Config
+
+from appflags.testing import LocalAppConfig
+
+if TYPE_CHECKING:
+    from mypy_boto3_appconfigdata import AppConfigDataClient
+
+# One attempt per call and short timeouts: injected faults surface at once instead of
+# waiting out botocore's retry backoff.
+FAST_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1, read_timeout=1
+)
 
 
 @pytest.fixture(autouse=True)
@@ -12,12 +27,20 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for name in (
-        "AWS_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_CONFIG_FILE",
-        "AWS_SHARED_CREDENTIALS_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/appflags-tests")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/appflags-tests")
+
+
+@pytest.fixture
+def server() -> Iterator[LocalAppConfig]:
+    """A LocalAppConfig answering a 1 s poll interval."""
+    with LocalAppConfig(poll_interval=1) as local:
+        yield local
+
+
+@pytest.fixture
+def client(server: LocalAppConfig) -> AppConfigDataClient:
+    """Real boto3 against the local server, one attempt per call."""
+    return server.client(config=FAST_CONFIG)

@@ -201,14 +201,7 @@ class Flags:
         if saved is None:
             return
         try:
-            name, compiled = load(
-                saved.content,
-                saved.content_type,
-                format=self._format,
-                schema=self._schema,
-                clock=self._clock,
-                max_bytes=self._max_bytes,
-            )
+            snapshot = self._compile(saved.content, saved.content_type, saved.version)
         except SchemaError as exc:
             logger.warning(
                 "appflags.backup_ignored",
@@ -217,12 +210,25 @@ class Flags:
                 problems=[str(p) for p in exc.problems],
             )
             return
-        self._snapshot = Snapshot.of(
-            compiled, format=name, version=saved.version, digest=_digest(saved.content)
-        )
+        self._snapshot = snapshot
         # Served, but not known to be current until AppConfig answers.
         self._state = State.STALE
         logger.info("appflags.backup_loaded", path=str(backup.path), version=saved.version)
+
+    def _compile(self, content: bytes, content_type: str | None, version: str | None) -> Snapshot:
+        # Under "auto", the first accepted document fixes the format: a later version with
+        # a mistake must be rejected as that format, not silently re-detected as another.
+        current = self._snapshot
+        chosen = current.format if self._format == "auto" and current.format else self._format
+        name, compiled = load(
+            content,
+            content_type,
+            format=chosen,
+            schema=self._schema,
+            clock=self._clock,
+            max_bytes=self._max_bytes,
+        )
+        return Snapshot.of(compiled, format=name, version=version, digest=_digest(content))
 
     def _after_fork_in_child(self) -> None:
         # The parent's poller thread does not exist here, and its locks may have been held
@@ -424,6 +430,12 @@ class Flags:
 
     def get_str(self, key: str, default: str, context: Mapping[str, Any] | None = None) -> str:
         """The string at ``key``, or ``default`` when missing or not a string."""
+        # The static case is inlined (as in is_enabled): it is most lookups, and a
+        # function call would cost a third of the lookup.
+        resolved = self._snapshot.static.get(key)
+        if resolved is not None:
+            value = resolved.value
+            return value if type(value) is str else default
         return self._lookup(key, default, context, _as_str)
 
     def get_int(self, key: str, default: int, context: Mapping[str, Any] | None = None) -> int:
@@ -620,14 +632,7 @@ class Flags:
             self._set_state(State.READY)
             return
         try:
-            name, compiled = load(
-                fetched.content,
-                fetched.content_type,
-                format=self._format,
-                schema=self._schema,
-                clock=self._clock,
-                max_bytes=self._max_bytes,
-            )
+            new = self._compile(fetched.content, fetched.content_type, fetched.version)
         except SchemaError as exc:
             self._serving_latest = False
             if digest != self._rejected_digest:
@@ -642,10 +647,9 @@ class Flags:
             if self._snapshot.ready:
                 self._set_state(State.STALE)
             return
-        new = Snapshot.of(compiled, format=name, version=fetched.version, digest=digest)
         old, self._snapshot = self._snapshot, new
         self._serving_latest = True
-        logger.info("appflags.loaded", source=source, version=fetched.version, format=name)
+        logger.info("appflags.loaded", source=source, version=fetched.version, format=new.format)
         if self._backup is not None:
             self._backup.save(fetched.content, fetched.content_type, fetched.version)
         self._set_state(State.READY, changed=new.changed_keys(old))

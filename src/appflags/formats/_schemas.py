@@ -36,11 +36,43 @@ def project_validator(name: str) -> Validator:
 
 
 def compile_schema(schema: dict[str, Any]) -> Validator:
-    """Check ``schema`` itself and compile it into a validator (draft from ``$schema``)."""
+    """Check ``schema`` itself and compile it into a validator (draft from ``$schema``).
+
+    Local ``$ref``s are inlined first when the schema is not recursive: jsonschema
+    resolves a reference on every visit, which made a 1,000-flag document take three
+    times as long to validate.
+    """
     cls = validator_for(schema, default=Draft202012Validator)
     cls.check_schema(schema)
-    validator: Validator = cls(schema)
+    try:
+        inlined = _inline_refs(schema, schema, depth=0)
+    except (_Recursive, KeyError, TypeError):
+        inlined = schema  # recursive or unusual references: let jsonschema resolve them
+    validator: Validator = cls(inlined)
     return validator
+
+
+_MAX_INLINE_DEPTH = 32
+
+
+def _inline_refs(node: Any, root: dict[str, Any], depth: int) -> Any:
+    if depth > _MAX_INLINE_DEPTH:
+        raise _Recursive
+    if isinstance(node, list):
+        return [_inline_refs(item, root, depth) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/") and len(node) == 1:
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return _inline_refs(target, root, depth + 1)
+    return {key: _inline_refs(value, root, depth) for key, value in node.items()}
+
+
+class _Recursive(Exception):  # noqa: N818 - internal signal, never escapes
+    pass
 
 
 def json_path(parts: Any) -> str:

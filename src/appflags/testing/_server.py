@@ -1,0 +1,617 @@
+"""An in-process server speaking the AWS AppConfigData REST protocol, for offline tests."""
+
+from __future__ import annotations
+
+import enum
+import json
+import secrets
+import socket
+import struct
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Mapping
+
+    from mypy_boto3_appconfigdata import AppConfigDataClient
+
+START_SESSION = "StartConfigurationSession"
+GET_LATEST = "GetLatestConfiguration"
+UNKNOWN_OPERATION = "UnknownOperation"
+
+TOKEN_LIFETIME = timedelta(hours=24)
+MIN_POLL_INTERVAL = 15
+MAX_POLL_INTERVAL = 86400
+NOT_JSON_BODY = b"<html>oops"
+_JSON = "application/json"
+
+Key = tuple[str, str, str]
+
+
+class Fault(enum.Enum):
+    """A failure :meth:`LocalAppConfig.inject` makes the server produce instead of an answer."""
+
+    THROTTLE = "THROTTLE"
+    """429 ``ThrottlingException``."""
+    SERVER_ERROR = "SERVER_ERROR"
+    """500 ``InternalServerException``."""
+    BAD_REQUEST = "BAD_REQUEST"
+    """400 ``BadRequestException``, ``Reason: InvalidParameters``, ``Problem: Corrupted``."""
+    NOT_FOUND = "NOT_FOUND"
+    """404 ``ResourceNotFoundException``."""
+    RESET = "RESET"
+    """The connection is reset without an answer."""
+    SLOW = "SLOW"
+    """The answer comes after :attr:`LocalAppConfig.slow_seconds`."""
+    NOT_JSON = "NOT_JSON"
+    """A new version whose body is not JSON although its content type says so."""
+
+
+class Call(NamedTuple):
+    """One request the server received."""
+
+    operation: str
+    """``StartConfigurationSession``, ``GetLatestConfiguration`` or ``UnknownOperation``."""
+    token: str | None
+    """The configuration token sent with ``GetLatestConfiguration``."""
+    at: float
+    """``time.monotonic()`` on arrival."""
+
+
+class _Response(NamedTuple):
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(eq=False)
+class _Version:
+    # Compared by identity: a new put() is a new deployment even when label and bytes repeat.
+    label: str
+    content: bytes
+    content_type: str
+
+
+@dataclass
+class _Watch:
+    path: Path
+    content_type: str
+    stamp: tuple[int, int] | None = None
+
+
+@dataclass(eq=False)
+class _Session:
+    key: Key
+    min_interval: int | None
+    last: _Version | None = None
+
+
+@dataclass(frozen=True)
+class _Token:
+    session: _Session
+    issued: datetime
+    generation: int
+
+
+@dataclass
+class _Pending:
+    fault: Fault
+    remaining: int  # -1: until clear_faults()
+
+
+@dataclass
+class _State:
+    versions: dict[Key, _Version] = field(default_factory=dict)
+    deployments: dict[Key, int] = field(default_factory=dict)
+    watches: dict[Key, _Watch] = field(default_factory=dict)
+    tokens: dict[str, _Token] = field(default_factory=dict)
+    faults: dict[str, list[_Pending]] = field(default_factory=dict)
+    log: list[Call] = field(default_factory=list)
+    generation: int = 0
+
+
+_boto3_lock = threading.Lock()
+_boto3_session: boto3.session.Session | None = None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class LocalAppConfig:
+    """An AppConfigData endpoint on 127.0.0.1 that real boto3 talks to.
+
+    It honours the protocol AWS documents: single-use tokens that expire after 24 hours,
+    an empty body when the session already holds the deployed version, and AWS's status
+    codes, ``x-amzn-ErrorType`` headers and error bodies. It does not enforce
+    ``RequiredMinimumPollIntervalInSeconds`` (no ``PollIntervalNotSatisfied``), so tests
+    can poll as fast as they like; it only echoes it in ``NextPollIntervalInSeconds``.
+
+    Example::
+
+        with LocalAppConfig(poll_interval=1) as server:
+            server.put("shop", "prod", "flags", {"beta": {"enabled": True}})
+            client = server.client()
+            token = client.start_configuration_session(
+                ApplicationIdentifier="shop",
+                EnvironmentIdentifier="prod",
+                ConfigurationProfileIdentifier="flags",
+            )["InitialConfigurationToken"]
+            response = client.get_latest_configuration(ConfigurationToken=token)
+            document = response["Configuration"].read()
+    """
+
+    slow_seconds: float = 5.0
+    """How long a :attr:`Fault.SLOW` request waits before it is answered."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        poll_interval: int = 15,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Configure the server; :meth:`start` (or ``with``) opens the port.
+
+        ``poll_interval`` is the ``NextPollIntervalInSeconds`` answered (raised to a
+        session's ``RequiredMinimumPollIntervalInSeconds``). ``clock`` returns an aware
+        datetime and decides token expiry.
+        """
+        if isinstance(poll_interval, bool) or not isinstance(poll_interval, int):
+            raise TypeError(f"poll_interval must be an int, got {poll_interval!r}")
+        if poll_interval < 0:
+            raise ValueError(f"poll_interval must be >= 0, got {poll_interval}")
+        self._host = host
+        self._port = port
+        self.poll_interval = poll_interval
+        self._clock = clock or _utc_now
+        self._lock = threading.Lock()
+        self._state = _State()
+        self._lifecycle = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        where = self.endpoint_url if self._httpd is not None else "stopped"
+        return f"<LocalAppConfig {where}>"
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def start(self) -> LocalAppConfig:
+        """Open the port and serve in a daemon thread. Idempotent; returns ``self``."""
+        with self._lifecycle:
+            if self._httpd is None:
+                self._stopping.clear()
+                httpd = _Server((self._host, self._port), self)
+                # A short poll interval keeps stop() quick: shutdown() waits for one poll.
+                thread = threading.Thread(
+                    target=httpd.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name=f"LocalAppConfig:{httpd.server_address[1]}",
+                    daemon=True,
+                )
+                thread.start()
+                self._httpd, self._thread = httpd, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close the socket and join the thread. Idempotent."""
+        with self._lifecycle:
+            httpd, thread = self._httpd, self._thread
+            self._httpd = self._thread = None
+            if httpd is None or thread is None:
+                return
+            self._stopping.set()  # wakes requests held by Fault.SLOW
+            httpd.shutdown()
+            httpd.server_close()
+            thread.join()
+
+    def __enter__(self) -> LocalAppConfig:
+        """Start the server."""
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop the server."""
+        self.stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://127.0.0.1:PORT``, for boto3's ``endpoint_url``. Only while started."""
+        httpd = self._httpd
+        if httpd is None:
+            raise RuntimeError("LocalAppConfig is not started")
+        return f"http://{self._host}:{httpd.server_address[1]}"
+
+    def client(self, **kwargs: Any) -> AppConfigDataClient:
+        """A boto3 ``appconfigdata`` client for this server, with dummy credentials.
+
+        ``kwargs`` go to ``Session.client`` and override the defaults (``config=``...).
+        Clients come from one private boto3 Session, never from boto3's default one.
+        """
+        options: dict[str, Any] = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            **kwargs,
+        }
+        # One private Session for all servers, behind a lock: Session.client() is not
+        # thread-safe, and reusing the loaded service model makes a client ~20x cheaper.
+        with _boto3_lock:
+            global _boto3_session  # noqa: PLW0603 - one cache for the process
+            if _boto3_session is None:
+                _boto3_session = boto3.session.Session()
+            return _boto3_session.client("appconfigdata", **options)
+
+    # -- deployments ------------------------------------------------------------------
+
+    def put(
+        self,
+        application: str,
+        environment: str,
+        profile: str,
+        content: bytes | str | Mapping[str, Any] | list[Any],
+        *,
+        content_type: str = _JSON,
+        version_label: str | None = None,
+    ) -> str:
+        """Deploy a new version of a profile and return its label.
+
+        Mappings and lists are JSON-encoded, strings UTF-8 encoded. Without
+        ``version_label`` the label counts the profile's deployments: ``"1"``, ``"2"``...
+        A put replaces any :meth:`watch_file` of the profile.
+        """
+        key = _key(application, environment, profile)
+        _check_header("content_type", content_type)
+        if version_label is not None:
+            _check_header("version_label", version_label)
+        if isinstance(content, (bytes, bytearray)):
+            data = bytes(content)
+        elif isinstance(content, str):
+            data = content.encode("utf-8")
+        else:
+            data = json.dumps(content).encode("utf-8")
+        with self._lock:
+            self._state.watches.pop(key, None)
+            return self._deploy(key, data, content_type, version_label).label
+
+    def delete(self, application: str, environment: str, profile: str) -> None:
+        """Remove a profile (and any watch of it): calls for it get a 404 from now on."""
+        key = _key(application, environment, profile)
+        with self._lock:
+            self._state.versions.pop(key, None)
+            self._state.watches.pop(key, None)
+
+    def watch_file(
+        self,
+        application: str,
+        environment: str,
+        profile: str,
+        path: str | os.PathLike[str],
+        *,
+        content_type: str = _JSON,
+    ) -> None:
+        """Serve a file's bytes; an edit is deployed as a new version on the next call.
+
+        The file is checked (mtime and size) on every request for the profile; while it
+        is missing, those requests get ``ResourceNotFoundException``.
+        """
+        key = _key(application, environment, profile)
+        _check_header("content_type", content_type)
+        with self._lock:
+            self._state.versions.pop(key, None)
+            self._state.watches[key] = _Watch(Path(path), content_type)
+            self._refresh(key)
+
+    # -- faults and records -----------------------------------------------------------
+
+    def inject(self, fault: Fault, *, times: int = 1, call: str = GET_LATEST) -> None:
+        """Answer the next ``times`` calls of ``call`` with ``fault`` (``-1``: until cleared).
+
+        Faults queue up in order. A faulted call does not consume its token, except
+        :attr:`Fault.SLOW` and :attr:`Fault.NOT_JSON`, which answer normally otherwise.
+        """
+        if call not in (GET_LATEST, START_SESSION):
+            raise ValueError(f"call must be {GET_LATEST!r} or {START_SESSION!r}, got {call!r}")
+        if not isinstance(fault, Fault):
+            raise TypeError(f"fault must be a Fault, got {fault!r}")
+        if times != -1 and times < 1:
+            raise ValueError(f"times must be -1 or at least 1, got {times}")
+        with self._lock:
+            self._state.faults.setdefault(call, []).append(_Pending(fault, times))
+
+    def clear_faults(self) -> None:
+        """Drop every queued fault."""
+        with self._lock:
+            self._state.faults.clear()
+
+    def expire_tokens(self) -> None:
+        """Expire every outstanding token: using one gets ``BadRequestException``, Expired."""
+        with self._lock:
+            self._state.generation += 1
+
+    @property
+    def log(self) -> list[Call]:
+        """A copy of the requests received so far, oldest first, faulted ones included."""
+        with self._lock:
+            return list(self._state.log)
+
+    def calls(self, name: str | None = None) -> int:
+        """How many requests were received for operation ``name``, or in all."""
+        with self._lock:
+            return sum(1 for call in self._state.log if name is None or call.operation == name)
+
+    def reset_calls(self) -> None:
+        """Forget the requests received so far."""
+        with self._lock:
+            self._state.log.clear()
+
+    # -- protocol (called by the request handler threads) -----------------------------
+
+    def _handle(self, operation: str, token: str | None, body: bytes) -> _Response | None:
+        """Answer one request; ``None`` means: drop the connection without an answer."""
+        with self._lock:
+            self._state.log.append(Call(operation, token, time.monotonic()))
+            fault = self._take_fault(operation)
+        if fault is Fault.RESET or (fault is Fault.SLOW and self._stopping.wait(self.slow_seconds)):
+            return None
+        if fault is not None and fault in _FAULT_RESPONSES:
+            return _FAULT_RESPONSES[fault]()
+        not_json = fault is Fault.NOT_JSON
+        if operation == START_SESSION:
+            return self._start_session(body, not_json=not_json)
+        if operation == GET_LATEST:
+            return self._get_latest(token or "", not_json=not_json)
+        return _error(404, "UnknownOperationException", {"Message": "No such operation"})
+
+    def _start_session(self, body: bytes, *, not_json: bool) -> _Response:
+        if not_json:
+            return _Response(201, {"Content-Type": _JSON}, NOT_JSON_BODY)
+        request = _parse_start(body)
+        if isinstance(request, str):
+            return _invalid(request)
+        key, interval = request
+        with self._lock:
+            self._refresh(key)
+            if key not in self._state.versions:
+                return _not_found()
+            token = self._issue(_Session(key, interval))
+        return _Response(201, {"Content-Type": _JSON}, _json({"InitialConfigurationToken": token}))
+
+    def _get_latest(self, token: str, *, not_json: bool) -> _Response:
+        with self._lock:
+            tokens = self._state.tokens
+            record = tokens.pop(token, None)
+            # A used token is gone, so reuse answers "Corrupted", as AWS does.
+            if record is None:
+                return _bad_token("Corrupted")
+            if (
+                record.generation < self._state.generation
+                or self._clock() - record.issued > TOKEN_LIFETIME
+            ):
+                tokens[token] = record  # an expired token stays expired
+                return _bad_token("Expired")
+            session = record.session
+            self._refresh(session.key)
+            version = self._state.versions.get(session.key)
+            if version is None:
+                return _not_found()
+            if not_json:
+                version = _Version(f"{version.label}-not-json", NOT_JSON_BODY, _JSON)
+            interval = max(self.poll_interval, session.min_interval or 0)
+            headers = {
+                "Next-Poll-Configuration-Token": self._issue(session),
+                "Next-Poll-Interval-In-Seconds": str(interval),
+                "Content-Type": version.content_type,
+            }
+            if version is session.last:
+                # The model: "If the client already has the latest version ... this value
+                # [Version-Label] is empty", and so is the body.
+                return _Response(200, headers, b"")
+            session.last = version
+            headers["Version-Label"] = version.label
+            return _Response(200, headers, version.content)
+
+    # -- state helpers (the caller holds self._lock) ----------------------------------
+
+    def _deploy(self, key: Key, content: bytes, content_type: str, label: str | None) -> _Version:
+        count = self._state.deployments.get(key, 0) + 1
+        self._state.deployments[key] = count
+        version = _Version(str(count) if label is None else label, content, content_type)
+        self._state.versions[key] = version
+        return version
+
+    def _refresh(self, key: Key) -> None:
+        watch = self._state.watches.get(key)
+        if watch is None:
+            return
+        try:
+            # stat before reading: an edit landing during the read is seen next time.
+            stat = watch.path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            if stamp == watch.stamp:
+                return
+            content = watch.path.read_bytes()
+        except OSError:
+            watch.stamp = None
+            self._state.versions.pop(key, None)
+            return
+        watch.stamp = stamp
+        self._deploy(key, content, watch.content_type, None)
+
+    def _issue(self, session: _Session) -> str:
+        token = secrets.token_urlsafe(32)
+        self._state.tokens[token] = _Token(session, self._clock(), self._state.generation)
+        return token
+
+    def _take_fault(self, operation: str) -> Fault | None:
+        queue = self._state.faults.get(operation)
+        if not queue:
+            return None
+        pending = queue[0]
+        if pending.remaining > 0:
+            pending.remaining -= 1
+            if pending.remaining == 0:
+                queue.pop(0)
+        return pending.fault
+
+
+def _key(application: str, environment: str, profile: str) -> Key:
+    # AWS accepts no other identifiers, so no client could ever ask for such a profile.
+    for what, value in (
+        ("application", application),
+        ("environment", environment),
+        ("profile", profile),
+    ):
+        if not isinstance(value, str) or not 1 <= len(value) <= 128:
+            raise ValueError(f"{what} must be a string of 1 to 128 characters, got {value!r}")
+    return (application, environment, profile)
+
+
+def _parse_start(body: bytes) -> tuple[Key, int | None] | str:
+    """The session's profile and minimum poll interval, or what is wrong with the request."""
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return "The request body is not JSON"
+    if not isinstance(request, dict):
+        return "The request body is not a JSON object"
+    names = ("ApplicationIdentifier", "EnvironmentIdentifier", "ConfigurationProfileIdentifier")
+    for name in names:
+        value = request.get(name)
+        if not isinstance(value, str) or not 1 <= len(value) <= 128:
+            return f"{name} must be a string of 1 to 128 characters"
+    interval = request.get("RequiredMinimumPollIntervalInSeconds")
+    if interval is not None and (
+        isinstance(interval, bool)
+        or not isinstance(interval, int)
+        or not MIN_POLL_INTERVAL <= interval <= MAX_POLL_INTERVAL
+    ):
+        return (
+            "RequiredMinimumPollIntervalInSeconds must be from "
+            f"{MIN_POLL_INTERVAL} to {MAX_POLL_INTERVAL}"
+        )
+    return (request[names[0]], request[names[1]], request[names[2]]), interval
+
+
+def _check_header(what: str, value: str) -> None:
+    # Sent as an HTTP header (Content-Type, Version-Label), which carries ASCII only.
+    if not isinstance(value, str) or not value or not (value.isascii() and value.isprintable()):
+        raise ValueError(f"{what} must be a non-empty printable ASCII string, got {value!r}")
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value).encode("utf-8")
+
+
+def _error(status: int, error_type: str, body: Mapping[str, object]) -> _Response:
+    headers = {"Content-Type": _JSON, "x-amzn-ErrorType": error_type}
+    return _Response(status, headers, _json(body))
+
+
+def _invalid(message: str) -> _Response:
+    body = {"Message": message, "Reason": "InvalidParameters"}
+    return _error(400, "BadRequestException", body)
+
+
+def _bad_token(problem: str) -> _Response:
+    body = {
+        "Message": f"The configuration token is {problem.lower()}",
+        "Reason": "InvalidParameters",
+        "Details": {"InvalidParameters": {"ConfigurationToken": {"Problem": problem}}},
+    }
+    return _error(400, "BadRequestException", body)
+
+
+def _not_found() -> _Response:
+    body = {
+        "Message": "Requested resource not found",
+        "ResourceType": "Configuration",
+        "ReferencedBy": {},
+    }
+    return _error(404, "ResourceNotFoundException", body)
+
+
+_FAULT_RESPONSES: dict[Fault, Callable[[], _Response]] = {
+    Fault.THROTTLE: lambda: _error(429, "ThrottlingException", {"Message": "Rate exceeded"}),
+    Fault.SERVER_ERROR: lambda: _error(
+        500, "InternalServerException", {"Message": "Internal server error"}
+    ),
+    Fault.BAD_REQUEST: lambda: _bad_token("Corrupted"),
+    Fault.NOT_FOUND: _not_found,
+}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog of 5 drops the SYNs of a burst of clients, which
+    # then wait a second to retry.
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], app: LocalAppConfig) -> None:
+        super().__init__(address, _Handler)
+        self.app = app
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients hang up on purpose (read timeouts, Fault.RESET): not worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.0 closes every connection after its answer, so once stop() returns no
+    # kept-alive connection can still reach a handler.
+    protocol_version = "HTTP/1.0"
+    # Headers and body go out in two writes; with Nagle the body waits for an ACK.
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        # Silence: the default writes every request, token included, to stderr.
+        return
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        token = None
+        if self.command == "POST" and url.path == "/configurationsessions":
+            operation = START_SESSION
+        elif self.command == "GET" and url.path == "/configuration":
+            operation = GET_LATEST
+            query = parse_qs(url.query, keep_blank_values=True)
+            token = query.get("configuration_token", [""])[0]
+        else:
+            operation = UNKNOWN_OPERATION
+        response = self.server.app._handle(operation, token, body)
+        if response is None:
+            # SO_LINGER 0: close() sends RST, the client sees a reset connection.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)

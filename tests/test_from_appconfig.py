@@ -1,0 +1,273 @@
+"""Flags.from_appconfig end to end: real boto3 against LocalAppConfig over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+import appflags._flags
+from _support import reaches, wait_for
+from appflags import Change, ErrorCode, Flags, Reason, State
+from appflags.testing import Fault, LocalAppConfig
+
+APP = ("shop", "prod", "flags")
+V1 = {"beta": {"enabled": True, "color": "red"}, "old": {"enabled": False}}
+V2 = {"beta": {"enabled": True, "color": "green"}, "old": {"enabled": True}}
+
+
+@pytest.fixture
+def flags(server: LocalAppConfig, client: Any) -> Any:
+    server.put(*APP, V1)
+    with Flags.from_appconfig(*APP, client=client) as loaded:
+        yield loaded
+
+
+def test_first_configuration_is_loaded_before_returning(flags: Flags) -> None:
+    assert flags.state is State.READY
+    assert flags.version == "1"
+    assert flags.is_enabled("beta") is True
+    assert flags.get_str("beta.color", "blue") == "red"
+    assert flags.evaluate("beta.color", "blue").version == "1"
+
+
+def test_exactly_one_get_latest_configuration_per_interval(
+    server: LocalAppConfig, flags: Flags
+) -> None:
+    start = server.calls("GetLatestConfiguration")
+    for _ in range(50_000):
+        flags.is_enabled("beta")  # lookups never call AppConfig
+    assert server.calls("GetLatestConfiguration") == start
+    time.sleep(3.3)
+    # Polls every 1.0-1.1 s (jitter): 3 in 3.3 s; 2 tolerates a slow, loaded machine.
+    assert 2 <= server.calls("GetLatestConfiguration") - start <= 3
+    assert server.calls("StartConfigurationSession") == 1
+
+
+def test_every_token_is_used_exactly_once(server: LocalAppConfig, flags: Flags) -> None:
+    assert wait_for(lambda: server.calls("GetLatestConfiguration") >= 3)
+    tokens = [call.token for call in server.log if call.operation == "GetLatestConfiguration"]
+    assert len(tokens) >= 3
+    assert len(set(tokens)) == len(tokens)
+    assert flags.state is State.READY  # no BadRequestException happened on the way
+
+
+def test_empty_bodies_keep_flags_without_parsing(
+    server: LocalAppConfig, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parses: list[bytes] = []
+    real_load = appflags._flags.load  # type: ignore[attr-defined]  # spying on our own module
+
+    def counting_load(data: bytes, *args: Any, **kwargs: Any) -> Any:
+        parses.append(data)
+        return real_load(data, *args, **kwargs)
+
+    monkeypatch.setattr(appflags._flags, "load", counting_load)
+    server.put(*APP, V1)
+    with Flags.from_appconfig(*APP, client=client) as flags:
+        assert len(parses) == 1
+        assert wait_for(lambda: server.calls("GetLatestConfiguration") >= 3)
+        assert len(parses) == 1
+        assert flags.get_str("beta.color", "") == "red"
+
+
+def test_new_version_arrives_within_one_interval(server: LocalAppConfig, flags: Flags) -> None:
+    changes: list[Change] = []
+    arrived = threading.Event()
+
+    def listener(change: Change) -> None:
+        changes.append(change)
+        arrived.set()
+
+    flags.on_change(listener)
+    server.put(*APP, V2)
+    started = time.monotonic()
+    assert arrived.wait(3)
+    assert time.monotonic() - started < 1.1 + 0.5
+    assert flags.version == "2"
+    assert flags.get_str("beta.color", "") == "green"
+    assert changes[-1].changed_keys == {"beta.color", "old"}
+    assert changes[-1].state is State.READY
+
+
+@pytest.mark.parametrize(
+    ("bad", "problem"),
+    [
+        ({"beta": {"enabled": "yes"}}, "$.beta.enabled: expected boolean, got string"),
+        (b"<html>not json", "$: not valid JSON"),
+    ],
+)
+def test_invalid_document_is_rejected_and_last_good_flags_keep_answering(
+    server: LocalAppConfig, flags: Flags, bad: Any, problem: str
+) -> None:
+    with capture_logs() as logs:
+        server.put(*APP, bad)
+        assert wait_for(lambda: flags.state is State.STALE)
+        assert flags.get_str("beta.color", "blue") == "red"
+        assert flags.version == "1"
+        # Later polls return empty bodies: still stale, and the rejection is logged once.
+        assert wait_for(lambda: server.calls("GetLatestConfiguration") >= 4)
+        assert flags.state is State.STALE
+    rejected = [e for e in logs if e["event"] == "appflags.rejected"]
+    assert len(rejected) == 1
+    assert any(p.startswith(problem) for p in rejected[0]["problems"])
+    assert rejected[0]["version"] == "2"
+    assert "yes" not in str(rejected[0])  # never the document's values
+    server.put(*APP, V2)
+    assert wait_for(lambda: flags.version == "3")
+    assert reaches(flags, State.READY)
+
+
+def test_not_json_fault_is_rejected(server: LocalAppConfig, flags: Flags) -> None:
+    server.inject(Fault.NOT_JSON)
+    assert wait_for(lambda: flags.state is State.STALE)
+    assert flags.is_enabled("beta") is True
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault.NOT_FOUND, Fault.BAD_REQUEST, Fault.THROTTLE, Fault.SERVER_ERROR, Fault.RESET]
+)
+@pytest.mark.parametrize("call", ["GetLatestConfiguration", "StartConfigurationSession"])
+def test_errors_never_make_lookups_raise_and_polling_recovers(
+    server: LocalAppConfig, client: Any, fault: Fault, call: str
+) -> None:
+    server.put(*APP, V1)
+    with Flags.from_appconfig(*APP, client=client) as flags:
+        server.expire_tokens()  # the next poll fails and starts a new session
+        server.inject(fault, times=2, call=call)
+        assert wait_for(lambda: flags.state is State.STALE)
+        for _ in range(1000):
+            assert flags.get_str("beta.color", "blue") == "red"
+            assert flags.evaluate("nope", 1).error_code is ErrorCode.FLAG_NOT_FOUND
+        server.put(*APP, V2)
+        assert wait_for(lambda: flags.state is State.READY and flags.version == "2", 10)
+
+
+def test_failure_logged_once_not_per_poll(server: LocalAppConfig, flags: Flags) -> None:
+    with capture_logs() as logs:
+        server.inject(Fault.SERVER_ERROR, times=-1)
+        assert wait_for(lambda: server.calls("GetLatestConfiguration") >= 6, 10)
+        server.clear_faults()
+        assert wait_for(lambda: flags.state is State.READY, 5)
+    events = [e["event"] for e in logs]
+    assert events.count("appflags.poll_failed") == 1
+    assert events.count("appflags.recovered") == 1
+    assert [e["state"] for e in logs if e["event"] == "appflags.state"] == ["STALE", "READY"]
+
+
+def test_wait_bounds_start_and_defaults_answer_until_flags_arrive(
+    server: LocalAppConfig, client: Any
+) -> None:
+    started = time.monotonic()
+    with Flags.from_appconfig("shop", "prod", "missing", client=client, wait=5) as flags:
+        # ResourceNotFoundException: the first attempt finished, no point waiting longer.
+        assert time.monotonic() - started < 2
+        assert flags.state is State.NOT_READY
+        result = flags.evaluate("beta", True)
+        assert (result.value, result.reason, result.error_code) == (
+            True,
+            Reason.ERROR,
+            ErrorCode.PROVIDER_NOT_READY,
+        )
+        assert flags.is_enabled("beta", default=True) is True
+        server.put("shop", "prod", "missing", V1)
+        assert wait_for(lambda: flags.state is State.READY, 5)
+        assert flags.get_str("beta.color", "") == "red"
+
+
+def test_wait_zero_never_blocks(server: LocalAppConfig, client: Any) -> None:
+    server.put(*APP, V1)
+    server.slow_seconds = 2.0
+    server.inject(Fault.SLOW, call="StartConfigurationSession")
+    started = time.monotonic()
+    with Flags.from_appconfig(*APP, client=server.client(), wait=0) as flags:
+        assert time.monotonic() - started < 0.5
+        assert flags.state is State.NOT_READY
+        assert flags.get_str("beta.color", "blue") == "blue"
+
+
+def test_close_returns_promptly_with_a_request_in_flight(
+    server: LocalAppConfig, client: Any
+) -> None:
+    server.put(*APP, V1)
+    flags = Flags.from_appconfig(*APP, client=server.client())
+    server.slow_seconds = 30.0
+    server.inject(Fault.SLOW)
+    flags.refresh(timeout=0.1)  # a poll is now stuck in the slow response
+    started = time.monotonic()
+    flags.close(timeout=0.5)
+    assert time.monotonic() - started < 1.0
+    flags.close()  # idempotent
+    assert flags.is_enabled("beta") is True  # closed flags keep answering
+
+
+@pytest.mark.parametrize("bad", [14, 86401, 15.5, True, "20"])
+def test_poll_interval_is_validated_before_any_call(server: LocalAppConfig, bad: Any) -> None:
+    with pytest.raises(ValueError, match="poll_interval must be a whole number"):
+        Flags.from_appconfig(*APP, client=server.client(), poll_interval=bad)
+    assert server.calls() == 0
+
+
+def test_poll_interval_is_sent_as_required_minimum(server: LocalAppConfig) -> None:
+    server.put(*APP, V1)
+    client = server.client()
+    sent: list[dict[str, Any]] = []
+    client.meta.events.register(
+        "provide-client-params.appconfigdata.StartConfigurationSession",
+        lambda params, **_: sent.append(dict(params)),
+    )
+    with Flags.from_appconfig(*APP, client=client, poll_interval=20) as flags:
+        assert flags.state is State.READY
+        assert sent[0]["RequiredMinimumPollIntervalInSeconds"] == 20
+        assert server.calls("GetLatestConfiguration") == 1
+        time.sleep(1.5)  # the server now asks for 20 s: no second poll yet
+        assert server.calls("GetLatestConfiguration") == 1
+
+
+def test_identifiers_are_validated() -> None:
+    with pytest.raises(ValueError, match="application must be a string of 1 to 128"):
+        Flags.from_appconfig("", "prod", "flags", region_name="us-east-1")
+
+
+def test_client_built_from_endpoint_url_and_region(server: LocalAppConfig) -> None:
+    server.put(*APP, V1)
+    with Flags.from_appconfig(
+        *APP, endpoint_url=server.endpoint_url, region_name="us-east-1"
+    ) as flags:
+        assert flags.is_enabled("beta") is True
+
+
+def test_refresh_polls_now_and_returns_when_done(server: LocalAppConfig, client: Any) -> None:
+    server.put(*APP, V1)
+    with Flags.from_appconfig(*APP, client=client) as flags:
+        server.put(*APP, V2)
+        assert flags.refresh(timeout=2) is True
+        assert flags.version == "2"
+
+
+def test_a_listener_that_raises_breaks_nothing(server: LocalAppConfig, flags: Flags) -> None:
+    seen: list[str | None] = []
+
+    def bad(change: Change) -> None:
+        raise RuntimeError("listener bug")
+
+    flags.on_change(bad)
+    unsubscribe = flags.on_change(lambda change: seen.append(change.version))
+    server.put(*APP, V2)
+    assert wait_for(lambda: seen == ["2"])
+    unsubscribe()
+    server.put(*APP, V1)
+    assert wait_for(lambda: flags.version == "3")
+    assert seen == ["2"]
+
+
+def test_poller_thread_is_named_daemon_and_stops_on_close(server: LocalAppConfig) -> None:
+    server.put(*APP, V1)
+    flags = Flags.from_appconfig(*APP, client=server.client())
+    threads = [t for t in threading.enumerate() if t.name.startswith("appflags-poller")]
+    assert any("shop/prod/flags" in t.name and t.daemon for t in threads)
+    flags.close()
+    assert not any("shop/prod/flags" in t.name for t in threading.enumerate() if t.is_alive())

@@ -1,0 +1,471 @@
+"""LocalAppConfig speaks the AppConfigData protocol to real boto3, faults included."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
+
+from appflags.testing import Call, Fault, LocalAppConfig
+
+if TYPE_CHECKING:
+    from mypy_boto3_appconfigdata import AppConfigDataClient
+
+NAMES = ("shop", "prod", "flags")
+ONE_ATTEMPT = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
+
+@pytest.fixture
+def server() -> Iterator[LocalAppConfig]:
+    with LocalAppConfig(poll_interval=1) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: LocalAppConfig) -> AppConfigDataClient:
+    return server.client(config=ONE_ATTEMPT)
+
+
+def start(client: AppConfigDataClient, profile: str = "flags", **extra: Any) -> str:
+    response = client.start_configuration_session(
+        ApplicationIdentifier="shop",
+        EnvironmentIdentifier="prod",
+        ConfigurationProfileIdentifier=profile,
+        **extra,
+    )
+    return response["InitialConfigurationToken"]
+
+
+def get(client: AppConfigDataClient, token: str) -> tuple[bytes, dict[str, Any]]:
+    """The body (read and closed) and the rest of the response."""
+    response = client.get_latest_configuration(ConfigurationToken=token)
+    body = response["Configuration"]
+    try:
+        content = body.read()
+    finally:
+        body.close()
+    return content, {k: v for k, v in response.items() if k != "Configuration"}
+
+
+def error_of(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, dict[str, Any]]:
+    response: dict[str, Any] = dict(caught.value.response)
+    status = response["ResponseMetadata"]["HTTPStatusCode"]
+    return response["Error"]["Code"], status, response
+
+
+def test_first_get_returns_content_and_headers(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    assert server.put(*NAMES, {"beta": {"enabled": True}}) == "1"
+    token = start(client)
+    content, response = get(client, token)
+    assert json.loads(content) == {"beta": {"enabled": True}}
+    assert response["ContentType"] == "application/json"
+    assert response["VersionLabel"] == "1"
+    assert response["NextPollIntervalInSeconds"] == 1
+    assert response["NextPollConfigurationToken"] not in ("", token)
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_unchanged_configuration_is_an_empty_body_with_a_new_token(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {"beta": {"enabled": True}})
+    _, first = get(client, start(client))
+    content, second = get(client, first["NextPollConfigurationToken"])
+    assert content == b""
+    assert second["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert second["NextPollConfigurationToken"] != first["NextPollConfigurationToken"]
+    assert "VersionLabel" not in second  # the model: empty when the client has the latest
+
+
+def test_new_version_arrives_on_the_next_get(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {"v": 1})
+    _, response = get(client, start(client))
+    assert server.put(*NAMES, "color: red\n", content_type="application/x-yaml") == "2"
+    content, response = get(client, response["NextPollConfigurationToken"])
+    assert (content, response["ContentType"], response["VersionLabel"]) == (
+        b"color: red\n",
+        "application/x-yaml",
+        "2",
+    )
+    assert server.put(*NAMES, [1, 2], version_label="release-7") == "release-7"
+    content, response = get(client, response["NextPollConfigurationToken"])
+    assert (content, response["VersionLabel"]) == (b"[1, 2]", "release-7")
+    # Every put is a deployment, even of identical bytes under the same label.
+    server.put(*NAMES, b"[1, 2]", version_label="release-7")
+    content, _ = get(client, response["NextPollConfigurationToken"])
+    assert content == b"[1, 2]"
+
+
+@pytest.mark.parametrize("reuse", ["initial", "next", "garbled"])
+def test_used_or_unknown_token_is_corrupted(
+    server: LocalAppConfig, client: AppConfigDataClient, reuse: str
+) -> None:
+    server.put(*NAMES, {})
+    token = start(client)
+    _, response = get(client, token)
+    if reuse == "next":
+        get(client, response["NextPollConfigurationToken"])
+        token = response["NextPollConfigurationToken"]
+    elif reuse == "garbled":
+        token = "not-a-token"
+    with pytest.raises(client.exceptions.BadRequestException) as caught:
+        get(client, token)
+    code, status, body = error_of(caught)
+    assert (code, status, body["Reason"]) == ("BadRequestException", 400, "InvalidParameters")
+    assert body["Details"] == {
+        "InvalidParameters": {"ConfigurationToken": {"Problem": "Corrupted"}}
+    }
+
+
+def test_expire_tokens_expires_every_outstanding_token(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {})
+    initial = start(client)
+    _, response = get(client, start(client))
+    server.expire_tokens()
+    for token in (initial, response["NextPollConfigurationToken"], initial):
+        with pytest.raises(client.exceptions.BadRequestException) as caught:
+            get(client, token)
+        problem = error_of(caught)[2]["Details"]["InvalidParameters"]["ConfigurationToken"]
+        assert problem == {"Problem": "Expired"}
+    content, _ = get(client, start(client))  # a new session works
+    assert content == b"{}"
+
+
+def test_tokens_expire_after_24_hours_by_the_clock() -> None:
+    now = [datetime(2024, 1, 1, tzinfo=timezone.utc)]
+    with LocalAppConfig(poll_interval=1, clock=lambda: now[0]) as server:
+        client = server.client(config=ONE_ATTEMPT)
+        server.put(*NAMES, {})
+        first, second = start(client), start(client)
+        now[0] += timedelta(hours=24)
+        get(client, first)  # valid for up to 24 hours
+        now[0] += timedelta(seconds=1)
+        with pytest.raises(client.exceptions.BadRequestException) as caught:
+            get(client, second)
+        details = error_of(caught)[2]["Details"]
+        assert details["InvalidParameters"]["ConfigurationToken"]["Problem"] == "Expired"
+
+
+@pytest.mark.parametrize("profile", ["other", "flags"])
+def test_unknown_profile_is_not_found_on_start(
+    server: LocalAppConfig, client: AppConfigDataClient, profile: str
+) -> None:
+    server.put("shop", "staging", "flags", {})  # same names elsewhere do not count
+    server.put("shop", "prod", "other-flags", {})
+    with pytest.raises(client.exceptions.ResourceNotFoundException) as caught:
+        start(client, profile)
+    code, status, body = error_of(caught)
+    assert (code, status) == ("ResourceNotFoundException", 404)
+    assert body["ResourceType"] == "Configuration"
+    assert body["ReferencedBy"] == {}
+    assert body["Message"]
+
+
+def test_deleted_profile_is_not_found_mid_session(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {})
+    _, response = get(client, start(client))
+    server.delete(*NAMES)
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        get(client, response["NextPollConfigurationToken"])
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        start(client)
+
+
+def test_required_minimum_poll_interval_is_echoed() -> None:
+    with LocalAppConfig(poll_interval=20) as server:
+        client = server.client(config=ONE_ATTEMPT)
+        server.put(*NAMES, {})
+        _, response = get(client, start(client, RequiredMinimumPollIntervalInSeconds=60))
+        assert response["NextPollIntervalInSeconds"] == 60
+        _, response = get(client, start(client, RequiredMinimumPollIntervalInSeconds=15))
+        assert response["NextPollIntervalInSeconds"] == 20
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"RequiredMinimumPollIntervalInSeconds": 14},
+        {"RequiredMinimumPollIntervalInSeconds": 86401},
+        {"ConfigurationProfileIdentifier": "x" * 129},
+        {"ConfigurationProfileIdentifier": ""},
+    ],
+)
+def test_invalid_start_parameters_are_a_bad_request(
+    server: LocalAppConfig, extra: dict[str, Any]
+) -> None:
+    # botocore checks minimums itself; switch that off so that the server is what answers.
+    client = server.client(
+        config=ONE_ATTEMPT.merge(Config(parameter_validation=False)),
+    )
+    server.put(*NAMES, {})
+    request: dict[str, Any] = {
+        "ApplicationIdentifier": "shop",
+        "EnvironmentIdentifier": "prod",
+        "ConfigurationProfileIdentifier": "flags",
+        **extra,
+    }
+    with pytest.raises(client.exceptions.BadRequestException) as caught:
+        client.start_configuration_session(**request)
+    code, status, body = error_of(caught)
+    assert (code, status, body["Reason"]) == ("BadRequestException", 400, "InvalidParameters")
+
+
+@pytest.mark.parametrize("call", ["StartConfigurationSession", "GetLatestConfiguration"])
+@pytest.mark.parametrize(
+    ("fault", "code", "status"),
+    [
+        (Fault.THROTTLE, "ThrottlingException", 429),
+        (Fault.SERVER_ERROR, "InternalServerException", 500),
+        (Fault.BAD_REQUEST, "BadRequestException", 400),
+        (Fault.NOT_FOUND, "ResourceNotFoundException", 404),
+    ],
+)
+def test_error_faults_surface_as_their_exception(
+    server: LocalAppConfig, fault: Fault, code: str, status: int, call: str
+) -> None:
+    client = server.client(config=ONE_ATTEMPT)
+    server.put(*NAMES, {"v": 1})
+    token = start(client)
+    server.inject(fault, call=call)
+    expected = getattr(client.exceptions, code)
+    with pytest.raises(expected) as caught:
+        start(client) if call == "StartConfigurationSession" else get(client, token)
+    assert error_of(caught)[:2] == (code, status)
+    assert error_of(caught)[2]["Message"]
+    if fault is Fault.BAD_REQUEST:
+        details = error_of(caught)[2]["Details"]
+        assert details["InvalidParameters"]["ConfigurationToken"]["Problem"] == "Corrupted"
+    content, _ = get(client, token)  # one fault only, and it did not consume the token
+    assert content == b'{"v": 1}'
+
+
+def test_botocore_retries_count_as_calls(server: LocalAppConfig) -> None:
+    server.put(*NAMES, {})
+    retrying = server.client(config=Config(retries={"mode": "standard", "total_max_attempts": 2}))
+    token = start(retrying)
+    server.inject(Fault.THROTTLE)
+    server.reset_calls()
+    content, response = get(retrying, token)
+    assert content == b"{}"
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert server.calls("GetLatestConfiguration") == 2
+
+
+def test_faults_queue_in_order_and_repeat_until_cleared(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {})
+    token = start(client)
+    server.inject(Fault.THROTTLE, times=2)
+    server.inject(Fault.SERVER_ERROR, times=-1)
+    for expected in ["ThrottlingException"] * 2 + ["InternalServerException"] * 3:
+        with pytest.raises(ClientError) as caught:
+            get(client, token)
+        assert error_of(caught)[0] == expected
+    server.clear_faults()
+    content, _ = get(client, token)
+    assert content == b"{}"
+
+
+def test_reset_fault_is_a_connection_error(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {})
+    token = start(client)
+    server.inject(Fault.RESET)
+    with pytest.raises(ConnectionClosedError):
+        get(client, token)
+    assert server.calls("GetLatestConfiguration") == 1
+    get(client, token)
+
+
+def test_slow_fault_times_out_and_stop_stays_prompt() -> None:
+    server = LocalAppConfig(poll_interval=1).start()
+    server.slow_seconds = 30
+    client = server.client(config=ONE_ATTEMPT.merge(Config(read_timeout=0.3)))
+    server.put(*NAMES, {})
+    token = start(client)
+    server.inject(Fault.SLOW)
+    with pytest.raises(ReadTimeoutError):
+        get(client, token)
+    began = time.monotonic()
+    server.stop()
+    assert time.monotonic() - began < 2
+
+
+def test_short_slow_fault_answers_normally(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.slow_seconds = 0.2
+    server.put(*NAMES, {"v": 1})
+    token = start(client)
+    server.inject(Fault.SLOW)
+    began = time.monotonic()
+    content, _ = get(client, token)
+    assert content == b'{"v": 1}'
+    assert time.monotonic() - began >= 0.2
+
+
+def test_not_json_fault_is_a_new_version_then_the_real_one_returns(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {"v": 1})
+    _, response = get(client, start(client))
+    server.inject(Fault.NOT_JSON)
+    content, response = get(client, response["NextPollConfigurationToken"])
+    assert content == b"<html>oops"
+    assert response["ContentType"] == "application/json"
+    assert response["VersionLabel"] not in ("", "1")
+    content, response = get(client, response["NextPollConfigurationToken"])
+    assert (content, response["VersionLabel"]) == (b'{"v": 1}', "1")
+
+
+def test_not_json_fault_on_start_leaves_no_token(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {})
+    server.inject(Fault.NOT_JSON, call="StartConfigurationSession")
+    response = client.start_configuration_session(
+        ApplicationIdentifier="shop",
+        EnvironmentIdentifier="prod",
+        ConfigurationProfileIdentifier="flags",
+    )
+    assert "InitialConfigurationToken" not in response
+
+
+def test_watch_file_serves_edits_as_new_versions(
+    tmp_path: Path, server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    path = tmp_path / "flags.json"
+    path.write_text('{"v": 1}', encoding="utf-8")
+    server.watch_file(*NAMES, path)
+    content, response = get(client, start(client))
+    assert (content, response["VersionLabel"]) == (b'{"v": 1}', "1")
+    content, response = get(client, response["NextPollConfigurationToken"])
+    assert content == b""
+
+    path.write_text('{"v": 2}', encoding="utf-8")  # same size: only the mtime tells
+    mtime = path.stat().st_mtime_ns + 2_000_000_000
+    os.utime(path, ns=(mtime, mtime))
+    content, response = get(client, response["NextPollConfigurationToken"])
+    assert (content, response["VersionLabel"]) == (b'{"v": 2}', "2")
+
+    path.unlink()
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        get(client, response["NextPollConfigurationToken"])
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        start(client)
+
+
+def test_calls_and_log_record_every_request(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {})
+    token = start(client)
+    server.inject(Fault.THROTTLE)
+    with pytest.raises(client.exceptions.ThrottlingException):
+        get(client, token)
+    get(client, token)
+    assert (server.calls(), server.calls("StartConfigurationSession")) == (3, 1)
+    assert server.calls("GetLatestConfiguration") == 2
+    log = server.log
+    assert [(c.operation, c.token) for c in log] == [
+        ("StartConfigurationSession", None),
+        ("GetLatestConfiguration", token),
+        ("GetLatestConfiguration", token),
+    ]
+    assert all(isinstance(c, Call) for c in log)
+    assert log[0].at <= log[1].at <= log[2].at
+    server.reset_calls()
+    assert server.calls() == 0
+    assert server.log == []
+
+
+def test_unknown_route_is_a_json_404(server: LocalAppConfig) -> None:
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(f"{server.endpoint_url}/nowhere", timeout=5)  # noqa: S310
+    assert caught.value.code == 404
+    assert caught.value.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    assert "Message" in json.loads(caught.value.read())
+    caught.value.close()
+    assert server.calls("UnknownOperation") == 1
+
+
+def test_concurrent_sessions(server: LocalAppConfig) -> None:
+    server.put(*NAMES, {"v": 1})
+    failures: list[BaseException] = []
+    seen: list[str] = []
+
+    client = server.client(config=ONE_ATTEMPT)  # boto3 clients are thread-safe
+
+    def poll() -> None:
+        try:
+            content, response = get(client, start(client))
+            assert content == b'{"v": 1}'
+            for _ in range(4):
+                token = response["NextPollConfigurationToken"]
+                seen.append(token)
+                content, response = get(client, token)
+                assert content == b""
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=poll) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(set(seen)) == 32
+    assert server.calls("GetLatestConfiguration") == 40
+
+
+def test_stop_is_idempotent_releases_the_port_and_restarts() -> None:
+    server = LocalAppConfig()
+    assert server.start() is server.start()
+    port = int(server.endpoint_url.rsplit(":", 1)[1])
+    server.stop()
+    server.stop()
+    with pytest.raises(RuntimeError):
+        _ = server.endpoint_url
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))  # the port is free again
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), 1):
+        pass
+    with server:  # a stopped server starts again
+        server.put(*NAMES, {})
+        assert start(server.client(config=ONE_ATTEMPT))
+
+
+def test_invalid_arguments_are_rejected(server: LocalAppConfig) -> None:
+    with pytest.raises(ValueError, match="profile"):
+        server.put("shop", "prod", "", {})
+    with pytest.raises(ValueError, match="version_label"):
+        server.put(*NAMES, {}, version_label="v\u00e9")
+    with pytest.raises(ValueError, match="call"):
+        server.inject(Fault.THROTTLE, call="GetConfiguration")
+    with pytest.raises(ValueError, match="times"):
+        server.inject(Fault.THROTTLE, times=0)
+    with pytest.raises(ValueError, match="poll_interval"):
+        LocalAppConfig(poll_interval=-1)

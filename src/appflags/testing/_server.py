@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import secrets
 import socket
 import struct
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 START_SESSION = "StartConfigurationSession"
 GET_LATEST = "GetLatestConfiguration"
+AGENT = "Agent"
+"""The AppConfig Agent's local route, which LocalAppConfig also serves (``from_agent``)."""
 UNKNOWN_OPERATION = "UnknownOperation"
 
 TOKEN_LIFETIME = timedelta(hours=24)
@@ -137,6 +140,10 @@ class LocalAppConfig:
     codes, ``x-amzn-ErrorType`` headers and error bodies. It does not enforce
     ``RequiredMinimumPollIntervalInSeconds`` (no ``PollIntervalNotSatisfied``), so tests
     can poll as fast as they like; it only echoes it in ``NextPollIntervalInSeconds``.
+
+    It also answers the AppConfig Agent's local route,
+    ``GET /applications/{app}/environments/{env}/configurations/{profile}``, so that
+    ``Flags.from_agent(..., url=server.endpoint_url)`` can be tested the same way.
 
     Example::
 
@@ -324,8 +331,10 @@ class LocalAppConfig:
         Faults queue up in order. A faulted call does not consume its token, except
         :attr:`Fault.SLOW` and :attr:`Fault.NOT_JSON`, which answer normally otherwise.
         """
-        if call not in (GET_LATEST, START_SESSION):
-            raise ValueError(f"call must be {GET_LATEST!r} or {START_SESSION!r}, got {call!r}")
+        if call not in (GET_LATEST, START_SESSION, AGENT):
+            raise ValueError(
+                f"call must be {GET_LATEST!r}, {START_SESSION!r} or {AGENT!r}, got {call!r}"
+            )
         if not isinstance(fault, Fault):
             raise TypeError(f"fault must be a Fault, got {fault!r}")
         if times != -1 and times < 1:
@@ -375,6 +384,8 @@ class LocalAppConfig:
             return self._start_session(body, not_json=not_json)
         if operation == GET_LATEST:
             return self._get_latest(token or "", not_json=not_json)
+        if operation == AGENT and token is not None:
+            return self._agent(token, not_json=not_json)
         return _error(404, "UnknownOperationException", {"Message": "No such operation"})
 
     def _start_session(self, body: bytes, *, not_json: bool) -> _Response:
@@ -424,6 +435,21 @@ class LocalAppConfig:
             session.last = version
             headers["Version-Label"] = version.label
             return _Response(200, headers, version.content)
+
+    def _agent(self, path: str, *, not_json: bool) -> _Response:
+        # The Agent answers the whole cached document on every request (no tokens, no
+        # empty bodies), with the version in Configuration-Version.
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        key = (parts[1], parts[3], parts[5])
+        with self._lock:
+            self._refresh(key)
+            version = self._state.versions.get(key)
+        if version is None:
+            return _error(404, "ResourceNotFoundException", {"Message": "not found"})
+        if not_json:
+            version = _Version(f"{version.label}-not-json", NOT_JSON_BODY, _JSON)
+        headers = {"Content-Type": version.content_type, "Configuration-Version": version.label}
+        return _Response(200, headers, version.content)
 
     # -- state helpers (the caller holds self._lock) ----------------------------------
 
@@ -555,6 +581,9 @@ _FAULT_RESPONSES: dict[Fault, Callable[[], _Response]] = {
 }
 
 
+_AGENT_PATH = re.compile(r"/applications/[^/]+/environments/[^/]+/configurations/[^/]+")
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # socketserver's default backlog of 5 drops the SYNs of a burst of clients, which
@@ -600,6 +629,9 @@ class _Handler(BaseHTTPRequestHandler):
             operation = GET_LATEST
             query = parse_qs(url.query, keep_blank_values=True)
             token = query.get("configuration_token", [""])[0]
+        elif self.command == "GET" and _AGENT_PATH.fullmatch(url.path):
+            operation = AGENT
+            token = url.path  # the Agent route carries the profile in its path
         else:
             operation = UNKNOWN_OPERATION
         response = self.server.app._handle(operation, token, body)

@@ -136,6 +136,7 @@ def test_errors_never_make_lookups_raise_and_polling_recovers(
 ) -> None:
     server.put(*APP, V1)
     with Flags.from_appconfig(*APP, client=client) as flags:
+        started, calls_before = time.monotonic(), server.calls()
         server.expire_tokens()  # the next poll fails and starts a new session
         server.inject(fault, times=2, call=call)
         assert wait_for(lambda: flags.state is State.STALE)
@@ -144,6 +145,10 @@ def test_errors_never_make_lookups_raise_and_polling_recovers(
             assert flags.evaluate("nope", 1).error_code is ErrorCode.FLAG_NOT_FOUND
         server.put(*APP, V2)
         assert wait_for(lambda: flags.state is State.READY and flags.version == "2", 10)
+        # Within budget: backoff never polls faster than the 1 s interval allows, so at
+        # most one GET and one session start per second, plus the poll in progress.
+        elapsed = time.monotonic() - started
+        assert server.calls() - calls_before <= 2 * (elapsed + 1)
 
 
 def test_failure_logged_once_not_per_poll(server: LocalAppConfig, flags: Flags) -> None:

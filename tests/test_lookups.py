@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from appflags import ErrorCode, Evaluation, Flags, Reason, SchemaError, State
+from appflags.formats import parse
 
 FLAGS = {
     "beta": {"enabled": True, "color": "red", "limit": 10, "ratio": 0.5, "tags": ["a", "b"]},
@@ -207,3 +208,20 @@ def test_any_value_and_default_type_never_raise(value: Any, default: Any) -> Non
     flags.get_float("k", -1.5)
     flags.get_object("k", {})
     flags.is_enabled("k")
+
+
+def test_deeply_nested_documents_are_rejected_cleanly() -> None:
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(100_000):
+        node["x"] = {}
+        node = node["x"]
+    with pytest.raises(SchemaError, match="nested too deeply"):
+        Flags.from_dict(deep)
+    with pytest.raises(SchemaError, match="nested too deeply"):
+        parse(b'{"x":' * 100_000 + b"1" + b"}" * 100_000)
+
+
+def test_non_json_values_in_from_dict_are_a_schema_error() -> None:
+    with pytest.raises(SchemaError, match="not JSON data"):
+        Flags.from_dict({"beta": {"enabled": True, "when": object()}})

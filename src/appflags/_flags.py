@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from appflags._backup import Backup
@@ -49,6 +50,7 @@ T = TypeVar("T")
 Listener = Callable[["Change"], None]
 
 _EMPTY: Mapping[str, Any] = {}
+_NO_METADATA: Mapping[str, Any] = MappingProxyType({})
 _ERROR = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.GENERAL)
 _INVALID_CONTEXT = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.INVALID_CONTEXT)
 _DISABLED = Resolved(USE_DEFAULT, None, Reason.DISABLED)
@@ -518,6 +520,14 @@ class Flags:
         """The flags that are on for ``context``, in document order."""
         return [key for key in self._snapshot.features if self.is_enabled(key, context)]
 
+    def metadata(self, key: str) -> Mapping[str, Any]:
+        """The metadata the document attaches to flag ``key`` (read-only; empty when none).
+
+        Only formats that carry flag metadata fill it (``flagd``: the flag's ``metadata``
+        over the flag set's). Never raises, never copies.
+        """
+        return self._snapshot.metadata.get(key, _NO_METADATA)
+
     def _lookup(
         self,
         key: str,
@@ -712,6 +722,8 @@ def _plain(doc: Mapping[str, Any]) -> Any:
     """A JSON round trip: the snapshot never shares objects the caller can mutate."""
     try:
         return json.loads(json.dumps(doc))
+    except RecursionError:
+        raise SchemaError([Problem("$", "document is nested too deeply")]) from None
     except (TypeError, ValueError) as exc:
         raise SchemaError([Problem("$", f"not JSON data: {exc}")]) from None
 

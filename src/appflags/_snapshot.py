@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from appflags._evaluation import Evaluation
     from appflags.formats import Compiled, Resolved, Rule
 
@@ -22,6 +24,7 @@ class Snapshot:
     rules: dict[str, Rule] = field(default_factory=dict)
     features: tuple[str, ...] = ()
     disabled: frozenset[str] = frozenset()
+    metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     version: str | None = None
     format: str | None = None
     digest: str | None = None
@@ -44,6 +47,7 @@ class Snapshot:
             rules=compiled.rules,
             features=compiled.features,
             disabled=compiled.disabled,
+            metadata=compiled.metadata,
             version=version,
             format=format,
             digest=digest,
@@ -59,6 +63,11 @@ class Snapshot:
         changed |= {k for k, r in self.static.items() if other.static.get(k, r) != r}
         changed |= self.rules.keys() ^ other.rules.keys()
         changed |= {k for k, rule in self.rules.items() if other.rules.get(k, rule) is not rule}
+        changed |= {
+            k
+            for k in self.metadata.keys() | other.metadata.keys()
+            if self.metadata.get(k) != other.metadata.get(k)
+        }
         return frozenset(changed)
 
 

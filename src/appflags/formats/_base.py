@@ -58,6 +58,8 @@ class Compiled:
     rules: dict[str, Rule] = field(default_factory=dict)
     features: tuple[str, ...] = ()
     disabled: frozenset[str] = frozenset()
+    metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per flag key, the metadata the document attaches to it (OpenFeature flag metadata)."""
 
 
 class Format(Protocol):

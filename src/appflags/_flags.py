@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
 T = TypeVar("T")
-Listener = Callable[["Change"], None]
+Listener = Callable[["Change"], object]
 
 _EMPTY: Mapping[str, Any] = {}
 _NO_METADATA: Mapping[str, Any] = MappingProxyType({})

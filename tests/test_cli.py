@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from appflags import Flags
 from appflags.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "flags.json"
@@ -97,3 +100,25 @@ def test_console_script_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ok (appconfig format" in result.stdout
+
+
+def test_serve_answers_appconfigdata_and_stops_on_interrupt(tmp_path: Path) -> None:
+    doc = tmp_path / "flags.json"
+    doc.write_text(json.dumps({"beta": {"enabled": True, "color": "red"}}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "appflags", "serve", str(doc), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", first)
+        assert match, first
+        with Flags.from_appconfig(
+            "local", "local", "flags", endpoint_url=match.group(0), region_name="us-east-1"
+        ) as flags:
+            assert flags.get_str("beta.color", "") == "red"
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0

@@ -21,6 +21,7 @@ from appflags.formats._base import (
     Rule,
 )
 from appflags.formats._json import JsonFormat
+from appflags.formats._powertools import PowertoolsFormat
 from appflags.formats._schemas import compile_schema, problems
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 """Documents larger than this are rejected before parsing (configurable per ``Flags``)."""
 
 # Detection order matters: the most specific shape first, ``json`` (any object) last.
-FORMATS: dict[str, Format] = {f.name: f for f in (AppConfigFormat(), JsonFormat())}
+FORMATS: dict[str, Format] = {
+    f.name: f for f in (AppConfigFormat(), PowertoolsFormat(), JsonFormat())
+}
 
 _JSON_TYPES = ("application/json", "text/json", "text/plain", "application/octet-stream", "")
 _YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml")

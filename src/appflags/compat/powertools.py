@@ -1,0 +1,396 @@
+"""A drop-in for ``aws_lambda_powertools.utilities.feature_flags``, backed by appflags.
+
+Migrating is a one-line import change::
+
+    # from aws_lambda_powertools.utilities.feature_flags import AppConfigStore, FeatureFlags
+    from appflags.compat.powertools import AppConfigStore, FeatureFlags
+
+    app_config = AppConfigStore(environment="dev", application="shop", name="features")
+    feature_flags = FeatureFlags(store=app_config)
+    if feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False):
+        ...
+
+The same document answers the same way (see ``format="powertools"``), while appflags
+polls in the background, honours ``NextPollIntervalInSeconds``, renews its session,
+keeps the last good flags through outages and bad deployments, and never raises from
+``evaluate``. ``FeatureFlags`` also wraps an existing :class:`appflags.Flags`, and any
+Powertools-style store (an object with ``get_configuration()``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import boto3
+import jmespath
+
+from appflags._errors import SchemaError
+from appflags._evaluation import Reason
+from appflags._flags import Flags
+from appflags._log import logger
+from appflags.sources import AgentSource, AppConfigDataSource, Fetched, Source, SourceError
+from appflags.sources.appconfigdata import DEFAULT_CLIENT_CONFIG, MAX_POLL_INTERVAL
+
+if TYPE_CHECKING:
+    import os
+
+    from botocore.config import Config
+
+    from appflags.formats import Clock
+
+__all__ = [
+    "AppConfigExtensionStore",
+    "AppConfigStore",
+    "ConfigurationStoreError",
+    "FeatureFlags",
+    "SchemaValidationError",
+    "StoreProvider",
+]
+
+JSONType = Any
+"""Any JSON value, as in Powertools' signatures."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SchemaValidationError = SchemaError
+"""What Powertools raises for an invalid document. Here only constructors that take a
+document directly raise it; ``evaluate`` never does."""
+
+
+class ConfigurationStoreError(Exception):
+    """Kept so that ``except ConfigurationStoreError`` still imports; appflags never raises it
+    from ``evaluate``: a store failure answers the last good flags, or the default."""
+
+
+class StoreProvider(Protocol):
+    """A Powertools-style store: anything whose ``get_configuration()`` returns the document."""
+
+    def get_configuration(self) -> dict[str, Any]:
+        """The feature-flag document (Powertools' schema)."""
+        ...
+
+
+# -------------------------------------------------------------------------- stores
+
+
+class AppConfigStore:
+    """An AppConfig profile, polled in the background by appflags.
+
+    Takes Powertools' ``AppConfigStore`` arguments:
+
+    - ``max_age`` becomes the minimum poll interval asked of AppConfig (at least 15 s,
+      AppConfig's floor); the actual pace follows AppConfig's ``NextPollIntervalInSeconds``.
+      With ``use_extension=True`` it is how often the local extension is read (at least 1 s).
+    - ``envelope``/``jmespath_options``: a JMESPath expression picking the flags out of a
+      larger document, applied once per new version (Powertools' own JMESPath functions,
+      such as ``powertools_json``, are not available).
+    - ``sdk_config``/``boto_config``, ``boto3_session``, ``boto3_client``: as in Powertools;
+      a config is merged over appflags' own retry and timeout defaults.
+    - ``logger`` is accepted and ignored: appflags logs through ``structlog`` ("appflags").
+
+    Nothing is fetched until the first lookup, as in Powertools; the first lookup then
+    waits at most ``wait`` seconds for AppConfig. ``backup`` is appflags' last-known-good
+    file for cold starts during an outage.
+    """
+
+    def __init__(  # noqa: PLR0917 - Powertools' positional signature, kept for drop-in use
+        self,
+        environment: str,
+        application: str,
+        name: str,
+        max_age: int = 5,
+        sdk_config: Config | None = None,
+        envelope: str | None = "",
+        jmespath_options: dict[str, Any] | None = None,
+        logger: object = None,
+        boto_config: Config | None = None,
+        boto3_session: boto3.session.Session | None = None,
+        boto3_client: Any = None,
+        use_extension: bool = False,  # noqa: FBT001, FBT002 - Powertools' signature
+        *,
+        wait: float = 5.0,
+        backup: str | os.PathLike[str] | None = None,
+    ) -> None:
+        """Describe the profile; the first lookup starts polling it."""
+        self.environment = environment
+        self.application = application
+        self.name = name
+        self.cache_seconds = max_age
+        self.envelope = envelope
+        # Compiled now: a bad expression fails at construction, not on a poll.
+        self._envelope = jmespath.compile(envelope) if envelope else None
+        self._jmespath_options = jmespath.Options(**jmespath_options) if jmespath_options else None
+        self._config = sdk_config or boto_config
+        self._session = boto3_session
+        self._client = boto3_client
+        self._use_extension = use_extension
+        self._wait = wait
+        self._backup = backup
+        self._flags: Flags | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def flags(self) -> Flags:
+        """The :class:`appflags.Flags` behind this store (polling starts on first access)."""
+        flags = self._flags
+        if flags is None:
+            with self._lock:
+                if self._flags is None:
+                    self._flags = self._start()
+                flags = self._flags
+        return flags
+
+    def close(self) -> None:
+        """Stop polling (idempotent)."""
+        if self._flags is not None:
+            self._flags.close()
+
+    def _start(self) -> Flags:
+        source: Source
+        if self._use_extension:
+            interval = max(float(self.cache_seconds), 1.0)
+            source = AgentSource(self.application, self.environment, self.name, interval=interval)
+        else:
+            # AppConfig refuses a RequiredMinimumPollIntervalInSeconds under 15 s.
+            minimum = min(max(int(self.cache_seconds), 15), MAX_POLL_INTERVAL)
+            interval = float(minimum)
+            source = AppConfigDataSource(
+                self.application,
+                self.environment,
+                self.name,
+                client=self._appconfigdata_client(),
+                poll_interval=minimum,
+            )
+        if self._envelope is not None:
+            source = _EnvelopeSource(source, self._envelope, self._jmespath_options)
+        return Flags(
+            source=source,
+            format="powertools",
+            wait=self._wait,
+            interval=interval,
+            backup=self._backup,
+        )
+
+    def _appconfigdata_client(self) -> Any:
+        if self._client is not None:
+            return self._client
+        if self._session is None and self._config is None:
+            return None  # the source builds its own, with appflags' defaults
+        config = DEFAULT_CLIENT_CONFIG.merge(self._config) if self._config else None
+        session = self._session or boto3.session.Session()
+        return session.client("appconfigdata", config=config or DEFAULT_CLIENT_CONFIG)
+
+
+class AppConfigExtensionStore(AppConfigStore):
+    """Powertools' ``AppConfigExtensionStore``: the AppConfig Lambda extension on localhost."""
+
+    def __init__(  # noqa: PLR0917 - Powertools' positional signature
+        self,
+        environment: str,
+        application: str,
+        name: str,
+        max_age: int = 5,
+        envelope: str | None = "",
+        jmespath_options: dict[str, Any] | None = None,
+        logger: object = None,
+        *,
+        wait: float = 5.0,
+        backup: str | os.PathLike[str] | None = None,
+    ) -> None:
+        """Describe the profile; the first lookup starts reading it from the extension."""
+        super().__init__(
+            environment,
+            application,
+            name,
+            max_age,
+            envelope=envelope,
+            jmespath_options=jmespath_options,
+            use_extension=True,
+            wait=wait,
+            backup=backup,
+        )
+
+
+class _EnvelopeSource:
+    """Applies a JMESPath envelope to each new document before appflags validates it."""
+
+    def __init__(self, inner: Source, expression: Any, options: Any) -> None:
+        self._inner = inner
+        self._expression = expression
+        self._options = options
+        self.name = inner.name
+
+    def fetch(self) -> Fetched:
+        fetched = self._inner.fetch()
+        if fetched.content is None:
+            return fetched
+        try:
+            document = json.loads(fetched.content)
+        except ValueError:
+            return fetched  # not JSON: the format rejects it with a precise message
+        try:
+            plucked = self._expression.search(document, options=self._options)
+        except Exception as exc:  # noqa: BLE001 - any JMESPath failure is a failed poll
+            raise SourceError(f"envelope failed: {type(exc).__name__}") from None
+        content = json.dumps(plucked).encode()
+        return dataclasses.replace(fetched, content=content, content_type="application/json")
+
+    def reset(self) -> None:
+        self._inner.reset()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _StoreFlags:
+    """Flags compiled from what a Powertools-style store returns, recompiled only on change.
+
+    Powertools' stores hand back the same cached object until it expires, so identity (then
+    equality) spots a new document. A store error or an invalid document keeps the last
+    good flags, each logged once.
+    """
+
+    def __init__(self, store: StoreProvider, clock: Clock | None) -> None:
+        self._store = store
+        self._clock = clock
+        self._document: Any = None
+        self._flags: Flags | None = None
+
+    def current(self) -> Flags | None:
+        try:
+            document = self._store.get_configuration()
+        except Exception as exc:  # noqa: BLE001 - a store outage serves the last good flags
+            logger.warning("appflags.store_failed", error=type(exc).__name__)
+            return self._flags
+        if document is self._document or document == self._document:
+            return self._flags
+        self._document = document
+        try:
+            self._flags = Flags.from_dict(document, format="powertools", clock=self._clock)
+        except SchemaError as exc:
+            logger.error(
+                "appflags.rejected", source="store", problems=[str(p) for p in exc.problems]
+            )
+        return self._flags
+
+
+# -------------------------------------------------------------------- feature flags
+
+
+class FeatureFlags:
+    """Powertools' ``FeatureFlags``: ``evaluate`` and ``get_enabled_features``.
+
+    Give it a compat :class:`AppConfigStore` (``FeatureFlags(store=...)``, as with
+    Powertools), an :class:`appflags.Flags` (``FeatureFlags(flags)``), or any object with
+    a Powertools ``get_configuration()``. ``logger`` is accepted and ignored.
+
+    Unlike Powertools, nothing here raises: an unreachable store or an invalid new document
+    leaves the last good flags answering (or the default, before any arrived).
+    """
+
+    def __init__(
+        self,
+        store: Flags | AppConfigStore | StoreProvider | None = None,
+        logger: object = None,
+        *,
+        flags: Flags | None = None,
+    ) -> None:
+        """Wrap ``store`` (Powertools' name) or ``flags``: exactly one of them."""
+        given = flags if flags is not None else store
+        if given is None or (flags is not None and store is not None):
+            raise TypeError("FeatureFlags needs exactly one of store= or flags=")
+        self.store = given
+        self._flags: Flags | None = None
+        self._store_flags: _StoreFlags | None = None
+        self._app_config: AppConfigStore | None = None
+        if isinstance(given, Flags):
+            self._flags = given
+        elif isinstance(given, AppConfigStore):
+            self._app_config = given
+        elif callable(getattr(given, "get_configuration", None)):
+            self._store_flags = _StoreFlags(given, None)
+        else:
+            raise TypeError(
+                "store must be an appflags.Flags, an AppConfigStore or have get_configuration()"
+            )
+
+    @classmethod
+    def from_appconfig(
+        cls, application: str, environment: str, profile: str, **options: Any
+    ) -> FeatureFlags:
+        """Poll an AppConfig profile in Powertools' format; ``options`` go to
+        :meth:`appflags.Flags.from_appconfig` (``region_name``, ``wait``, ``backup``...)."""
+        return cls(
+            flags=Flags.from_appconfig(
+                application, environment, profile, format="powertools", **options
+            )
+        )
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any], *, clock: Clock | None = None) -> FeatureFlags:
+        """Flags from a document in memory (tests, fixtures). Raises ``SchemaError``."""
+        return cls(flags=Flags.from_dict(document, format="powertools", clock=clock))
+
+    @property
+    def flags(self) -> Flags | None:
+        """The :class:`appflags.Flags` answering now (``None`` before a store delivered any)."""
+        if self._flags is not None:
+            return self._flags
+        if self._app_config is not None:
+            return self._app_config.flags
+        return self._store_flags.current() if self._store_flags is not None else None
+
+    def evaluate(
+        self, *, name: str, context: dict[str, Any] | None = None, default: JSONType
+    ) -> JSONType:
+        """The flag's value for ``context``, exactly as Powertools computes it.
+
+        A boolean flag answers ``True``/``False``; a non-boolean flag (``boolean_type:
+        false``) answers its JSON value (a copy), whatever the type of ``default``.
+        ``default`` answers when the flag does not exist or no flags are available yet.
+        """
+        flags = self.flags
+        if flags is None:
+            return default
+        # default=None: any value answers, as in Powertools (no type check).
+        result = flags.evaluate(name, None, context)
+        if result.error_code is not None or result.reason is Reason.DISABLED:
+            return default
+        return result.value
+
+    def get_enabled_features(self, *, context: dict[str, Any] | None = None) -> list[str]:
+        """The flags whose value is truthy for ``context``, in document order.
+
+        As in Powertools this includes a non-boolean flag whose value is truthy (a non-empty
+        object, say); :meth:`appflags.Flags.enabled_features` lists only flags answering
+        ``True``.
+        """
+        flags = self.flags
+        if flags is None:
+            return []
+        # The snapshot's features are every flag of the document, in document order.
+        names = flags._snapshot.features
+        return [name for name in names if flags.evaluate(name, None, context).value]
+
+    def validation_exception_handler(self, exc_class: Any) -> Callable[[F], F]:
+        """Accepted for compatibility; the handler is never called.
+
+        Powertools calls it when a comparison raises (``"5" > 3``); appflags decides such a
+        condition does not match, without raising, logging or calling back on the lookup path.
+        """
+        warnings.warn(
+            "appflags never calls validation exception handlers: a condition whose "
+            "comparison fails simply does not match",
+            UserWarning,
+            stacklevel=2,
+        )
+
+        def register(func: F) -> F:
+            return func
+
+        return register

@@ -1,0 +1,210 @@
+"""``powertools``: the feature-flag schema of Powertools for AWS Lambda (Python).
+
+The document Powertools' ``feature_flags`` utility reads from a freeform AppConfig
+profile, unchanged::
+
+    {"premium": {"default": false,
+                 "rules": {"gold tier": {"when_match": true,
+                                         "conditions": [{"action": "EQUALS",
+                                                         "key": "tier", "value": "gold"}]}}},
+     "banner": {"default": {"color": "blue"}, "boolean_type": false}}
+
+The flag name is the key. A boolean flag (``boolean_type`` absent or truthy) answers
+boolean lookups; a non-boolean flag's value answers the typed lookup of its type. Rules
+are tried in document order and the first whose conditions all match answers its
+``when_match`` (``TARGETING_MATCH``, variant = the rule name); otherwise the flag's
+``default`` answers (``DEFAULT``). A flag without rules is ``STATIC`` and costs one dict
+lookup. Validation accepts and rejects exactly what Powertools' ``SchemaValidator`` does,
+with the JSON path of every problem.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from appflags._errors import Problem
+from appflags._evaluation import Reason
+from appflags.formats._base import Clock, Compiled, Resolved
+from appflags.formats._schemas import json_path, problems, project_validator
+from appflags.rules._powertools_actions import (
+    SCHEDULE_KEYS,
+    Condition,
+    compile_condition,
+    parse_local_datetime,
+    time_zone,
+)
+
+if TYPE_CHECKING:
+    from appflags.formats._base import Context, Rule
+
+SCHEMA = "powertools.schema.json"
+
+
+class PowertoolsFormat:
+    """Powertools for AWS Lambda ``feature_flags`` documents."""
+
+    name = "powertools"
+
+    def detect(self, doc: Any) -> bool:
+        """An object whose every value is an object with a ``default`` key.
+
+        AppConfig's retrieval form (``{"flag": {"enabled": true}}``) has no ``default``,
+        and plain configuration rarely puts one under every top-level key.
+        """
+        return (
+            isinstance(doc, dict)
+            and bool(doc)
+            and all(isinstance(v, dict) and "default" in v for v in doc.values())
+        )
+
+    def validate(self, doc: Any) -> list[Problem]:
+        """Powertools' schema rules: the project schema, then what JSON Schema cannot say."""
+        found = problems(project_validator(SCHEMA), doc)
+        if isinstance(doc, dict):
+            found += _semantic_problems(doc)
+        return sorted(found, key=lambda p: p.path)
+
+    def compile(self, doc: Any, clock: Clock) -> Compiled:
+        """Every flag to a static answer or a closure over its compiled rules."""
+        static: dict[str, Resolved] = {}
+        rules: dict[str, Rule] = {}
+        for name, feature in doc.items():
+            # Powertools tests truthiness, so "boolean_type": 0 makes a non-boolean flag.
+            boolean = bool(feature.get("boolean_type", True))
+            default = feature["default"]
+            flag_rules = feature.get("rules")
+            if not flag_rules:
+                static[name] = Resolved(default, None, Reason.STATIC)
+                continue
+            compiled = tuple(
+                (
+                    tuple(
+                        compile_condition(c["action"], c["key"], c["value"], clock)
+                        for c in rule["conditions"]
+                    ),
+                    Resolved(
+                        # A non-boolean rule may omit when_match: Powertools then answers None.
+                        bool(rule.get("when_match")) if boolean else rule.get("when_match"),
+                        rule_name,
+                        Reason.TARGETING_MATCH,
+                    ),
+                )
+                for rule_name, rule in flag_rules.items()
+            )
+            rules[name] = _first_match(compiled, Resolved(default, None, Reason.DEFAULT))
+        # Every flag, in document order, as Powertools' get_enabled_features considers them:
+        # enabled_features() keeps those answering True (a non-boolean flag can, too), and
+        # the compat FeatureFlags those answering any truthy value, as Powertools does.
+        return Compiled(static=static, rules=rules, features=tuple(doc))
+
+
+def _first_match(
+    compiled: tuple[tuple[tuple[Condition, ...], Resolved], ...], fallback: Resolved
+) -> Rule:
+    """The flag's rules in document order; the first whose conditions all hold answers.
+
+    Rules of one or two conditions, the usual shapes, get loops without an inner loop.
+    """
+    sizes = {len(conditions) for conditions, _ in compiled}
+    if sizes == {1}:
+        singles = tuple((conditions[0], answer) for conditions, answer in compiled)
+
+        def single_rules(context: Context) -> Resolved:
+            for condition, answer in singles:
+                if condition(context):
+                    return answer
+            return fallback
+
+        return single_rules
+    if sizes == {2}:
+        pairs = tuple((first, second, answer) for (first, second), answer in compiled)
+
+        def pair_rules(context: Context) -> Resolved:
+            for first, second, answer in pairs:
+                if first(context) and second(context):
+                    return answer
+            return fallback
+
+        return pair_rules
+
+    def any_rules(context: Context) -> Resolved:
+        for conditions, answer in compiled:
+            for condition in conditions:
+                if not condition(context):
+                    break
+            else:
+                return answer
+        return fallback
+
+    return any_rules
+
+
+def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:
+    """The checks Powertools makes that JSON Schema cannot express.
+
+    Only shapes the schema accepts are examined here; anything else already has a problem.
+    """
+    found: list[Problem] = []
+    for name, feature in doc.items():
+        flag_rules = feature.get("rules") if isinstance(feature, dict) else None
+        if not isinstance(flag_rules, dict):
+            continue
+        for rule_name, rule in flag_rules.items():
+            conditions = rule.get("conditions") if isinstance(rule, dict) else None
+            if not isinstance(conditions, list):
+                continue
+            for index, condition in enumerate(conditions):
+                if not isinstance(condition, dict):
+                    continue
+                value = condition.get("value")
+                action = condition.get("action")
+                if not isinstance(value, dict) or not isinstance(action, str):
+                    continue
+                where = (name, "rules", rule_name, "conditions", index, "value")
+                if action in SCHEDULE_KEYS:
+                    found += _time_zone_problems(value, where)
+                if action == "SCHEDULE_BETWEEN_DATETIME_RANGE":
+                    found += _datetime_problems(value, where)
+                elif action == "MODULO_RANGE":
+                    found += _modulo_problems(value, where)
+    return found
+
+
+def _time_zone_problems(value: dict[str, Any], where: tuple[Any, ...]) -> list[Problem]:
+    # Powertools validates `TIMEZONE or "UTC"`; a non-string is the schema's business.
+    zone = value.get("TIMEZONE") or "UTC"
+    if isinstance(zone, str) and time_zone(zone) is None:
+        return [Problem(json_path((*where, "TIMEZONE")), "is not a known IANA time zone")]
+    return []
+
+
+def _datetime_problems(value: dict[str, Any], where: tuple[Any, ...]) -> list[Problem]:
+    found = []
+    for bound in ("START", "END"):
+        text = value.get(bound)
+        if not isinstance(text, str):
+            continue
+        parsed = parse_local_datetime(text)
+        if parsed is None:
+            message = "must be an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS)"
+        elif parsed.tzinfo is not None:
+            message = "must not carry a UTC offset or Z: the zone comes from TIMEZONE"
+        else:
+            continue
+        found.append(Problem(json_path((*where, bound)), message))
+    return found
+
+
+def _modulo_problems(value: dict[str, Any], where: tuple[Any, ...]) -> list[Problem]:
+    numbers = {}
+    found = []
+    for part in ("BASE", "START", "END"):
+        number = value.get(part)
+        # The schema's "integer" admits 5.0; Powertools (isinstance int) does not.
+        if isinstance(number, float):
+            found.append(Problem(json_path((*where, part)), "must be an integer, not a float"))
+        elif isinstance(number, int):
+            numbers[part] = number
+    if len(numbers) == 3 and not (0 <= numbers["START"] <= numbers["END"] <= numbers["BASE"] - 1):
+        found.append(Problem(json_path(where), "must satisfy 0 <= START <= END <= BASE - 1"))
+    return found

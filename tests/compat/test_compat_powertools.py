@@ -1,0 +1,287 @@
+"""``appflags.compat.powertools``: code written for Powertools runs unchanged on appflags."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from aws_lambda_powertools.utilities.feature_flags import AppConfigStore as PowertoolsStore
+from aws_lambda_powertools.utilities.feature_flags import FeatureFlags as PowertoolsFlags
+
+from appflags import Flags, SchemaError
+from appflags.compat.powertools import AppConfigStore, FeatureFlags, StoreProvider
+from appflags.testing import Fault, LocalAppConfig
+
+if TYPE_CHECKING:
+    from mypy_boto3_appconfigdata import AppConfigDataClient
+
+FEATURES = {
+    "premium": {
+        "default": False,
+        "rules": {
+            "gold": {
+                "when_match": True,
+                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
+            }
+        },
+    },
+    "banner": {
+        "default": {"color": "blue"},
+        "boolean_type": False,
+        "rules": {
+            "dutch": {
+                "when_match": {"color": "orange"},
+                "conditions": [{"action": "IN", "key": "country", "value": ["NL", "BE"]}],
+            }
+        },
+    },
+    "ten_percent": {
+        "default": False,
+        "rules": {
+            "bucket": {
+                "when_match": True,
+                "conditions": [
+                    {
+                        "action": "MODULO_RANGE",
+                        "key": "user_id",
+                        "value": {"BASE": 10, "START": 0, "END": 0},
+                    }
+                ],
+            }
+        },
+    },
+    "always": {"default": True},
+}
+# Powertools users often keep the flags under a key of a larger document (an "envelope").
+PROFILE = {"features": FEATURES, "other_settings": {"timeout": 3}}
+APP: dict[str, Any] = {"environment": "prod", "application": "shop", "name": "features"}
+
+
+def handler(feature_flags_class: Any, store_class: Any, client: Any, event: dict[str, Any]) -> Any:
+    """Lambda code as the Powertools documentation writes it; the classes are swapped in."""
+    app_config = store_class(**APP, max_age=120, envelope="features", boto3_client=client)
+    feature_flags = feature_flags_class(store=app_config)
+    try:
+        return {
+            "premium": feature_flags.evaluate(name="premium", context=event, default=False),
+            "banner": feature_flags.evaluate(name="banner", context=event, default={}),
+            "missing": feature_flags.evaluate(name="missing", context=event, default="fallback"),
+            "enabled": feature_flags.get_enabled_features(context=event),
+        }
+    finally:
+        if isinstance(app_config, AppConfigStore):
+            app_config.close()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"tier": "gold", "country": "NL", "user_id": 10},
+        {"tier": "silver", "country": "US", "user_id": 7},
+        {},
+    ],
+)
+def test_one_line_import_change_gives_the_same_answers(
+    server: LocalAppConfig, client: AppConfigDataClient, event: dict[str, Any]
+) -> None:
+    server.put("shop", "prod", "features", PROFILE)
+    expected = handler(PowertoolsFlags, PowertoolsStore, client, event)
+    assert handler(FeatureFlags, AppConfigStore, client, event) == expected
+
+
+@pytest.fixture
+def store(server: LocalAppConfig, client: AppConfigDataClient) -> Iterator[AppConfigStore]:
+    server.put("shop", "prod", "features", PROFILE)
+    app_config = AppConfigStore(**APP, envelope="features", boto3_client=client)
+    yield app_config
+    app_config.close()
+
+
+def test_store_fetches_nothing_until_the_first_lookup(
+    server: LocalAppConfig, store: AppConfigStore
+) -> None:
+    feature_flags = FeatureFlags(store=store)
+    assert server.calls() == 0
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False) is True
+    assert server.calls("GetLatestConfiguration") == 1
+
+
+def test_last_good_flags_survive_a_bad_deployment_and_an_outage(
+    server: LocalAppConfig, store: AppConfigStore
+) -> None:
+    feature_flags = FeatureFlags(store=store)
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False) is True
+    broken = {"features": {"premium": {"default": "yes"}}}
+    server.put("shop", "prod", "features", broken)
+    assert store.flags.refresh()
+    server.inject(Fault.SERVER_ERROR, times=5)
+    store.flags.refresh()
+    # Powertools would raise SchemaValidationError, then answer the default during the outage.
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False) is True
+    enabled = feature_flags.get_enabled_features(context={"tier": "gold"})
+    assert enabled == ["premium", "banner", "always"]
+
+
+def test_missing_profile_answers_defaults(server: LocalAppConfig, client: Any) -> None:
+    app_config = AppConfigStore(**APP, boto3_client=client, wait=1.0)
+    try:
+        feature_flags = FeatureFlags(app_config)
+        assert feature_flags.evaluate(name="premium", default=True) is True
+        assert feature_flags.get_enabled_features() == []
+    finally:
+        app_config.close()
+
+
+# ------------------------------------------------------------------ over a Flags
+
+
+@pytest.fixture
+def feature_flags() -> FeatureFlags:
+    return FeatureFlags(Flags.from_dict(FEATURES))
+
+
+def test_boolean_flags(feature_flags: FeatureFlags) -> None:
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False) is True
+    assert feature_flags.evaluate(name="premium", context={"tier": "free"}, default=True) is False
+    assert feature_flags.evaluate(name="premium", default=True) is False  # context=None
+    assert feature_flags.evaluate(name="always", default=False) is True
+
+
+def test_non_boolean_value_answers_whatever_the_default_type(feature_flags: FeatureFlags) -> None:
+    nl = {"country": "NL"}
+    assert feature_flags.evaluate(name="banner", context=nl, default=False) == {"color": "orange"}
+    assert feature_flags.evaluate(name="banner", default="x") == {"color": "blue"}
+
+
+def test_missing_flag_answers_the_default(feature_flags: FeatureFlags) -> None:
+    assert feature_flags.evaluate(name="nope", default={"a": 1}) == {"a": 1}
+    assert feature_flags.evaluate(name="nope", default=None) is None
+
+
+def test_enabled_features(feature_flags: FeatureFlags) -> None:
+    # As in Powertools, a non-boolean flag with a truthy value ("banner") counts as enabled.
+    context = {"tier": "gold", "user_id": 20}
+    expected = ["premium", "banner", "ten_percent", "always"]
+    assert feature_flags.get_enabled_features(context=context) == expected
+    assert feature_flags.get_enabled_features() == ["banner", "always"]
+    empty_banner = FeatureFlags.from_dict({"banner": {"default": {}, "boolean_type": False}})
+    assert empty_banner.get_enabled_features() == []
+
+
+def test_keyword_and_convenience_constructors() -> None:
+    flags = Flags.from_dict(FEATURES)
+    assert FeatureFlags(flags=flags).flags is flags
+    assert FeatureFlags(store=flags).flags is flags
+    from_dict = FeatureFlags.from_dict(FEATURES)
+    assert from_dict.evaluate(name="premium", context={"tier": "gold"}, default=False) is True
+    with pytest.raises(SchemaError):
+        FeatureFlags.from_dict({"premium": {"default": "yes"}})
+
+
+@pytest.mark.parametrize(
+    "arguments", [{}, {"store": Flags.from_dict(FEATURES), "flags": Flags.from_dict(FEATURES)}]
+)
+def test_exactly_one_source_is_required(arguments: dict[str, Any]) -> None:
+    with pytest.raises(TypeError):
+        FeatureFlags(**arguments)
+
+
+def test_a_store_without_get_configuration_is_refused() -> None:
+    with pytest.raises(TypeError, match="get_configuration"):
+        FeatureFlags(store=object())  # type: ignore[arg-type]
+
+
+def test_exception_handlers_are_accepted_but_never_called(feature_flags: FeatureFlags) -> None:
+    calls: list[Exception] = []
+
+    with pytest.warns(UserWarning, match="never calls"):
+
+        @feature_flags.validation_exception_handler(Exception)
+        def on_error(exc: Exception) -> bool:
+            calls.append(exc)
+            return True
+
+    flags = FeatureFlags.from_dict(
+        {
+            "f": {
+                "default": False,
+                "rules": {
+                    "r": {
+                        "when_match": True,
+                        "conditions": [
+                            {"action": "KEY_GREATER_THAN_VALUE", "key": "n", "value": 3}
+                        ],
+                    }
+                },
+            }
+        }
+    )
+    assert flags.evaluate(name="f", context={"n": "text"}, default=True) is False
+    assert on_error(ValueError()) is True
+    assert len(calls) == 1  # only the direct call above
+
+
+# ---------------------------------------------------- over a Powertools-style store
+
+
+class ChangingStore(StoreProvider):
+    """A custom store, as Powertools users write them: returns the current document."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self.error: Exception | None = None
+
+    def get_configuration(self) -> dict[str, Any]:
+        if self.error is not None:
+            raise self.error
+        return self.document  # type: ignore[no-any-return]
+
+
+def test_custom_store_is_compiled_once_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    custom = ChangingStore(FEATURES)
+    feature_flags = FeatureFlags(store=custom)
+    compiled: list[Any] = []
+    original = Flags.from_dict.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Flags], /, document: Any, **options: Any) -> Flags:
+        compiled.append(document)
+        return original(cls, document, **options)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Flags, "from_dict", classmethod(counting))
+    for _ in range(3):
+        assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False)
+    assert len(compiled) == 1
+    custom.document = {"premium": {"default": True}}
+    assert feature_flags.evaluate(name="premium", context={"tier": "free"}, default=False) is True
+    assert len(compiled) == 2
+
+
+def test_custom_store_failures_keep_the_last_good_flags() -> None:
+    custom = ChangingStore({"premium": {"default": True}})
+    feature_flags = FeatureFlags(custom)
+    assert feature_flags.evaluate(name="premium", default=False) is True
+    custom.document = {"premium": {"default": "not a boolean"}}
+    assert feature_flags.evaluate(name="premium", default=False) is True
+    custom.error = RuntimeError("store down")
+    assert feature_flags.evaluate(name="premium", default=False) is True
+    assert feature_flags.get_enabled_features() == ["premium"]
+
+
+def test_custom_store_that_never_delivered_answers_defaults() -> None:
+    custom = ChangingStore({"premium": {"default": None}})
+    feature_flags = FeatureFlags(custom)
+    assert feature_flags.evaluate(name="premium", default="d") == "d"
+    assert feature_flags.get_enabled_features() == []
+
+
+def test_powertools_own_store_object_works_too(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put("shop", "prod", "features", PROFILE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        powertools_store = PowertoolsStore(**APP, envelope="features", boto3_client=client)
+    feature_flags = FeatureFlags(store=powertools_store)
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False) is True

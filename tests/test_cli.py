@@ -122,3 +122,52 @@ def test_serve_answers_appconfigdata_and_stops_on_interrupt(tmp_path: Path) -> N
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+MULTIVARIANT = EXAMPLE.parent / "flags-multivariant.json"
+
+
+def test_eval_explain_shows_each_variant_and_what_it_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["eval", str(MULTIVARIANT), "ui_refresh", "-c", "opted_in_to_beta=yes", "--explain"]
+    assert main([*args, "-c", "email=jane@example.org"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["value"], result["variant"], result["reason"]) == (
+        True,
+        "Beta Testers",
+        "TARGETING_MATCH",
+    )
+    assert result["explain"] == [
+        {
+            "variant": "QA",
+            "rule": '(ends_with $email "qa-testers.mycompany.com")',
+            "result": "no match",
+            "read": {"email": "jane@example.org"},
+        },
+        {
+            "variant": "Beta Testers",
+            "rule": '(exists key::"opted_in_to_beta")',
+            "result": "match",
+            "read": {"opted_in_to_beta": "yes"},
+        },
+    ]
+
+
+def test_eval_explain_on_a_static_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", str(EXAMPLE), "new-checkout", "--explain"]) == 0
+    assert "same for every context" in json.loads(capsys.readouterr().out)["explain"]
+
+
+def test_validate_shows_rule_syntax_errors_with_a_caret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = json.loads(MULTIVARIANT.read_text())
+    doc["values"]["ui_refresh"]["_variants"][0]["rule"] = '(ends_with $email "x"'
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "$.values.ui_refresh._variants[0].rule" in out
+    assert '(ends_with $email "x"' in out
+    assert "^" in out

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from appflags._errors import SchemaError
 from appflags._flags import Change, Flags
 from appflags.formats import FORMATS
+from appflags.rules import ABSENT, explain
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -72,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
         "--default", default=None, help="the caller's default (JSON, else a string)"
     )
     evaluate.add_argument("--format", choices=formats, default="auto")
+    evaluate.add_argument(
+        "--explain",
+        action="store_true",
+        help="for a multi-variant flag, show each variant's rule, its outcome and the "
+        "context values it read",
+    )
     evaluate.set_defaults(run=_eval)
 
     serve = commands.add_parser(
@@ -108,7 +115,8 @@ def _validate(args: argparse.Namespace) -> int:
             flags = Flags.from_file(name, format=args.format, schema=args.schema)
         except SchemaError as exc:
             code = EXIT_INVALID
-            print(f"{name}: invalid ({len(exc.problems)} problems)")
+            count = len(exc.problems)
+            print(f"{name}: invalid ({count} problem{'' if count == 1 else 's'})")
             for problem in exc.problems:
                 print(f"  {problem}")
         except (OSError, ValueError) as exc:
@@ -139,20 +147,36 @@ def _eval(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     default = None if args.default is None else _json_or_text(args.default)
     result = flags.evaluate(args.key, default, context)
-    print(
-        json.dumps(
-            {
-                "key": args.key,
-                "value": result.value,
-                "variant": result.variant,
-                "reason": result.reason.value,
-                "error_code": result.error_code.value if result.error_code else None,
-                "error_message": result.error_message,
-            },
-            indent=2,
-        )
-    )
+    output: dict[str, Any] = {
+        "key": args.key,
+        "value": result.value,
+        "variant": result.variant,
+        "reason": result.reason.value,
+        "error_code": result.error_code.value if result.error_code else None,
+        "error_message": result.error_message,
+    }
+    if args.explain:
+        output["explain"] = _explanation(flags, args.key, context)
+    print(json.dumps(output, indent=2))
     return EXIT_OK
+
+
+def _explanation(flags: Flags, key: str, context: dict[str, Any]) -> Any:
+    explanation = explain(flags, key, context)
+    if explanation is None:
+        return "no variant rules: the value is the same for every context"
+    return [
+        {
+            "variant": trace.variant,
+            "rule": trace.rule,
+            "result": {True: "match", False: "no match", None: "unknown"}[trace.result],
+            "read": {
+                name: "<absent>" if value is ABSENT else value
+                for name, value in trace.reads.items()
+            },
+        }
+        for trace in explanation.tried
+    ]
 
 
 def _serve(args: argparse.Namespace) -> int:

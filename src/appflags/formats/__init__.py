@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from appflags._errors import Problem, SchemaError
 from appflags.formats._appconfig import AppConfigFormat
+from appflags.formats._appconfig_ion import parse_ion
 from appflags.formats._base import (
     USE_DEFAULT,
     Clock,
@@ -71,6 +72,9 @@ def parse(
     media = (content_type or "").split(";")[0].strip().lower()
     if media in _YAML_TYPES:
         return _parse_yaml(data)
+    if media == "application/ion":
+        # The AppConfig Agent's local-development form of multi-variant flags.
+        return parse_ion(data)
     if media not in _JSON_TYPES and not media.endswith("+json"):
         raise SchemaError([Problem("$", f"unsupported content type {media!r}")])
     try:

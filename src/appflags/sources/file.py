@@ -50,4 +50,10 @@ class FileSource:
 
 
 def _content_type(path: Path) -> str:
-    return "application/x-yaml" if path.suffix in (".yaml", ".yml") else "application/json"
+    if path.suffix in (".yaml", ".yml"):
+        return "application/x-yaml"
+    # The Agent's local development files are named like
+    # ``app:env:profile.application%ion%type=AWS.AppConfig.FeatureFlags``.
+    if "application%ion" in path.name or path.suffix == ".ion":
+        return "application/ion"
+    return "application/json"

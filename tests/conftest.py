@@ -10,6 +10,9 @@ from botocore.config import Config
 
 from appflags.testing import LocalAppConfig
 
+# Gherkin tags as markers, for the OpenFeature conformance scenarios (pytest-bdd).
+pytest_plugins = ["_openfeature_bdd"]
+
 if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient
 

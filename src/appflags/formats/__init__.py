@@ -21,6 +21,7 @@ from appflags.formats._base import (
     Resolved,
     Rule,
 )
+from appflags.formats._flagd import FlagdFormat
 from appflags.formats._json import JsonFormat
 from appflags.formats._powertools import PowertoolsFormat
 from appflags.formats._schemas import compile_schema, problems
@@ -51,7 +52,7 @@ MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 
 # Detection order matters: the most specific shape first, ``json`` (any object) last.
 FORMATS: dict[str, Format] = {
-    f.name: f for f in (AppConfigFormat(), PowertoolsFormat(), JsonFormat())
+    f.name: f for f in (FlagdFormat(), AppConfigFormat(), PowertoolsFormat(), JsonFormat())
 }
 
 _JSON_TYPES = ("application/json", "text/json", "text/plain", "application/octet-stream", "")

@@ -1,0 +1,406 @@
+"""``flagd``: OpenFeature's flag-definition format, the one flagd reads.
+
+::
+
+    {"flags": {"new-checkout": {
+        "state": "ENABLED",
+        "variants": {"on": true, "off": false},
+        "defaultVariant": "off",
+        "targeting": {"if": [{"ends_with": [{"var": "email"}, "@example.com"]}, "on", null]},
+        "metadata": {"owner": "checkout"}}},
+     "$evaluators": {...}, "metadata": {"flagSetId": "shop"}}
+
+The flag key is the lookup key; it answers the value of the variant it resolves to, and
+``Evaluation.variant`` names that variant. Reasons: ``STATIC`` (no targeting),
+``TARGETING_MATCH`` (the targeting chose a variant), ``SPLIT`` (a ``fractional`` chose it),
+``DEFAULT`` (the targeting returned ``null``, or failed in a flagd operation: the default
+variant answers, or the caller's default when ``defaultVariant`` is ``null`` or absent) and
+``DISABLED`` (``state: DISABLED``: the caller's default). A targeting result that names no
+variant answers the caller's default with ``ERROR``/``GENERAL``.
+
+Targeting is compiled once per document by :mod:`appflags.rules._jsonlogic`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from cachetools import LRUCache
+
+from appflags._errors import Problem
+from appflags._evaluation import ErrorCode, Reason
+from appflags.formats._base import USE_DEFAULT, Clock, Compiled, Context, Resolved, Rule
+from appflags.formats._schemas import json_path, problems, project_validator
+from appflags.rules._jsonlogic import Abort, RuleError, compile_logic, is_operation
+from appflags.rules._jsonlogic_base import MAX_DEPTH, Path
+from appflags.rules._jsonlogic_values import js_string, truthy
+
+if TYPE_CHECKING:
+    from appflags.rules._jsonlogic_base import Node
+
+SCHEMA = "flagd.schema.json"
+"""The project schema flagd documents are validated against (in ``schemas/``)."""
+_SCHEMA_URL_MARK = "flagd.dev/schema"
+_NO_METADATA: Mapping[str, Any] = MappingProxyType({})
+
+Tail = Callable[[Context], Resolved]
+"""A compiled result position of a targeting rule: the answer for a context."""
+
+
+class FlagdFormat:
+    """OpenFeature flag definitions (``state``, ``variants``, ``defaultVariant``, ``targeting``).
+
+    Detection is strict, so that the format never claims AWS AppConfig's own stored
+    document (``{"version": "1", "flags": {...}, "values": {...}}``, whose flags carry
+    ``name``/``attributes``): a document is ``flagd`` when its ``flags`` object is not
+    empty, every flag in it is an object, some flag has ``state`` or ``variants`` and none
+    has ``name`` or ``attributes``; or when its ``$schema`` points at flagd.dev.
+    """
+
+    name = "flagd"
+
+    def detect(self, doc: Any) -> bool:
+        """Whether ``doc`` is a flagd document (see the class docstring for the rule)."""
+        if not isinstance(doc, dict):
+            return False
+        flags = doc.get("flags")
+        if not isinstance(flags, dict):
+            return False
+        schema = doc.get("$schema")
+        if isinstance(schema, str) and _SCHEMA_URL_MARK in schema:
+            return True
+        if not flags or "values" in doc:
+            return False
+        definitions = flags.values()
+        return (
+            all(isinstance(flag, dict) for flag in definitions)
+            and any("state" in flag or "variants" in flag for flag in definitions)
+            and not any("name" in flag or "attributes" in flag for flag in definitions)
+        )
+
+    def validate(self, doc: Any) -> list[Problem]:
+        """The schema's problems and the compiler's, each once, with its JSON path."""
+        found = problems(project_validator(SCHEMA), doc)
+        if not isinstance(doc, dict):
+            return found
+        precise = _semantic_problems(doc)
+        # About a rule or a set of variants, the schema can only say "matches none of the
+        # allowed shapes"; where the compiler says exactly what is wrong, it speaks instead.
+        anchors = {anchor for anchor, _ in precise}
+        kept = [p for p in found if not any(_within(p.path, anchor) for anchor in anchors)]
+        unique = {(p.path, p.message): p for p in [*kept, *(p for _, p in precise)]}
+        return sorted(unique.values(), key=lambda p: p.path)
+
+    def compile(self, doc: Any, clock: Clock) -> Compiled:
+        """Static answers for flags without targeting, a closure for each targeted flag."""
+        evaluators = doc.get("$evaluators") or {}
+        set_metadata = doc.get("metadata") or {}
+        static: dict[str, Resolved] = {}
+        rules: dict[str, Rule] = {}
+        metadata: dict[str, Mapping[str, Any]] = {}
+        features = []
+        for key, flag in doc["flags"].items():
+            variants = flag["variants"]
+            if variants and all(type(value) is bool for value in variants.values()):
+                features.append(key)
+            merged = {**set_metadata, **(flag.get("metadata") or {})}
+            if merged:
+                metadata[key] = MappingProxyType(merged)
+            outcomes = _Outcomes(variants, flag.get("defaultVariant"))
+            targeting = flag.get("targeting")
+            if flag["state"] == "DISABLED":
+                static[key] = Resolved(USE_DEFAULT, None, Reason.DISABLED)
+            elif not targeting:
+                static[key] = outcomes.static
+            else:
+                rules[key] = _reused_targeting(key, flag, outcomes, evaluators, clock)
+        return Compiled(static=static, rules=rules, features=tuple(features), metadata=metadata)
+
+
+class _Outcomes:
+    """Every answer a flag can give, built once: a lookup returns one of these."""
+
+    def __init__(self, variants: Mapping[str, Any], default_variant: str | None) -> None:
+        self.match = {
+            name: Resolved(v, name, Reason.TARGETING_MATCH) for name, v in variants.items()
+        }
+        self.split = {name: Resolved(v, name, Reason.SPLIT) for name, v in variants.items()}
+        if default_variant is None:
+            self.default = Resolved(USE_DEFAULT, None, Reason.DEFAULT)
+            self.static = self.default
+        else:
+            value = variants[default_variant]
+            self.default = Resolved(value, default_variant, Reason.DEFAULT)
+            self.static = Resolved(value, default_variant, Reason.STATIC)
+        self.error = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.GENERAL)
+
+    def pick(self, result: Any, split: bool) -> Resolved:  # noqa: FBT001
+        """The answer for a targeting result: a variant name, ``true``/``false``, or null."""
+        if result is None:
+            return self.default
+        table = self.split if split else self.match
+        kind = type(result)
+        if kind is str:
+            return table.get(result, self.error)
+        if kind is bool or kind is int or kind is float:
+            # flagd reads the result as JSON text: true -> "true", 2 -> "2".
+            return table.get(js_string(result), self.error)
+        return self.error
+
+    def names(self, result: Any) -> bool:
+        """Whether a literal targeting result is null or names one of the variants."""
+        return result is None or self.pick(result, split=False) is not self.error
+
+
+_RULES: LRUCache[tuple[str, Clock, bytes], Rule] = LRUCache(maxsize=4096)
+_RULES_LOCK = threading.Lock()  # several Flags may compile documents on their own threads
+
+
+def _reused_targeting(
+    key: str,
+    flag: Mapping[str, Any],
+    outcomes: _Outcomes,
+    evaluators: Mapping[str, Any],
+    clock: Clock,
+) -> Rule:
+    """The flag's compiled targeting, reused while its definition is unchanged.
+
+    A new version of a document then keeps the very same rule objects for the flags it
+    did not touch, so comparing snapshots names exactly the flags that changed (and an
+    unchanged flag is not compiled again).
+    """
+    used = (flag["targeting"], flag["variants"], flag.get("defaultVariant"), evaluators)
+    text = json.dumps(used, sort_keys=True, separators=(",", ":")).encode()
+    # The digest, not the text, is kept: the cache stays small however large the rules.
+    cache_key = (key, clock, hashlib.sha256(text).digest())
+    with _RULES_LOCK:
+        rule = _RULES.get(cache_key)
+    if rule is None:
+        rule = _compile_targeting(key, flag["targeting"], outcomes, evaluators, clock)
+        with _RULES_LOCK:
+            rule = _RULES.setdefault(cache_key, rule)
+    return rule
+
+
+def _compile_targeting(
+    key: str,
+    targeting: Any,
+    outcomes: _Outcomes,
+    evaluators: Mapping[str, Any],
+    clock: Clock,
+) -> Rule:
+    def expression(node: Any, path: Path) -> Node:
+        return compile_logic(node, flag_key=key, evaluators=evaluators, clock=clock, path=path)
+
+    results = _Results(outcomes, expression, evaluators)
+    tail = results.tail(targeting, ("flags", key, "targeting"), (), 0)
+    default = outcomes.default
+
+    def targeting_rule(context: Context) -> Resolved:
+        try:
+            return tail(context)
+        except Abort:
+            return default  # a flagd operation failed: the targeting evaluates to null
+
+    return targeting_rule
+
+
+class _Results:
+    """Compiles a targeting's result positions: the branches of ``if``, through ``$ref``s.
+
+    A result position whose value is a literal answers a precomputed outcome (and must
+    name a variant); one whose value a ``fractional`` produces answers with ``SPLIT``.
+    """
+
+    def __init__(
+        self,
+        outcomes: _Outcomes,
+        expression: Callable[[Any, Path], Node],
+        evaluators: Mapping[str, Any],
+    ) -> None:
+        self.outcomes = outcomes
+        self.expression = expression
+        self.evaluators = evaluators
+
+    def tail(self, node: Any, path: Path, expanding: tuple[str, ...], depth: int) -> Tail:
+        if depth > MAX_DEPTH:
+            raise RuleError(path, f"rule is nested deeper than {MAX_DEPTH} levels")
+        operator = is_operation(node)
+        if operator == "$ref":
+            name = node["$ref"]
+            if type(name) is str and name in self.evaluators and name not in expanding:
+                body, inner = self.evaluators[name], (*expanding, name)
+                return self.tail(body, ("$evaluators", name), inner, depth + 1)
+            return self.result(self.expression(node, path), split=False, path=path)
+        if operator == "if":
+            args = node["if"] if type(node["if"]) is list else [node["if"]]
+            return self.branches(args, (*path, "if"), expanding, depth)
+        if operator == "fractional":
+            _check_buckets(node["fractional"], (*path, "fractional"), self.outcomes)
+        split = operator == "fractional"
+        return self.result(self.expression(node, path), split=split, path=path)
+
+    def result(self, node: Node, *, split: bool, path: Path) -> Tail:
+        outcomes = self.outcomes
+        if node.constant:
+            if not outcomes.names(node.value):
+                raise RuleError(path, "returns a variant name that the flag does not define")
+            answer = outcomes.pick(node.value, split)
+
+            def fixed(_context: Context) -> Resolved:
+                return answer
+
+            return fixed
+        evaluate, pick = node.fn, outcomes.pick
+
+        def chosen(context: Context) -> Resolved:
+            return pick(evaluate(context), split)
+
+        return chosen
+
+    def branches(self, args: list[Any], path: Path, expanding: tuple[str, ...], depth: int) -> Tail:
+        def branch(index: int) -> Tail:
+            return self.tail(args[index], (*path, index), expanding, depth + 1)
+
+        pairs: list[tuple[Callable[[Any], Any], Tail]] = []
+        otherwise: Tail | None = None
+        for index in range(0, len(args) - 1, 2):
+            condition = self.expression(args[index], (*path, index))
+            if condition.constant:
+                if truthy(condition.value):
+                    otherwise = branch(index + 1)
+                    break
+                branch(index + 1)  # never taken, but still checked
+                continue
+            pairs.append((condition.fn, branch(index + 1)))
+        if otherwise is None:
+            otherwise = branch(len(args) - 1) if len(args) % 2 == 1 else self.default()
+        if not pairs:
+            return otherwise
+        if len(pairs) == 1:
+            (test, then), last = pairs[0], otherwise
+
+            def if_else(context: Context) -> Resolved:
+                return then(context) if truthy(test(context)) else last(context)
+
+            return if_else
+        chain, last = tuple(pairs), otherwise
+
+        def if_chain(context: Context) -> Resolved:
+            for test, then in chain:
+                if truthy(test(context)):
+                    return then(context)
+            return last(context)
+
+        return if_chain
+
+    def default(self) -> Tail:
+        answer = self.outcomes.default
+
+        def no_branch(_context: Context) -> Resolved:
+            return answer
+
+        return no_branch
+
+
+def _check_buckets(args: Any, path: Path, outcomes: _Outcomes) -> None:
+    """A literal bucket of a result-position ``fractional`` must name a variant."""
+    if type(args) is not list:
+        return
+    for index, bucket in enumerate(args):
+        literal = type(bucket) is list and bucket and is_operation(bucket[0]) is None
+        if literal and (type(bucket[0]) in (list, dict) or not outcomes.names(bucket[0])):
+            raise RuleError((*path, index, 0), "names a variant that the flag does not define")
+
+
+# ------------------------------------------------------------------------ checks
+
+
+def _semantic_problems(doc: dict[str, Any]) -> list[tuple[str, Problem]]:
+    """What the schema cannot say: unknown default variants, mixed variant types, rules
+    that do not compile (unknown operators, wrong arities, dangling or cyclic ``$ref``s).
+
+    Each problem comes with its anchor: the part of the document (a flag's targeting or
+    variants, one evaluator) whose schema errors it replaces.
+    """
+    found: list[tuple[str, Problem]] = []
+    evaluators = doc.get("$evaluators")
+    if not isinstance(evaluators, dict):
+        evaluators = {}
+    for name, body in evaluators.items():
+        try:
+            compile_logic(
+                body, flag_key="", evaluators=evaluators, clock=_epoch, path=("$evaluators", name)
+            )
+        except RuleError as exc:
+            found.append(_rule_problem(exc, ("$evaluators", name)))
+    flags = doc.get("flags")
+    if isinstance(flags, dict):
+        for key, flag in flags.items():
+            if isinstance(flag, dict):
+                found += _flag_problems(key, flag, evaluators)
+    return found
+
+
+def _rule_problem(exc: RuleError, anchor: Path) -> tuple[str, Problem]:
+    if exc.path[:1] == ("$evaluators",):
+        anchor = exc.path[:2]  # the error is inside a shared evaluator
+    return json_path(anchor), Problem(json_path(exc.path), exc.message)
+
+
+def _flag_problems(
+    key: str, flag: dict[str, Any], evaluators: dict[str, Any]
+) -> list[tuple[str, Problem]]:
+    here = ("flags", key)
+    variants = flag.get("variants")
+    if not isinstance(variants, dict):
+        return []
+    found = []
+    kinds = {_kind(value) for value in variants.values()}
+    if len(kinds) > 1 or None in kinds:
+        where = json_path((*here, "variants"))
+        message = "variants must be all booleans, all numbers, all strings or all objects"
+        found.append((where, Problem(where, message)))
+    default_variant = flag.get("defaultVariant")
+    if default_variant is not None and (
+        not isinstance(default_variant, str) or default_variant not in variants
+    ):
+        where = json_path((*here, "defaultVariant"))
+        if isinstance(default_variant, str):
+            found.append((where, Problem(where, "names a variant that the flag does not define")))
+        return found  # without a valid default variant the targeting cannot be checked
+    targeting = flag.get("targeting")
+    if targeting and isinstance(targeting, dict):
+        outcomes = _Outcomes(variants, default_variant)
+        try:
+            _compile_targeting(key, targeting, outcomes, evaluators, _epoch)
+        except RuleError as exc:
+            found.append(_rule_problem(exc, (*here, "targeting")))
+    return found
+
+
+def _kind(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    return None
+
+
+def _epoch() -> datetime:
+    # Validation compiles rules to check them, and never evaluates them: any clock will do.
+    return datetime.fromtimestamp(0, timezone.utc)
+
+
+def _within(path: str, anchor: str) -> bool:
+    return path == anchor or path.startswith((anchor + ".", anchor + "["))

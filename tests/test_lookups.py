@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -225,3 +226,18 @@ def test_deeply_nested_documents_are_rejected_cleanly() -> None:
 def test_non_json_values_in_from_dict_are_a_schema_error() -> None:
     with pytest.raises(SchemaError, match="not JSON data"):
         Flags.from_dict({"beta": {"enabled": True, "when": object()}})
+
+
+def test_repeated_evaluations_follow_the_context() -> None:
+    # Evaluations are built once per answer and reused: reuse must never leak between
+    # contexts, types or versions.
+    path = Path(__file__).resolve().parents[1] / "examples" / "flags-multivariant.json"
+    flags = Flags.from_file(path)
+    qa = {"email": "jo@qa-testers.mycompany.com"}
+    beta = {"email": "jo@example.org", "opted_in_to_beta": "yes"}
+    for _ in range(3):
+        assert flags.evaluate("ui_refresh", False, qa).variant == "QA"
+        assert flags.evaluate("ui_refresh", False, beta).variant == "Beta Testers"
+        assert flags.evaluate("ui_refresh", False, {}).variant == "Default Variant"
+        assert flags.evaluate("ui_refresh", 0, qa).error_code is ErrorCode.TYPE_MISMATCH
+        assert flags.evaluate("ui_refresh", None, qa).value is True

@@ -56,6 +56,8 @@ _INVALID_CONTEXT = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.INVALID_C
 _DISABLED = Resolved(USE_DEFAULT, None, Reason.DISABLED)
 _MISMATCH: Any = object()
 DEFAULT_POLL_INTERVAL = 15.0
+_MEMO_LIMIT = 10_000
+"""Evaluations memoised per snapshot: a bound for formats that build answers per call."""
 _ERROR_MESSAGES = {
     ErrorCode.GENERAL: "the flag's rule failed on this context",
     ErrorCode.INVALID_CONTEXT: "the context must be a mapping of attribute names to values",
@@ -463,11 +465,6 @@ class Flags:
         ``default=None`` any value answers.
         """
         snapshot = self._snapshot
-        convert = _converter(default)
-        memo_key = (key, convert)
-        memo = snapshot.evaluations.get(memo_key)
-        if memo is not None:
-            return memo
         version = snapshot.version
         if not snapshot.ready:
             return Evaluation(
@@ -488,6 +485,14 @@ class Flags:
                 f"flag {key!r} not found",
                 version,
             )
+        convert = _converter(default)
+        # Formats build one Resolved per answer (per static key, per variant), so the same
+        # Resolved object means the same Evaluation: build it once. The memo holds the
+        # Resolved itself, so its id cannot be reused while the entry exists.
+        memo_key = (key, convert, id(resolved))
+        memo = snapshot.evaluations.get(memo_key)
+        if memo is not None and memo[0] is resolved:
+            return memo[1]
         if resolved.value is USE_DEFAULT:
             error = resolved.error
             return Evaluation(
@@ -510,10 +515,9 @@ class Flags:
                 version,
             )
         result = Evaluation(value, resolved.variant, resolved.reason, None, None, version)
-        if key in snapshot.static and type(value) not in (dict, list):
-            # A static scalar answer is the same every time: build its Evaluation once.
-            # Bounded by the document's keys times the handful of converters.
-            snapshot.evaluations[memo_key] = result
+        if type(value) not in (dict, list) and len(snapshot.evaluations) < _MEMO_LIMIT:
+            # Objects are copied per call, so only scalar answers are shared.
+            snapshot.evaluations[memo_key] = (resolved, result)
         return result
 
     def enabled_features(self, context: Mapping[str, Any] | None = None) -> list[str]:

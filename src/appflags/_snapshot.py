@@ -29,8 +29,10 @@ class Snapshot:
     format: str | None = None
     digest: str | None = None
     ready: bool = True
-    evaluations: dict[tuple[str, object], Evaluation] = field(default_factory=dict, compare=False)
-    """Memo of static scalar evaluations, filled on first use (the only mutable part)."""
+    evaluations: dict[tuple[str, object, int], tuple[Resolved, Evaluation]] = field(
+        default_factory=dict, compare=False
+    )
+    """Memo of scalar evaluations, filled on first use (the only mutable part)."""
 
     @classmethod
     def of(

@@ -19,6 +19,7 @@ from appflags._errors import Problem
 from appflags._evaluation import Reason
 from appflags._log import logger
 from appflags.formats._base import USE_DEFAULT, Compiled, Resolved, Rule
+from appflags.formats._schemas import json_type
 from appflags.rules._appconfig_compiler import Predicate, compile_expr, rests_on_split
 from appflags.rules._appconfig_parser import Expr, RuleSyntaxError, parse_rule
 from appflags.rules._explain import Variant, register
@@ -121,7 +122,7 @@ def _value_problems(
     value: Any, constraints: dict[str, Any], path: str, where: str
 ) -> list[Problem]:
     """A value against its constraints. Messages name the rule broken, never the value."""
-    kind, found = constraints["type"], _json_type(value)
+    kind, found = constraints["type"], json_type(value)
     if kind != found:
         return [Problem(path, f"expected {kind} ({where}), got {found}")]
     problem = _CHECKS[kind](value, constraints, where) if kind in _CHECKS else None
@@ -210,18 +211,6 @@ def _has_rule(rule: str | None) -> bool:
 
 def _attribute_values(value: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in value.items() if k not in _VALUE_META}
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else "null"
 
 
 def _date(text: str) -> date | None:

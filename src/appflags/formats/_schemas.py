@@ -113,7 +113,7 @@ _TEMPLATES = {
 
 def _describe(kind: Any, expected: Any, error: Any) -> str:
     if kind == "type":
-        return f"expected {_or(expected)}, got {_json_type(error.instance)}"
+        return f"expected {_or(expected)}, got {json_type(error.instance)}"
     if kind in _VERBATIM:  # these messages name properties, never values
         return str(error.message)
     template = _TEMPLATES.get(kind, "violates {kind} {json}")
@@ -132,7 +132,8 @@ def _or(expected: Any) -> str:
     return str(expected)
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a parsed JSON value (``number`` for ints and floats)."""
     if value is None:
         return "null"
     if isinstance(value, bool):

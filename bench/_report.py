@@ -48,9 +48,13 @@ def markdown(results: list[Result], figures: list[Figure], machine: str) -> str:
     lines.append("\n## Targets not met in this run\n\n")
     if not missed:
         lines.append("None.\n")
-    lines.extend(
-        f"- {item.comparison.group if isinstance(item, Result) else item.name}\n" for item in missed
-    )
+    for item in missed:
+        name, note = (
+            (item.comparison.group, item.comparison.note)
+            if isinstance(item, Result)
+            else (item.name, item.note)
+        )
+        lines.append(f"- {name}" + (f": {note}" if note else "") + "\n")
     lines.append(_COST)
     return "".join(lines)
 

@@ -124,8 +124,13 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{name}: {exc}")
         else:
             snapshot = flags._snapshot
-            count = len(snapshot.features)
-            print(f"{name}: ok ({snapshot.format} format, {count} flags)")
+            if snapshot.format == "json":
+                count, noun = len(snapshot.static), "key"
+            else:
+                count, noun = len(snapshot.features), "flag"
+            print(
+                f"{name}: ok ({snapshot.format} format, {count} {noun}{'' if count == 1 else 's'})"
+            )
     return code
 
 

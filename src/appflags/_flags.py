@@ -467,24 +467,10 @@ class Flags:
         snapshot = self._snapshot
         version = snapshot.version
         if not snapshot.ready:
-            return Evaluation(
-                default,
-                None,
-                Reason.ERROR,
-                ErrorCode.PROVIDER_NOT_READY,
-                "no flags have been loaded yet",
-                version,
-            )
+            return _failed(default, ErrorCode.PROVIDER_NOT_READY, "no flags loaded yet", version)
         resolved = snapshot.static.get(key) or self._resolve_dynamic(snapshot, key, context)
         if resolved is None:
-            return Evaluation(
-                default,
-                None,
-                Reason.ERROR,
-                ErrorCode.FLAG_NOT_FOUND,
-                f"flag {key!r} not found",
-                version,
-            )
+            return _failed(default, ErrorCode.FLAG_NOT_FOUND, f"flag {key!r} not found", version)
         convert = _converter(default)
         # Formats build one Resolved per answer (per static key, per variant), so the same
         # Resolved object means the same Evaluation: build it once. The memo holds the
@@ -505,15 +491,9 @@ class Flags:
             )
         value = convert(resolved.value)
         if value is _MISMATCH:
-            return Evaluation(
-                default,
-                None,
-                Reason.ERROR,
-                ErrorCode.TYPE_MISMATCH,
-                f"flag {key!r} is {type(resolved.value).__name__}, "
-                f"expected {type(default).__name__}",
-                version,
-            )
+            found, expected = type(resolved.value).__name__, type(default).__name__
+            message = f"flag {key!r} is {found}, expected {expected}"
+            return _failed(default, ErrorCode.TYPE_MISMATCH, message, version)
         result = Evaluation(value, resolved.variant, resolved.reason, None, None, version)
         if type(value) not in (dict, list) and len(snapshot.evaluations) < _MEMO_LIMIT:
             # Objects are copied per call, so only scalar answers are shared.
@@ -716,6 +696,10 @@ def _close_all_at_exit() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_restart_pollers_in_child)
 atexit.register(_close_all_at_exit)
+
+
+def _failed(default: Any, code: ErrorCode, message: str, version: str | None) -> Evaluation:
+    return Evaluation(default, None, Reason.ERROR, code, message, version)
 
 
 def _digest(content: bytes) -> str:

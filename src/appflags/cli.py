@@ -12,12 +12,12 @@ import sys
 import tempfile
 import threading
 import time
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appflags._errors import SchemaError
 from appflags._flags import Change, Flags
+from appflags._resources import read_text
 from appflags.formats import FORMATS
 from appflags.rules import ABSENT, explain
 
@@ -207,20 +207,12 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _demo_document() -> str:
-    packaged = resources.files("appflags").joinpath("_data").joinpath("flags.json")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    source_tree = Path(__file__).resolve().parents[2] / "examples" / "flags.json"
-    return source_tree.read_text(encoding="utf-8")
-
-
 def _demo(_args: argparse.Namespace) -> int:
     from appflags.testing import LocalAppConfig  # noqa: PLC0415
 
     workdir = Path(tempfile.mkdtemp(prefix="appflags-demo-"))
     flags_file = workdir / "flags.json"
-    flags_file.write_text(_demo_document(), encoding="utf-8")
+    flags_file.write_text(read_text("_data/flags.json", "examples/flags.json"), encoding="utf-8")
     context = {"user_id": "u-42", "tier": "gold"}
     # AWS asks for at least 15 s between polls; the local server answers 1 s to keep it short.
     with LocalAppConfig(poll_interval=1) as server:

@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.validators import validator_for
 
 from appflags._errors import Problem
+from appflags._resources import read_text
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-# A wheel carries the schemas inside the package; an editable install or a source
-# checkout reads the repository's top-level schemas/ directly, so there is one copy.
-_REPO_SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
-
 
 def schema_text(name: str) -> str:
     """The text of the project schema ``name`` (e.g. ``"appconfig-retrieved.schema.json"``)."""
-    packaged = resources.files("appflags").joinpath("schemas").joinpath(name)
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (_REPO_SCHEMAS / name).read_text(encoding="utf-8")
+    return read_text(f"schemas/{name}", f"schemas/{name}")
 
 
 @functools.cache

@@ -415,9 +415,14 @@ class Flags:
         self, key: str, context: Mapping[str, Any] | None = None, *, default: bool = False
     ) -> bool:
         """Whether the flag ``key`` is on for ``context``; ``default`` when it cannot tell."""
-        resolved = self._snapshot.static.get(key)
+        snapshot = self._snapshot
+        # Most lookups are of static booleans: one dict lookup answers them.
+        answer = snapshot.bools.get(key)
+        if answer is not None:
+            return answer
+        resolved = snapshot.static.get(key)
         if resolved is None:
-            resolved = self._resolve_dynamic(self._snapshot, key, context)
+            resolved = self._resolve_dynamic(snapshot, key, context)
             if resolved is None:
                 return default
         value = resolved.value

@@ -21,6 +21,8 @@ class Snapshot:
     """
 
     static: dict[str, Resolved] = field(default_factory=dict)
+    bools: dict[str, bool] = field(default_factory=dict)
+    """The static keys whose answer is a boolean, for ``is_enabled``'s fast path."""
     rules: dict[str, Rule] = field(default_factory=dict)
     features: tuple[str, ...] = ()
     disabled: frozenset[str] = frozenset()
@@ -46,6 +48,7 @@ class Snapshot:
         """The snapshot of a compiled document."""
         return cls(
             static=compiled.static,
+            bools={k: r.value for k, r in compiled.static.items() if type(r.value) is bool},
             rules=compiled.rules,
             features=compiled.features,
             disabled=compiled.disabled,

@@ -276,3 +276,25 @@ def test_poller_thread_is_named_daemon_and_stops_on_close(server: LocalAppConfig
     assert any("shop/prod/flags" in t.name and t.daemon for t in threads)
     flags.close()
     assert not any("shop/prod/flags" in t.name for t in threading.enumerate() if t.is_alive())
+
+
+def test_refresh_from_a_listener_schedules_a_poll_without_deadlock(
+    server: LocalAppConfig, client: Any
+) -> None:
+    server.put(*APP, V1)
+    with Flags.from_appconfig(*APP, client=client, poll_interval=30) as flags:
+        results: list[bool] = []
+
+        def listener(change: Change) -> None:
+            if not results:
+                started = time.monotonic()
+                results.append(flags.refresh(timeout=5))
+                results.append(time.monotonic() - started < 0.5)
+
+        flags.on_change(listener)
+        before = server.calls("GetLatestConfiguration")
+        server.put(*APP, V2)
+        assert flags.refresh(timeout=5) is True  # delivers V2: the listener runs
+        assert results == [False, True]
+        # The listener's refresh was honoured right away, not 30 s later.
+        assert wait_for(lambda: server.calls("GetLatestConfiguration") >= before + 2, 3)

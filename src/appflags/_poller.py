@@ -71,8 +71,13 @@ class Poller:
     def refresh(self, timeout: float) -> bool:
         """Poll now instead of at the scheduled time; the next wait counts from this poll.
 
-        Returns whether that poll finished within ``timeout`` seconds.
+        Returns whether that poll finished within ``timeout`` seconds. Called from the
+        poller thread itself (an ``on_change`` listener), it only schedules the poll: waiting
+        there would wait for itself.
         """
+        if threading.current_thread() is self._thread:
+            self._wake.set()
+            return False
         with self._progress:
             target = self._started + 1
             self._wake.set()

@@ -241,3 +241,22 @@ def test_repeated_evaluations_follow_the_context() -> None:
         assert flags.evaluate("ui_refresh", False, {}).variant == "Default Variant"
         assert flags.evaluate("ui_refresh", 0, qa).error_code is ErrorCode.TYPE_MISMATCH
         assert flags.evaluate("ui_refresh", None, qa).value is True
+
+
+@pytest.mark.parametrize("depth", [80, 500, 5000])
+def test_deeply_nested_rules_are_a_schema_error_not_a_crash(depth: int) -> None:
+    rule: Any = True
+    for _ in range(depth):
+        rule = {"!": [rule]}
+    doc = {
+        "flags": {
+            "f": {
+                "state": "ENABLED",
+                "variants": {"on": True, "off": False},
+                "defaultVariant": "off",
+                "targeting": {"if": [rule, "on", "off"]},
+            }
+        }
+    }
+    with pytest.raises(SchemaError):
+        Flags.from_dict(doc, format="flagd")

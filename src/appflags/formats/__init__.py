@@ -131,11 +131,16 @@ def compile_document(
         chosen = FORMATS[format]
     else:
         raise ValueError(f"unknown format {format!r}; expected 'auto' or one of {sorted(FORMATS)}")
-    found = problems(schema, doc) if schema is not None else []
-    found += chosen.validate(doc)
-    if found:
-        raise SchemaError(found)
-    return chosen.name, chosen.compile(doc, clock)
+    try:
+        found = problems(schema, doc) if schema is not None else []
+        found += chosen.validate(doc)
+        if found:
+            raise SchemaError(found)
+        return chosen.name, chosen.compile(doc, clock)
+    except RecursionError:
+        # Validating or compiling a recursive structure (JsonLogic, rule expressions) costs
+        # several stack frames per level: a document nested that deep is refused whole.
+        raise SchemaError([Problem("$", "document is nested too deeply")]) from None
 
 
 def load(

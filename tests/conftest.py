@@ -7,8 +7,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from botocore.config import Config
+from hypothesis import HealthCheck, settings
 
 from appflags.testing import LocalAppConfig
+
+# CI machines are shared and noisy: no property test may fail for taking long.
+settings.register_profile("appflags", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("appflags")
 
 # Gherkin tags as markers, for the OpenFeature conformance scenarios (pytest-bdd).
 pytest_plugins = ["_openfeature_bdd"]

@@ -86,7 +86,8 @@ def test_new_version_arrives_within_one_interval(server: LocalAppConfig, flags: 
     server.put(*APP, V2)
     started = time.monotonic()
     assert arrived.wait(3)
-    assert time.monotonic() - started < 1.1 + 0.5
+    # One interval is 1.0-1.1 s with jitter; a second one would take it past 2 s.
+    assert time.monotonic() - started < 2.0
     assert flags.version == "2"
     assert flags.get_str("beta.color", "") == "green"
     assert changes[-1].changed_keys == {"beta.color", "old"}

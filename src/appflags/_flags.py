@@ -184,10 +184,14 @@ class Flags:
             self._restore_backup(self._backup)
         self._poller: Poller | None = None
         if source is not None:
-            self._poller = self._start_poller(source)
-            _LIVE.add(self)
-            if wait > 0:
-                self._poller.wait_first(wait)
+            self._attach(source, wait)
+
+    def _attach(self, source: Source, wait: float) -> None:
+        self._source = source
+        self._poller = self._start_poller(source)
+        _LIVE.add(self)
+        if wait > 0:
+            self._poller.wait_first(wait)
 
     def _start_poller(self, source: Source) -> Poller:
         poller = Poller(
@@ -364,29 +368,15 @@ class Flags:
         """
         file_source = FileSource(path, interval=watch or 0.0)
         fetched = file_source.read()
-        content = fetched.content or b""
+        flags = cls(format=format, schema=schema, clock=clock, interval=watch or 0.0)
         try:
-            name, compiled = load(
-                content,
-                fetched.content_type,
-                format=format,
-                schema=_load_schema(schema),
-                clock=clock or utc_now,
-            )
+            flags._snapshot = flags._compile(fetched.content or b"", fetched.content_type, None)
         except SchemaError as exc:
             raise exc.with_source(str(path)) from None
-        snapshot = Snapshot.of(compiled, format=name, digest=_digest(content))
-        if watch is None:
-            return cls(snapshot=snapshot, format=format, schema=schema, clock=clock)
-        return cls(
-            source=file_source,
-            snapshot=snapshot,
-            format=format,
-            schema=schema,
-            clock=clock,
-            wait=0,
-            interval=watch,
-        )
+        flags._state = State.READY
+        if watch is not None:
+            flags._attach(file_source, wait=0)
+        return flags
 
     @classmethod
     def from_dict(

@@ -601,13 +601,18 @@ class Flags:
         self.close()
 
     def __repr__(self) -> str:
-        source = self._source.name if self._source else "static"
+        source = self._source_name or "static"
         return f"<Flags {source} state={self._state.value} version={self.version!r}>"
 
     # ------------------------------------------------------------- poller callbacks
 
+    @property
+    def _source_name(self) -> str | None:
+        """What logs call the source (never a secret); ``None`` for static flags."""
+        return self._source.name if self._source is not None else None
+
     def _on_fetched(self, fetched: Fetched) -> None:
-        source = self._source.name if self._source else None
+        source = self._source_name
         if self._last_error is not None:
             self._last_error = None
             logger.info("appflags.recovered", source=source)
@@ -647,8 +652,7 @@ class Flags:
         description = str(exc) if isinstance(exc, SourceError) else type(exc).__name__
         if description != self._last_error:
             self._last_error = description
-            source = self._source.name if self._source else None
-            logger.warning("appflags.poll_failed", source=source, error=description)
+            logger.warning("appflags.poll_failed", source=self._source_name, error=description)
         if self._snapshot.ready:
             self._set_state(State.STALE)
 
@@ -662,7 +666,7 @@ class Flags:
         if previous is not state:
             logger.info(
                 "appflags.state",
-                source=self._source.name if self._source else None,
+                source=self._source_name,
                 previous=previous.value,
                 state=state.value,
             )

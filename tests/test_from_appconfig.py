@@ -299,3 +299,10 @@ def test_refresh_from_a_listener_schedules_a_poll_without_deadlock(
         assert results == [False, True]
         # The listener's refresh was honoured right away, not 30 s later.
         assert wait_for(lambda: server.calls("GetLatestConfiguration") >= before + 2, 3)
+
+
+def test_missing_region_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with pytest.raises(ValueError, match="no AWS region for AppConfig: pass region_name"):
+        Flags.from_appconfig(*APP)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
 from appflags._version import __version__
 from appflags.formats import Clock, utc_now
@@ -98,12 +98,18 @@ class AppConfigDataSource:
     def _new_client(self) -> AppConfigDataClient:
         # A private boto3 Session: the default one is not safe to share across threads.
         session = boto3.session.Session()
-        return session.client(
-            "appconfigdata",
-            region_name=self._region_name,
-            endpoint_url=self._endpoint_url,
-            config=DEFAULT_CLIENT_CONFIG,
-        )
+        try:
+            return session.client(
+                "appconfigdata",
+                region_name=self._region_name,
+                endpoint_url=self._endpoint_url,
+                config=DEFAULT_CLIENT_CONFIG,
+            )
+        except NoRegionError:
+            raise ValueError(
+                "no AWS region for AppConfig: pass region_name=..., set AWS_REGION or "
+                "AWS_DEFAULT_REGION, or pass a ready client=boto3.client('appconfigdata')"
+            ) from None
 
     def fetch(self) -> Fetched:
         """One ``GetLatestConfiguration``, starting a session first when needed."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from aws_lambda_powertools.utilities.feature_flags import AppConfigStore as PowertoolsStore
 from aws_lambda_powertools.utilities.feature_flags import FeatureFlags as PowertoolsFlags
+from structlog.testing import capture_logs
 
 from appflags import Flags, SchemaError
 from appflags.compat.powertools import AppConfigStore, FeatureFlags, StoreProvider
@@ -285,3 +286,15 @@ def test_powertools_own_store_object_works_too(
         powertools_store = PowertoolsStore(**APP, envelope="features", boto3_client=client)
     feature_flags = FeatureFlags(store=powertools_store)
     assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False) is True
+
+
+def test_a_failing_store_is_logged_once_not_per_lookup() -> None:
+    class BrokenStore:
+        def get_configuration(self) -> dict[str, object]:
+            raise ConnectionError("store down")
+
+    flags = FeatureFlags(store=BrokenStore())
+    with capture_logs() as logs:
+        for _ in range(50):
+            assert flags.evaluate(name="beta", context={}, default=True) is True
+    assert [e["event"] for e in logs].count("appflags.store_failed") == 1

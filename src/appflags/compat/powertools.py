@@ -260,13 +260,19 @@ class _StoreFlags:
         self._clock = clock
         self._document: Any = None
         self._flags: Flags | None = None
+        self._failing: str | None = None
 
     def current(self) -> Flags | None:
         try:
             document = self._store.get_configuration()
         except Exception as exc:  # noqa: BLE001 - a store outage serves the last good flags
-            logger.warning("appflags.store_failed", error=type(exc).__name__)
+            # Every lookup asks the store: log when the failure starts or changes, not per call.
+            error = type(exc).__name__
+            if error != self._failing:
+                self._failing = error
+                logger.warning("appflags.store_failed", error=error)
             return self._flags
+        self._failing = None
         if document is self._document or document == self._document:
             return self._flags
         self._document = document

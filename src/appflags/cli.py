@@ -1,6 +1,7 @@
-"""The ``appflags`` command: validate, eval, serve, demo.
+"""The ``appflags`` command: validate, eval, refs, serve, demo.
 
-Exit codes: 0 success; 1 the document is invalid (or cannot be read); 2 usage error.
+Exit codes: 0 success; 1 the document is invalid (or cannot be read), or ``refs`` found
+a key the code uses that the document lacks; 2 usage error.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from appflags._errors import SchemaError
 from appflags._flags import Change, Flags
+from appflags._refs import Reference, document_flags, flag_of, known, python_files, references_in
 from appflags._resources import read_text
 from appflags.formats import FORMATS
 from appflags.rules import ABSENT, explain
@@ -80,6 +82,22 @@ def _parser() -> argparse.ArgumentParser:
         "context values it read",
     )
     evaluate.set_defaults(run=_eval)
+
+    refs = commands.add_parser(
+        "refs",
+        help="find the flag keys Python code looks up; report missing and unused flags",
+        description="Scan Python sources for lookups with literal keys (is_enabled, get_*, "
+        "evaluate, Powertools' evaluate(name=...), OpenFeature's get_*_value/_details) and "
+        "compare them with a flag document. Exit 1 when the code uses a key the document "
+        "lacks.",
+    )
+    refs.add_argument("paths", nargs="+", metavar="PATH", help="Python files or directories")
+    refs.add_argument(
+        "--document", "-d", required=True, metavar="FILE", help="the flag document to check"
+    )
+    refs.add_argument("--format", choices=formats, default="auto")
+    refs.add_argument("--json", action="store_true", help="print JSON with file and line")
+    refs.set_defaults(run=_refs)
 
     serve = commands.add_parser(
         "serve", help="serve a file over the AppConfigData protocol (picks up edits)"
@@ -164,6 +182,50 @@ def _eval(args: argparse.Namespace) -> int:
         output["explain"] = _explanation(flags, args.key, context)
     print(json.dumps(output, indent=2))
     return EXIT_OK
+
+
+def _refs(args: argparse.Namespace) -> int:
+    try:
+        snapshot = Flags.from_file(args.document, format=args.format)._snapshot
+    except SchemaError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        print(f"{args.document}: {exc.strerror}", file=sys.stderr)
+        return EXIT_INVALID
+    found: list[Reference] = []
+    for path in python_files(args.paths):
+        try:
+            source = path.read_text(encoding="utf-8")
+            found.extend(references_in(source, str(path)))
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
+            print(f"{path}: skipped ({exc})", file=sys.stderr)
+    flags = document_flags(snapshot)
+    missing = [ref for ref in found if not known(snapshot, ref.key)]
+    used = {flag_of(ref.key, flags) for ref in found}
+    unused = [flag for flag in flags if flag not in used]
+    if args.json:
+
+        def as_json(refs: list[Reference]) -> list[dict[str, Any]]:
+            return [
+                {"key": r.key, "file": r.file, "line": r.line, "method": r.method} for r in refs
+            ]
+
+        report = {
+            "document": args.document,
+            "references": as_json(found),
+            "missing": as_json(missing),
+            "unused": unused,
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        keys = sorted({ref.key for ref in found})
+        print(f"{len(found)} lookups of {len(keys)} keys; {args.document}: {len(flags)} flags")
+        for ref in missing:
+            print(f"{ref.file}:{ref.line}: {ref.key!r} is not in {args.document}")
+        for flag in unused:
+            print(f"{args.document}: flag {flag!r} is not used by the code scanned")
+    return EXIT_INVALID if missing else EXIT_OK
 
 
 def _explanation(flags: Flags, key: str, context: dict[str, Any]) -> Any:

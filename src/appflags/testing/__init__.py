@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from appflags.testing._agent import AgentRequest
 from appflags.testing._server import Call, Fault, LocalAppConfig
 
-__all__ = ["Call", "Fault", "LocalAppConfig"]
+__all__ = ["AgentRequest", "Call", "Fault", "LocalAppConfig"]

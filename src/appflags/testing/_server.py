@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 
+from appflags.testing._agent import AgentRequest, AgentRequestError, agent_answer, parse_context
+
 if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Mapping
@@ -70,6 +72,8 @@ class Call(NamedTuple):
     """The configuration token sent with ``GetLatestConfiguration``."""
     at: float
     """``time.monotonic()`` on arrival."""
+    agent: AgentRequest | None = None
+    """For the Agent route: the flags, context and ``Entity-Id`` asked with."""
 
 
 class _Response(NamedTuple):
@@ -143,7 +147,13 @@ class LocalAppConfig:
 
     It also answers the AppConfig Agent's local route,
     ``GET /applications/{app}/environments/{env}/configurations/{profile}``, so that
-    ``Flags.from_agent(..., url=server.endpoint_url)`` can be tested the same way.
+    ``Flags.from_agent(..., url=server.endpoint_url)`` can be tested the same way. As the
+    Agent does, it evaluates a stored feature-flag document per request: the context
+    comes from ``Context: key=value`` headers (several, or comma-separated pairs in one),
+    ``?flag=KEY`` (repeatable) keeps only those flags, and a multi-variant flag answers
+    its chosen variant plus ``"_variant"``. With :attr:`agent_token` set it wants
+    ``Authorization: Bearer <token>``. Each request is recorded with its
+    :class:`~appflags.testing.AgentRequest` in :attr:`Call.agent`.
 
     Example::
 
@@ -161,6 +171,9 @@ class LocalAppConfig:
 
     slow_seconds: float = 5.0
     """How long a :attr:`Fault.SLOW` request waits before it is answered."""
+    agent_token: str | None = None
+    """The Agent's access token (its ``ACCESS_TOKEN``): when set, an Agent request without
+    ``Authorization: Bearer <token>`` is refused with 401."""
 
     def __init__(
         self,
@@ -370,10 +383,12 @@ class LocalAppConfig:
 
     # -- protocol (called by the request handler threads) -----------------------------
 
-    def _handle(self, operation: str, token: str | None, body: bytes) -> _Response | None:
+    def _handle(
+        self, operation: str, token: str | None, body: bytes, agent: AgentRequest | None = None
+    ) -> _Response | None:
         """Answer one request; ``None`` means: drop the connection without an answer."""
         with self._lock:
-            self._state.log.append(Call(operation, token, time.monotonic()))
+            self._state.log.append(Call(operation, token, time.monotonic(), agent))
             fault = self._take_fault(operation)
         if fault is Fault.RESET or (fault is Fault.SLOW and self._stopping.wait(self.slow_seconds)):
             return None
@@ -385,7 +400,7 @@ class LocalAppConfig:
         if operation == GET_LATEST:
             return self._get_latest(token or "", not_json=not_json)
         if operation == AGENT and token is not None:
-            return self._agent(token, not_json=not_json)
+            return self._agent(token, agent, not_json=not_json)
         return _error(404, "UnknownOperationException", {"Message": "No such operation"})
 
     def _start_session(self, body: bytes, *, not_json: bool) -> _Response:
@@ -436,9 +451,17 @@ class LocalAppConfig:
             headers["Version-Label"] = version.label
             return _Response(200, headers, version.content)
 
-    def _agent(self, path: str, *, not_json: bool) -> _Response:
+    def _agent(self, path: str, request: AgentRequest | None, *, not_json: bool) -> _Response:
         # The Agent answers the whole cached document on every request (no tokens, no
-        # empty bodies), with the version in Configuration-Version.
+        # empty bodies), with the version in Configuration-Version; a feature-flag
+        # document is evaluated for the request's Context headers and flag= parameters.
+        if request is None:
+            return _error(400, "BadRequestException", {"Message": "Context must be key=value"})
+        expected = self.agent_token
+        if expected is not None and not secrets.compare_digest(
+            (request.authorization or "").encode(), f"Bearer {expected}".encode()
+        ):
+            return _error(401, "UnauthorizedException", {"Message": "Unauthorized"})
         parts = [unquote(p) for p in path.strip("/").split("/")]
         key = (parts[1], parts[3], parts[5])
         with self._lock:
@@ -448,8 +471,12 @@ class LocalAppConfig:
             return _error(404, "ResourceNotFoundException", {"Message": "not found"})
         if not_json:
             version = _Version(f"{version.label}-not-json", NOT_JSON_BODY, _JSON)
-        headers = {"Content-Type": version.content_type, "Configuration-Version": version.label}
-        return _Response(200, headers, version.content)
+        answer = agent_answer(version.content, version.content_type, request)
+        if isinstance(answer, str):
+            return _error(400, "BadRequestException", {"Message": answer})
+        content, content_type = answer
+        headers = {"Content-Type": content_type, "Configuration-Version": version.label}
+        return _Response(200, headers, content)
 
     # -- state helpers (the caller holds self._lock) ----------------------------------
 
@@ -623,6 +650,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         token = None
+        agent = None
         if self.command == "POST" and url.path == "/configurationsessions":
             operation = START_SESSION
         elif self.command == "GET" and url.path == "/configuration":
@@ -632,9 +660,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.command == "GET" and _AGENT_PATH.fullmatch(url.path):
             operation = AGENT
             token = url.path  # the Agent route carries the profile in its path
+            agent = self._agent_request(url.query)
         else:
             operation = UNKNOWN_OPERATION
-        response = self.server.app._handle(operation, token, body)
+        response = self.server.app._handle(operation, token, body, agent)
         if response is None:
             # SO_LINGER 0: close() sends RST, the client sees a reset connection.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -647,3 +676,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         self.wfile.write(response.body)
+
+    def _agent_request(self, query: str) -> AgentRequest | None:
+        """The Agent route's parameters; ``None`` when a Context header cannot be read."""
+        try:
+            context = parse_context(self.headers.get_all("Context") or [])
+        except AgentRequestError:
+            return None
+        return AgentRequest(
+            tuple(parse_qs(query).get("flag", [])),
+            context,
+            self.headers.get("Entity-Id"),
+            self.headers.get("Authorization"),
+        )

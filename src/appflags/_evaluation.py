@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Reason(str, enum.Enum):
@@ -35,13 +34,16 @@ class ErrorCode(str, enum.Enum):
     GENERAL = "GENERAL"
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """One lookup's answer and how it was reached.
+class Evaluation(NamedTuple):
+    """One lookup's answer and how it was reached. Immutable; equal only to an ``Evaluation``.
 
     >>> flags = Flags.from_dict({"beta": {"enabled": True}})
     >>> flags.evaluate("beta", False)
     Evaluation(value=True, variant=None, reason=<Reason.STATIC: 'STATIC'>, ...)
+
+    A named tuple rather than a dataclass: ``evaluate()`` builds one per answer it cannot
+    share, and a tuple is built in a fifth of the time. Use ``copy.replace`` (Python 3.13+)
+    or ``_replace`` for a changed copy, and ``_asdict()`` for a dict.
     """
 
     value: Any
@@ -50,3 +52,18 @@ class Evaluation:
     error_code: ErrorCode | None = None
     error_message: str | None = None
     version: str | None = None
+
+    # Equal to another Evaluation with the same fields, never to a plain tuple (as when it
+    # was a dataclass): the reflected tuple comparison would say equal, so answer here.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Evaluation):
+            return tuple.__eq__(self, other)
+        return False if isinstance(other, tuple) else NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, Evaluation):
+            return tuple.__ne__(self, other)
+        return True if isinstance(other, tuple) else NotImplemented
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)

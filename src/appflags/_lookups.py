@@ -23,6 +23,7 @@ _ERROR = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.GENERAL)
 _INVALID_CONTEXT = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.INVALID_CONTEXT)
 _DISABLED = Resolved(USE_DEFAULT, None, Reason.DISABLED)
 _MISMATCH: Any = object()
+_CONTAINERS = (dict, list)
 _MEMO_LIMIT = 10_000
 """Evaluations memoised per snapshot: a bound for formats that build answers per call."""
 _ERROR_MESSAGES = {
@@ -33,10 +34,11 @@ _ERROR_MESSAGES = {
 
 def _copy(value: Any) -> Any:
     """A deep copy of a JSON value (faster than ``copy.deepcopy`` for plain data)."""
+    # Scalars are kept without a call each: most values are flat lists and objects.
     if type(value) is dict:
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: _copy(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
     if type(value) is list:
-        return [_copy(v) for v in value]
+        return [_copy(v) if type(v) in _CONTAINERS else v for v in value]
     return value
 
 
@@ -154,40 +156,25 @@ class Lookups:
         ``default=None`` any value answers.
         """
         snapshot = self._snapshot
-        version = snapshot.version
-        if not snapshot.ready:
-            return _failed(default, ErrorCode.PROVIDER_NOT_READY, "no flags loaded yet", version)
-        resolved = snapshot.static.get(key) or self._resolve_dynamic(snapshot, key, context)
-        if resolved is None:
-            return _failed(default, ErrorCode.FLAG_NOT_FOUND, f"flag {key!r} not found", version)
-        convert = _converter(default)
-        # Formats build one Resolved per answer (per static key, per variant), so the same
-        # Resolved object means the same Evaluation: build it once. The memo holds the
-        # Resolved itself, so its id cannot be reused while the entry exists.
-        memo_key = (key, convert, id(resolved))
-        memo = snapshot.evaluations.get(memo_key)
-        if memo is not None and memo[0] is resolved:
-            return memo[1]
-        if resolved.value is USE_DEFAULT:
-            error = resolved.error
-            return Evaluation(
-                default,
-                resolved.variant,
-                resolved.reason,
-                error,
-                _ERROR_MESSAGES.get(error) if error else None,
-                version,
-            )
-        value = convert(resolved.value)
-        if value is _MISMATCH:
-            found, expected = type(resolved.value).__name__, type(default).__name__
-            message = f"flag {key!r} is {found}, expected {expected}"
-            return _failed(default, ErrorCode.TYPE_MISMATCH, message, version)
-        result = Evaluation(value, resolved.variant, resolved.reason, None, None, version)
-        if type(value) not in (dict, list) and len(snapshot.evaluations) < _MEMO_LIMIT:
-            # Objects are copied per call, so only scalar answers are shared.
-            snapshot.evaluations[memo_key] = (resolved, result)
-        return result
+        # Static, missing, disabled and not-ready keys answer the same for every context:
+        # their Evaluation is built once per snapshot and default, failures included.
+        # Only keys without rules are stored there.
+        kind = type(default)
+        if kind is dict or kind is list:
+            # An unhashable default: only object answers are kept, and those depend on
+            # the default's type alone.
+            shared_key: tuple[Any, ...] = (key, kind)
+        else:
+            shared_key = (key, kind, default)
+        try:
+            shared = snapshot.shared.get(shared_key)
+        except TypeError:  # another unhashable default: nothing to share
+            return _evaluate(snapshot, key, default, context, None)
+        if shared is not None:
+            if type(shared) is Evaluation:
+                return shared
+            return _fresh(shared, default)
+        return _evaluate(snapshot, key, default, context, shared_key)
 
     def enabled_features(self, context: Mapping[str, Any] | None = None) -> list[str]:
         """The flags that are on for ``context``, in document order."""
@@ -236,5 +223,136 @@ class Lookups:
             return _ERROR
 
 
+_SHAREABLE = frozenset((type(None), bool, int, float, str))
+"""Defaults whose equal values are interchangeable, so an answer holding one is shared
+(0.0 and -0.0 included)."""
+_make: Callable[..., Evaluation] = tuple.__new__
+"""Builds an Evaluation from a tuple of its six fields, skipping ``__new__``'s defaults."""
+
+
+def _evaluate(
+    snapshot: Snapshot,
+    key: str,
+    default: Any,
+    context: Mapping[str, Any] | None,
+    shared_key: tuple[Any, ...] | None,
+) -> Evaluation:
+    """``evaluate`` past its memo of shared answers; fills it under ``shared_key``."""
+    answer: Evaluation
+    if not snapshot.ready:
+        answer = _failed(default, ErrorCode.PROVIDER_NOT_READY, "no flags loaded yet", None)
+    else:
+        resolved = snapshot.static.get(key)
+        if resolved is None:
+            if key in snapshot.rules:
+                return _dynamic(snapshot, key, default, context)
+            resolved = _resolve_missing(snapshot, key)
+        answer = _answer(snapshot.version, key, default, resolved)
+    if shared_key is None or len(snapshot.shared) >= _MEMO_LIMIT:
+        return answer
+    value = answer.value
+    if value is default:
+        # Failures and disabled answers hold the caller's default: when equal defaults may
+        # not stand in for each other, the template gets each caller's own.
+        if len(shared_key) == 2 or type(default) not in _SHAREABLE:
+            snapshot.shared[shared_key] = _make(_WithDefault, answer)
+            return answer
+    elif type(value) in _CONTAINERS:
+        # An object answer is copied for every caller: this private copy is the template.
+        flat = not any(
+            type(v) in _CONTAINERS for v in (value.values() if type(value) is dict else value)
+        )
+        template = _make(_FlatCopy if flat else _DeepCopy, answer)
+        snapshot.shared[shared_key] = template
+        return _fresh(template, default)
+    snapshot.shared[shared_key] = answer
+    return answer
+
+
+class _Template(Evaluation):
+    """A memoised answer whose value is made per call (see :func:`_fresh`)."""
+
+    __slots__ = ()
+
+
+class _WithDefault(_Template):
+    __slots__ = ()
+
+
+class _FlatCopy(_Template):
+    __slots__ = ()
+
+
+class _DeepCopy(_Template):
+    __slots__ = ()
+
+
+def _fresh(template: Evaluation, default: Any) -> Evaluation:
+    """The answer a template stands for: the caller's default, or a copy of its object."""
+    kind = type(template)
+    value = template[0]
+    if kind is _FlatCopy:
+        value = value.copy()
+    elif kind is _DeepCopy:
+        value = _copy(value)
+    else:
+        value = default
+    return _make(
+        Evaluation, (value, template[1], template[2], template[3], template[4], template[5])
+    )
+
+
+def _dynamic(
+    snapshot: Snapshot, key: str, default: Any, context: Mapping[str, Any] | None
+) -> Evaluation:
+    """A key with rules: formats build one Resolved per variant, so the same Resolved and
+    default give the same Evaluation. The memo holds the Resolved itself, so its id cannot
+    be reused while the entry exists."""
+    resolved = Lookups._resolve_dynamic(snapshot, key, context)
+    if resolved is None:  # cannot happen for a key with rules; kept total
+        return _answer(snapshot.version, key, default, None)
+    memo_key = (key, id(resolved), type(default), default)
+    try:
+        memo = snapshot.evaluations.get(memo_key)
+    except TypeError:  # an unhashable default
+        return _answer(snapshot.version, key, default, resolved)
+    if memo is not None and memo[0] is resolved:
+        return memo[1]
+    answer = _answer(snapshot.version, key, default, resolved)
+    if (
+        type(answer.value) not in _CONTAINERS
+        and type(default) in _SHAREABLE
+        and len(snapshot.evaluations) < _MEMO_LIMIT
+    ):
+        snapshot.evaluations[memo_key] = (resolved, answer)
+    return answer
+
+
+def _resolve_missing(snapshot: Snapshot, key: str) -> Resolved | None:
+    """A key with neither a static answer nor rules: a disabled flag's attribute, or none."""
+    if snapshot.disabled and key.rpartition(".")[0] in snapshot.disabled:
+        return _DISABLED
+    return None
+
+
+def _answer(version: str | None, key: str, default: Any, resolved: Resolved | None) -> Evaluation:
+    """The Evaluation of ``resolved`` for a caller expecting ``default``'s type."""
+    if resolved is None:
+        return _failed(default, ErrorCode.FLAG_NOT_FOUND, f"flag {key!r} not found", version)
+    value = resolved.value
+    if value is USE_DEFAULT:
+        error = resolved.error
+        message = _ERROR_MESSAGES.get(error) if error else None
+        return _make(
+            Evaluation, (default, resolved.variant, resolved.reason, error, message, version)
+        )
+    converted = _converter(default)(value)
+    if converted is _MISMATCH:
+        found, expected = type(value).__name__, type(default).__name__
+        message = f"flag {key!r} is {found}, expected {expected}"
+        return _failed(default, ErrorCode.TYPE_MISMATCH, message, version)
+    return _make(Evaluation, (converted, resolved.variant, resolved.reason, None, None, version))
+
+
 def _failed(default: Any, code: ErrorCode, message: str, version: str | None) -> Evaluation:
-    return Evaluation(default, None, Reason.ERROR, code, message, version)
+    return _make(Evaluation, (default, None, Reason.ERROR, code, message, version))

@@ -31,10 +31,16 @@ class Snapshot:
     format: str | None = None
     digest: str | None = None
     ready: bool = True
-    evaluations: dict[tuple[str, object, int], tuple[Resolved, Evaluation]] = field(
+    shared: dict[tuple[Any, ...], Evaluation] = field(default_factory=dict, compare=False)
+    """``evaluate``'s answers for keys without rules, per key and default (failures too);
+    object answers are kept as templates that callers get copies of."""
+    evaluations: dict[tuple[str, int, type, Any], tuple[Resolved, Evaluation]] = field(
         default_factory=dict, compare=False
     )
-    """Memo of scalar evaluations, filled on first use (the only mutable part)."""
+    """``evaluate``'s scalar answers for keys with rules, per key, Resolved and default.
+
+    The memos are filled on first use; they are the only mutable part, and belong to
+    this snapshot: every answer in them names its version."""
 
     @classmethod
     def of(

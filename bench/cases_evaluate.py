@@ -1,0 +1,113 @@
+"""evaluate(): its cost over is_enabled for the same key, and against Powertools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import appflags
+from bench import cases_powertools
+from bench._harness import Comparison
+from bench.cases_static import CONTEXT, powertools_flags
+
+DOC = {
+    "new-checkout": {
+        "enabled": True,
+        "button_color": "green",
+        "max_items": 25,
+        "regions": ["eu-west-1", "eu-central-1", "us-east-1"],
+    },
+    "dark-mode": {"enabled": False},
+}
+POWERTOOLS_VALUES: dict[str, Any] = {
+    "new-checkout": {"default": True},
+    "checkout-regions": {
+        "default": ["eu-west-1", "eu-central-1", "us-east-1"],
+        "boolean_type": False,
+    },
+}
+SHARED_NOTE = (
+    "what limits it: a shared answer is one tuple built as the memo key and one dict "
+    "lookup on top of is_enabled's own method call"
+)
+
+
+def comparisons() -> list[Comparison]:
+    """evaluate() over is_enabled, shared and unshared answers; evaluate() vs Powertools."""
+    flags = appflags.Flags.from_dict(DOC)
+    rules = appflags.Flags.from_dict(cases_powertools.DOC, format="powertools")
+    rule_context = cases_powertools.CONTEXT
+
+    def over_is_enabled(
+        group: str, key: str, default: Any, target: float, note: str = SHARED_NOTE
+    ) -> Comparison:
+        return Comparison(
+            f"evaluate vs is_enabled: {group}",
+            "appflags evaluate",
+            lambda: flags.evaluate(key, default).value,
+            "appflags is_enabled (same key)",
+            lambda: flags.is_enabled(key),
+            target=target,
+            direction="at_most",
+            same_answer=False,
+            note=note,
+        )
+
+    out = [
+        over_is_enabled("static flag", "new-checkout", False, 4.0),
+        over_is_enabled("missing key", "no-such-flag", False, 4.0),
+        over_is_enabled("type mismatch", "new-checkout.button_color", 0, 4.0),
+        over_is_enabled(
+            "array attribute",
+            "new-checkout.regions",
+            None,
+            8.0,
+            note="what limits it: the caller gets its own copy of the list, built per call",
+        ),
+        Comparison(
+            "evaluate vs is_enabled: 3 rules x 2 conditions",
+            "appflags evaluate",
+            lambda: rules.evaluate("premium-checkout", False, rule_context).value,
+            "appflags is_enabled (same key, same context)",
+            lambda: rules.is_enabled("premium-checkout", rule_context),
+            target=8.0,
+            direction="at_most",
+        ),
+    ]
+    try:
+        static_pt = powertools_flags(POWERTOOLS_VALUES)
+        rules_pt = powertools_flags(cases_powertools.DOC)
+    except ImportError:
+        return out
+    values = appflags.Flags.from_dict(POWERTOOLS_VALUES, format="powertools")
+    out += [
+        Comparison(
+            "evaluate vs Powertools: static flag",
+            "appflags evaluate",
+            lambda: values.evaluate("new-checkout", False, CONTEXT).value,
+            "Powertools FeatureFlags.evaluate",
+            lambda: static_pt.evaluate(name="new-checkout", context=CONTEXT, default=False),
+            target=15.0,
+            direction="at_least",
+        ),
+        Comparison(
+            "evaluate vs Powertools: 3 rules x 2 conditions",
+            "appflags evaluate",
+            lambda: rules.evaluate("premium-checkout", False, rule_context).value,
+            "Powertools FeatureFlags.evaluate",
+            lambda: rules_pt.evaluate(name="premium-checkout", context=rule_context, default=False),
+            target=15.0,
+            direction="at_least",
+            note="what limits it: the three compiled rules themselves (~0.9 us here), "
+            "not evaluate(), which adds one memo lookup",
+        ),
+        Comparison(
+            "evaluate vs Powertools: value flag (list)",
+            "appflags evaluate",
+            lambda: values.evaluate("checkout-regions", None, CONTEXT).value,
+            "Powertools FeatureFlags.evaluate",
+            lambda: static_pt.evaluate(name="checkout-regions", context=CONTEXT, default=[]),
+            target=5.0,
+            direction="at_least",
+        ),
+    ]
+    return out

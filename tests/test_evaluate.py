@@ -1,0 +1,154 @@
+"""evaluate(): answers it shares between calls are the answers it would build afresh."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from _support import wait_for
+from appflags import ErrorCode, Evaluation, Flags, Reason
+from appflags.testing import LocalAppConfig
+
+FLAGS = {
+    "beta": {
+        "enabled": True,
+        "color": "red",
+        "limit": 10,
+        "ratio": 0.5,
+        "tags": ["a", "b"],
+    },
+    "old": {"enabled": False},
+}
+NESTED = {"cfg": {"nested": [["x"], ["y"]], "obj": {"a": {"b": 1}}, "n": 1}}
+KEYS = ["beta", "beta.color", "beta.limit", "beta.ratio", "beta.tags"]
+KEYS += ["old", "old.color", "missing", "beta.missing"]
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@dataclass(frozen=True)
+class Point:
+    """A hashable default whose equal values are distinct objects."""
+
+    x: int
+
+
+defaults = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False),
+    st.text(max_size=3),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    st.builds(Point, st.integers(0, 2)),
+    st.tuples(st.integers()),
+)
+
+
+@given(key=st.sampled_from(KEYS), defaults=st.lists(defaults, min_size=1, max_size=6))
+def test_shared_answers_equal_answers_built_afresh(key: str, defaults: list[Any]) -> None:
+    flags = Flags.from_dict(FLAGS)
+    for default in defaults + defaults:  # the second round is answered from the memo
+        fresh = Flags.from_dict(FLAGS).evaluate(key, copy.deepcopy(default))
+        got = flags.evaluate(key, default)
+        assert type(got) is Evaluation
+        assert got == fresh
+        if got.error_code is not None or got.reason is Reason.DISABLED:
+            # The caller's own default, not an equal one another caller passed.
+            assert got.value is default or type(default) in (bool, int, float, str, type(None))
+
+
+def test_failures_answer_with_each_callers_own_default() -> None:
+    flags = Flags.from_dict(FLAGS)
+    first, second = [1], [1]
+    assert flags.evaluate("missing", first).value is first
+    assert flags.evaluate("missing", second).value is second
+    p1, p2 = Point(1), Point(1)
+    assert flags.evaluate("beta.color", p1).value is p1
+    again = flags.evaluate("beta.color", p2)
+    assert again.value is p2
+    assert again.error_code is ErrorCode.TYPE_MISMATCH
+
+
+@pytest.mark.parametrize("default", [None, [], {}])
+def test_object_answers_are_fresh_copies_every_time(default: Any) -> None:
+    flags = Flags.from_dict(FLAGS)
+    nested = Flags.from_dict(NESTED, format="json")
+    for _ in range(3):
+        tags = flags.evaluate("beta.tags", default).value
+        lists = nested.evaluate("cfg.nested", default).value
+        objects = nested.evaluate("cfg", default).value
+        assert tags == ["a", "b"]
+        assert lists == [["x"], ["y"]]
+        assert objects == NESTED["cfg"]
+        tags.append("changed")
+        lists[0].append("changed")
+        objects["obj"]["a"]["b"] = 2
+    assert flags.get_object("beta.tags", None) == ["a", "b"]
+    assert nested.get_object("cfg", None) == NESTED["cfg"]
+
+
+def test_each_answer_names_the_version_that_gave_it() -> None:
+    with LocalAppConfig(poll_interval=1) as server:
+        server.put("app", "env", "flags", {"beta": {"enabled": True, "color": "red"}})
+        with Flags.from_appconfig("app", "env", "flags", client=server.client()) as flags:
+            for _ in range(2):
+                assert flags.evaluate("beta.color", "") == Evaluation("red", version="1")
+                assert flags.evaluate("nope", "").version == "1"
+            v2 = {"beta": {"enabled": True, "color": "red"}, "other": {"enabled": True}}
+            server.put("app", "env", "flags", v2)
+            assert wait_for(lambda: flags.version == "2")
+            assert flags.evaluate("beta.color", "") == Evaluation("red", version="2")
+            assert flags.evaluate("nope", "").version == "2"
+
+
+def test_not_ready_answers_name_no_version() -> None:
+    with LocalAppConfig(poll_interval=1) as server:
+        flags = Flags.from_appconfig("app", "env", "none", client=server.client(), wait=0)
+        with flags:
+            for _ in range(2):
+                answer = flags.evaluate("beta", True)
+                assert (answer.value, answer.error_code, answer.version) == (
+                    True,
+                    ErrorCode.PROVIDER_NOT_READY,
+                    None,
+                )
+
+
+def test_rule_answers_with_unhashable_defaults_follow_the_context() -> None:
+    flags = Flags.from_file(EXAMPLES / "flags-multivariant.json")
+    qa = {"email": "jo@qa-testers.mycompany.com"}
+    defaults: tuple[Any, ...] = ([], {}, [], {})
+    for default in defaults:
+        answer = flags.evaluate("ui_refresh", default, qa)
+        assert answer.value is default
+        assert answer.error_code is ErrorCode.TYPE_MISMATCH
+        assert flags.evaluate("ui_refresh.dark_mode_support", Point(1), qa).value == Point(1)
+    for _ in range(2):
+        assert flags.evaluate("ui_refresh", None, qa).variant == "QA"
+        assert flags.evaluate("ui_refresh", None, {}).variant == "Default Variant"
+
+
+def test_evaluation_is_an_immutable_value() -> None:
+    answer = Evaluation("red", None, Reason.STATIC, version="1")
+    assert answer == Evaluation("red", version="1")
+    assert answer != Evaluation("red", version="2")
+    assert answer != ("red", None, Reason.STATIC, None, None, "1")
+    assert ("red", None, Reason.STATIC, None, None, "1") != answer  # noqa: SIM300 - reflected
+    assert hash(answer) == hash(Evaluation("red", version="1"))
+    with pytest.raises(AttributeError):
+        answer.value = "blue"  # type: ignore[misc]  # the point: it cannot be set
+    assert pickle.loads(pickle.dumps(answer)) == answer  # noqa: S301 - our own bytes
+    assert copy.copy(answer) == answer
+    assert answer._replace(value="blue").value == "blue"
+    assert repr(answer) == (
+        "Evaluation(value='red', variant=None, reason=<Reason.STATIC: 'STATIC'>, "
+        "error_code=None, error_message=None, version='1')"
+    )

@@ -10,7 +10,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,8 @@ from appflags.sources import (
     Source,
     SourceError,
 )
+from appflags.sources._agent_variants import AgentVariants, VariantOptions
+from appflags.sources.agent import default_agent_url
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -91,8 +93,10 @@ class Flags(Lookups):
         interval: float = DEFAULT_POLL_INTERVAL,
         max_bytes: int = MAX_DOCUMENT_BYTES,
         backup: str | os.PathLike[str] | None = None,
+        variants: AgentVariants | None = None,
     ) -> None:
         """Prefer the ``from_*`` constructors; this one wires a source by hand."""
+        self._variants = variants
         self._snapshot = snapshot
         self._format = format
         self._schema = _load_schema(schema)
@@ -164,6 +168,8 @@ class Flags(Lookups):
             clock=self._clock,
             max_bytes=self._max_bytes,
         )
+        if self._variants is not None:
+            compiled = self._variants.compile(name, compiled)
         return Snapshot.of(compiled, format=name, version=version, digest=_digest(content))
 
     def _after_fork_in_child(self) -> None:
@@ -237,7 +243,7 @@ class Flags(Lookups):
         environment: str,
         profile: str,
         *,
-        url: str = "http://localhost:2772",
+        url: str | None = None,
         poll_interval: float = 5.0,
         timeout: float = 3.0,
         token: str | None = None,
@@ -247,25 +253,66 @@ class Flags(Lookups):
         backup: str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
         max_bytes: int = MAX_DOCUMENT_BYTES,
+        variants: str = "blocking",
+        variant_budget: float = 0.05,
+        variant_cache_size: int = 4096,
+        variant_ttl: float | None = None,
+        context_keys: Iterable[str] | None = None,
+        entity_id: str | None = "targetingKey",
     ) -> Flags:
         """Flags polled from the AppConfig Agent or the AppConfig Lambda extension.
 
         The Agent does the AppConfig polling for every process on the host, so each
         process only makes a local HTTP call every ``poll_interval`` seconds (AWS does not
-        price those). ``token`` is the Agent's access token, when it is configured with one.
-        States, validation and the backup behave as with :meth:`from_appconfig`.
+        price those). ``url`` defaults to ``$APPFLAGS_AGENT_URL``, else
+        ``http://localhost:$AWS_APPCONFIG_EXTENSION_HTTP_PORT`` (the Lambda extension's
+        setting), else ``http://localhost:2772``. ``token`` is the Agent's access token,
+        sent as ``Authorization: Bearer``. States, validation and the backup behave as
+        with :meth:`from_appconfig`.
+
+        **Multi-variant flags are answered per lookup context.** A flag whose polled
+        answer carries ``"_variant"`` is asked of the Agent (``?flag=KEY``) with the
+        lookup's context as a ``Context`` header, and the answer is cached per (flag,
+        context) for ``variant_ttl`` seconds (default and maximum: ``poll_interval``;
+        at most ``variant_cache_size`` contexts; emptied when a new version arrives).
+        These are the only lookups that may do I/O, and only on a cache miss:
+
+        - ``variants="blocking"`` (default): a miss waits at most ``variant_budget``
+          seconds (50 ms) for the Agent, then answers the polled answer;
+        - ``variants="background"``: a miss answers the polled answer at once and fetches
+          for the next lookup of that context (for asyncio and other event-loop code);
+        - ``variants="off"``: every lookup answers the polled answer, in memory.
+
+        Context values go as text (booleans and numbers as JSON text); a value of another
+        type or containing ``,``, ``=`` or control characters is never sent, and that
+        lookup answers the polled answer. ``context_keys`` limits which attributes leave
+        the process (default: all); the attribute named by ``entity_id`` (the OpenFeature
+        targeting key by default) also goes as ``Entity-Id``, so a gradual deployment
+        keeps one caller on one version. Context values are never logged.
 
         >>> flags = Flags.from_agent("shop", "prod", "flags")
+        >>> flags.get_bool("ui_refresh.dark_mode_support", False, {"email": "j@example.org"})
         """
         source = AgentSource(
             application,
             environment,
             profile,
-            url=url,
+            url=default_agent_url() if url is None else url,
             interval=poll_interval,
             timeout=timeout,
             token=token,
         )
+        options = VariantOptions.build(
+            mode=variants,
+            budget=variant_budget,
+            cache_size=variant_cache_size,
+            ttl=variant_ttl,
+            poll_interval=poll_interval,
+            context_keys=context_keys,
+            entity_id=entity_id,
+        )
+        variant_answers = AgentVariants(source.fetch_flag, options, name=source.name)
+        source.on_version = variant_answers.version_seen
         return cls(
             source=source,
             format=format,
@@ -275,6 +322,7 @@ class Flags(Lookups):
             interval=poll_interval,
             max_bytes=max_bytes,
             backup=backup,
+            variants=variant_answers,
         )
 
     @classmethod
@@ -374,6 +422,8 @@ class Flags(Lookups):
             self._poller.stop(timeout)
         if self._source is not None:
             self._source.close()
+        if self._variants is not None:
+            self._variants.close()
 
     def __enter__(self) -> Flags:
         return self

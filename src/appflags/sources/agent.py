@@ -6,21 +6,51 @@ is a local HTTP call that AWS does not price, so it may be polled often.
 
 from __future__ import annotations
 
+import json
+import os
 import urllib.error
 import urllib.request
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from appflags.sources._base import Fetched, SourceError
 from appflags.sources.appconfigdata import check_identifier
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
 DEFAULT_AGENT_URL = "http://localhost:2772"
+AGENT_URL_ENV = "APPFLAGS_AGENT_URL"
+"""The Agent's URL for ``Flags.from_agent`` when no ``url`` is given."""
+EXTENSION_PORT_ENV = "AWS_APPCONFIG_EXTENSION_HTTP_PORT"
+"""The AppConfig Lambda extension's port setting (default 2772)."""
+
+
+def default_agent_url(environ: Mapping[str, str] | None = None) -> str:
+    """Where the Agent listens: ``$APPFLAGS_AGENT_URL``, else the Lambda extension's
+    ``$AWS_APPCONFIG_EXTENSION_HTTP_PORT`` on localhost, else ``http://localhost:2772``.
+
+    The Agent's own ``HTTP_PORT`` is deliberately not read: in an application container
+    that name usually holds the application's own port.
+    """
+    env = os.environ if environ is None else environ
+    url = env.get(AGENT_URL_ENV, "").strip()
+    if url:
+        return url
+    port = env.get(EXTENSION_PORT_ENV, "").strip()
+    if not port:
+        return DEFAULT_AGENT_URL
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{EXTENSION_PORT_ENV} must be a TCP port, got {port!r}")
+    return f"http://localhost:{int(port)}"
 
 
 class AgentSource:
     """GETs ``/applications/{app}/environments/{env}/configurations/{profile}``.
 
     The Agent always answers with the whole document; the caller recognises an unchanged
-    one by its checksum, so repeated answers cost no parsing.
+    one by its checksum, so repeated answers cost no parsing. :meth:`fetch_flag` asks for
+    one flag of a feature-flag profile for one context (multi-variant flags).
     """
 
     def __init__(
@@ -51,6 +81,9 @@ class AgentSource:
         self._timeout = timeout
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.name = f"agent:{application}/{environment}/{profile}"
+        self.on_version: Callable[[str | None], object] | None = None
+        """Called with each poll's version: a new version may change variants that the
+        polled (empty-context) answer does not show."""
 
     def __repr__(self) -> str:
         # The access token never appears here.
@@ -71,7 +104,40 @@ class AgentSource:
                 f"Agent unreachable: {type(reason).__name__}", code="Unreachable"
             ) from None
         version = headers.get("Configuration-Version") or headers.get("Version-Label")
+        if self.on_version is not None:
+            self.on_version(version)
         return Fetched(content, headers.get("Content-Type"), version, self._interval)
+
+    def fetch_flag(
+        self, flag: str, context: str | None, entity_id: str | None
+    ) -> Mapping[str, Any]:
+        """One flag's answer for one context: ``GET ...?flag=FLAG`` with a ``Context``
+        header (``a=1,b=2``) and ``Entity-Id``. Raises :class:`SourceError`."""
+        headers: dict[str, str | bytes] = dict(self._headers)
+        # Bytes: non-ASCII text travels as UTF-8 (http.client would send Latin-1).
+        if context:
+            headers["Context"] = context.encode("utf-8")
+        if entity_id:
+            headers["Entity-Id"] = entity_id.encode("utf-8")
+        url = f"{self._url}?flag={quote(flag, safe='')}"
+        request = urllib.request.Request(url, headers=headers)  # type: ignore[arg-type]  # noqa: S310 - bytes values go out as they are; scheme checked
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310 - scheme checked in __init__
+                document = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise SourceError(f"Agent answered HTTP {exc.code}", code=f"HTTP{exc.code}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise SourceError(
+                f"Agent unreachable: {type(reason).__name__}", code="Unreachable"
+            ) from None
+        except ValueError:
+            raise SourceError("Agent answered a flag that is not JSON", code="NotJson") from None
+        # {"flag": {...}}; a bare flag object is accepted too.
+        value = document.get(flag, document) if isinstance(document, dict) else None
+        if not isinstance(value, dict) or type(value.get("enabled")) is not bool:
+            raise SourceError("Agent answered no such flag", code="NoFlag")
+        return value
 
     def reset(self) -> None:
         """Nothing to drop: every poll opens its own connection."""

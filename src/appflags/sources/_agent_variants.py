@@ -1,0 +1,404 @@
+"""Multi-variant flags answered by the AppConfig Agent for each lookup's context.
+
+The Agent evaluates a multi-variant flag per request, from the caller's context sent as
+``Context: key=value`` headers; the polled answer (no context) only ever carries the
+variant the empty context gets. ``Flags.from_agent`` therefore compiles every flag whose
+polled answer carries ``"_variant"`` into rules (``callable(context) -> Resolved``) that
+ask the Agent for that flag (``?flag=KEY``) with the lookup's context, and remember the
+answer per (flag, context) in a bounded TTL cache. The rest of the snapshot, and every
+other lookup, stays in memory.
+
+These rules are the only lookups in appflags that may do I/O, and only on a cache miss:
+
+- ``blocking`` (the default): a miss waits at most ``budget`` seconds (50 ms) for the
+  Agent, then answers the polled answer; a late answer still fills the cache.
+- ``background``: a miss answers the polled answer at once and fetches in the background
+  for the next lookup of that context (for event-loop code).
+
+A context that cannot travel safely, or cannot be a cache key, is never sent: that lookup
+answers the polled answer. Failed requests are cached too, so each (flag, context) costs
+at most one Agent request per TTL whatever the Agent does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from cachetools import TTLCache
+
+from appflags._evaluation import Reason
+from appflags._log import logger
+from appflags.formats import USE_DEFAULT, Compiled, Resolved, Rule
+from appflags.sources._base import SourceError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+MODES = ("blocking", "background", "off")
+VARIANT_KEY = "_variant"
+DEFAULT_BUDGET = 0.05
+DEFAULT_CACHE_SIZE = 4096
+MAX_PENDING = 64
+"""Agent requests waiting or in flight per snapshot; past it a miss answers the polled
+answer without asking (and asks on a later lookup)."""
+WORKERS = 3
+"""Concurrent Agent requests per ``Flags`` (the Agent's own default MAX_CONNECTIONS)."""
+
+# Characters that would change the meaning of a Context header: its separators and
+# anything that could end or fold a header line.
+_UNSAFE = re.compile(r"[,=\x00-\x1f\x7f]")
+_MISSING: Any = object()
+
+Pairs = tuple[tuple[str, str], ...]
+CacheKey = tuple[str, Pairs]
+
+
+# The fork generation: a child process rebuilds locks and threads it did not inherit.
+_FORKS = [0]
+
+
+def _forked() -> None:
+    _FORKS[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
+
+
+def header_text(value: Any) -> str | None:
+    """A context value as the text the Agent receives, or ``None`` if it cannot be sent.
+
+    Strings go as they are, booleans as ``true``/``false``, numbers as JSON text. A value
+    of any other type, a non-finite number, or text containing ``,``, ``=``, control
+    characters or surrounding whitespace cannot travel in a ``Context`` header.
+    """
+    kind = type(value)
+    if kind is str:
+        text: str = value
+    elif kind is bool:
+        text = "true" if value else "false"
+    elif kind is int:
+        text = str(value)
+    elif kind is float:
+        if not math.isfinite(value):
+            return None
+        text = repr(value)
+    else:
+        return None
+    if _UNSAFE.search(text) or text != text.strip():
+        return None
+    return text
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VariantOptions:
+    """How ``Flags.from_agent`` answers multi-variant flags per context."""
+
+    mode: str = "blocking"
+    budget: float = DEFAULT_BUDGET
+    cache_size: int = DEFAULT_CACHE_SIZE
+    ttl: float = 5.0
+    context_keys: frozenset[str] | None = None
+    entity_id: str | None = "targetingKey"
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        mode: str,
+        budget: float,
+        cache_size: int,
+        ttl: float | None,
+        poll_interval: float,
+        context_keys: Iterable[str] | None,
+        entity_id: str | None,
+    ) -> VariantOptions:
+        """Checked options; ``ttl`` defaults to, and may not exceed, ``poll_interval``."""
+        if mode not in MODES:
+            raise ValueError(f"variants must be one of {MODES}, got {mode!r}")
+        if not budget >= 0:
+            raise ValueError(f"variant_budget must be >= 0 seconds, got {budget!r}")
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 1:
+            raise ValueError(f"variant_cache_size must be a positive int, got {cache_size!r}")
+        chosen = poll_interval if ttl is None else ttl
+        if not 0 < chosen <= poll_interval:
+            raise ValueError(
+                f"variant_ttl must be > 0 and at most poll_interval ({poll_interval:g} s), "
+                f"got {ttl!r}"
+            )
+        if isinstance(context_keys, str):
+            raise TypeError("context_keys must be a collection of attribute names, not a str")
+        keys = frozenset(context_keys) if context_keys is not None else None
+        return cls(mode, budget, cache_size, chosen, keys, entity_id)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Answer:
+    """One flag's answer: a ``Resolved`` per key, and what its other attributes answer."""
+
+    by_key: dict[str, Resolved]
+    other: Resolved
+
+
+def _answer(flag: str, value: Mapping[str, Any], reason: Reason) -> _Answer:
+    """The keys of one flag's answer in the retrieval form (``enabled``, attributes,
+    ``_variant``), as ``formats._appconfig`` compiles it."""
+    variant = value.get(VARIANT_KEY)
+    variant = variant if isinstance(variant, str) else None
+    enabled = value.get("enabled") is True
+    flag_reason = reason if enabled else Reason.DISABLED
+    by_key = {flag: Resolved(enabled, variant, flag_reason)}
+    if variant is not None:
+        by_key[f"{flag}.{VARIANT_KEY}"] = Resolved(variant, variant, flag_reason)
+    for attribute, attribute_value in value.items():
+        if attribute not in ("enabled", VARIANT_KEY):
+            answer = attribute_value if enabled else USE_DEFAULT
+            by_key[f"{flag}.{attribute}"] = Resolved(answer, variant, flag_reason)
+    # An attribute the chosen variant does not set answers the caller's default.
+    other = Resolved(USE_DEFAULT, variant, flag_reason if not enabled else Reason.DEFAULT)
+    return _Answer(by_key, other)
+
+
+def _polled(flag: str, static: dict[str, Resolved]) -> _Answer:
+    prefix = f"{flag}."
+    keys = [k for k in static if k == flag or k.startswith(prefix)]
+    by_key = {k: static.pop(k) for k in keys}
+    top = by_key[flag]
+    enabled = top.value is True
+    other = Resolved(USE_DEFAULT, top.variant, Reason.DEFAULT if enabled else Reason.DISABLED)
+    return _Answer(by_key, other)
+
+
+class AgentVariants:
+    """Per-context answers of the Agent's multi-variant flags, for one ``Flags``.
+
+    ``fetch_flag(flag, context_header, entity_id)`` asks the Agent for one flag and
+    returns its answer (raising :class:`SourceError`); :meth:`compile` turns a compiled
+    polled answer into one whose multi-variant flags ask it per context.
+    """
+
+    def __init__(
+        self,
+        fetch_flag: Callable[[str, str | None, str | None], Mapping[str, Any]],
+        options: VariantOptions,
+        *,
+        name: str = "agent",
+    ) -> None:
+        self.options = options
+        self._fetch_flag = fetch_flag
+        self._name = name
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._generation = _FORKS[0]
+        self._closed = False
+        self._last_error: str | None = None
+        self._version: str | None = None
+        self._current: _Answers | None = None
+
+    def compile(self, format_name: str, compiled: Compiled) -> Compiled:
+        """``compiled`` with each flag that carries ``"_variant"`` answered per context."""
+        if self.options.mode == "off" or format_name != "appconfig":
+            return compiled
+        flags = [
+            flag
+            for flag in compiled.features
+            if (top := compiled.static.get(flag)) is not None and top.variant is not None
+        ]
+        if not flags:
+            return compiled
+        static = dict(compiled.static)
+        polled = {flag: _polled(flag, static) for flag in flags}
+        answers = _Answers(self, polled)
+        self._current = answers
+        rules = _VariantRules(compiled.rules, answers)
+        for flag, answer in polled.items():
+            for key in answer.by_key:
+                rules[key] = answers.rule(flag, key)
+        return dataclasses.replace(
+            compiled,
+            static=static,
+            rules=rules,
+            disabled=compiled.disabled.difference(flags),
+        )
+
+    def version_seen(self, version: str | None) -> None:
+        """A poll's version label: a new one empties the cache even when the polled answer
+        (the empty context's) is unchanged, since another context's variant may not be."""
+        if version == self._version:
+            return
+        self._version = version
+        current = self._current
+        if current is not None:
+            current.clear()
+
+    def close(self) -> None:
+        """Stop asking the Agent: lookups answer the polled answers from now on."""
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- called by the per-snapshot caches ----------------------------------------------
+
+    def cache_key(self, flag: str, context: Mapping[str, Any]) -> CacheKey | None:
+        """``(flag, sorted (name, text) pairs)``, or ``None`` when the context cannot go."""
+        allowed = self.options.context_keys
+        pairs = []
+        for name, value in context.items():
+            if value is None or (allowed is not None and name not in allowed):
+                continue
+            text = header_text(value)
+            if text is None or type(name) is not str or header_text(name) is None or not name:
+                return None
+            pairs.append((name, text))
+        pairs.sort()
+        return flag, tuple(pairs)
+
+    def submit(self, job: Callable[[], None]) -> Future[None] | None:
+        """Run ``job`` on a worker thread; ``None`` once closed."""
+        if self._generation != _FORKS[0]:
+            # A forked child: the parent's lock and threads are not ours.
+            self._lock = threading.Lock()
+            self._executor = None
+            self._generation = _FORKS[0]
+        with self._lock:
+            if self._closed:
+                return None
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=WORKERS, thread_name_prefix="appflags-agent-variants"
+                )
+            return self._executor.submit(job)
+
+    def fetch(self, key: CacheKey) -> _Answer | None:
+        """Ask the Agent for one flag for one context; ``None`` when it could not answer."""
+        flag, pairs = key
+        header = ",".join(f"{name}={text}" for name, text in pairs) or None
+        entity = self.options.entity_id
+        entity_id = next((text for name, text in pairs if name == entity), None)
+        try:
+            value = self._fetch_flag(flag, header, entity_id)
+        except SourceError as exc:
+            # Logged when the failure starts or changes; never the context.
+            if str(exc) != self._last_error:
+                self._last_error = str(exc)
+                logger.warning("appflags.agent_variant_failed", source=self._name, error=str(exc))
+            return None
+        self._last_error = None
+        return _answer(flag, value, Reason.TARGETING_MATCH)
+
+
+class _Answers:
+    """One snapshot's cache of Agent answers, keyed by (flag, context)."""
+
+    def __init__(self, owner: AgentVariants, polled: dict[str, _Answer]) -> None:
+        options = owner.options
+        self.flags = frozenset(polled)
+        self._owner = owner
+        self._polled = polled
+        self._blocking = options.mode == "blocking"
+        self._budget = options.budget
+        self._cache: TTLCache[CacheKey, _Answer | None] = TTLCache(options.cache_size, options.ttl)
+        self._pending: dict[CacheKey, Future[None]] = {}
+        self._lock = threading.Lock()
+        self._generation = _FORKS[0]
+        self._epoch = 0
+
+    def rule(self, flag: str, key: str) -> Rule:
+        """The rule answering ``key`` (the flag or one of its attributes) per context."""
+        resolve = self.resolve
+
+        def agent_variant(context: Mapping[str, Any]) -> Resolved:
+            return resolve(flag, key, context)
+
+        return agent_variant
+
+    def resolve(self, flag: str, key: str, context: Mapping[str, Any]) -> Resolved:
+        """The Agent's answer for ``context`` if known (or known within the budget), else
+        the polled answer."""
+        answer = self._answer(flag, context) or self._polled[flag]
+        found = answer.by_key.get(key)
+        return found if found is not None else answer.other
+
+    def _answer(self, flag: str, context: Mapping[str, Any]) -> _Answer | None:
+        key = self._owner.cache_key(flag, context)
+        if key is None:
+            return None
+        if self._generation != _FORKS[0]:
+            self._after_fork()
+        with self._lock:
+            found = self._cache.get(key, _MISSING)
+            if found is not _MISSING:
+                return found  # type: ignore[no-any-return] # an _Answer or None
+            future = self._pending.get(key) or self._start(key)
+        if future is None or not self._blocking:
+            return None
+        try:
+            future.result(timeout=self._budget)
+        except Exception:  # noqa: BLE001 - a timeout, or cancelled by close(): polled answer
+            return None
+        with self._lock:
+            return self._cache.get(key)
+
+    def _start(self, key: CacheKey) -> Future[None] | None:
+        """Ask the Agent in the background (the caller holds the lock)."""
+        if len(self._pending) >= MAX_PENDING:
+            return None
+        # Submitted under the lock, so the job's own bookkeeping (which takes the lock)
+        # always finds its pending entry.
+        epoch = self._epoch
+        future = self._owner.submit(lambda: self._fetch(key, epoch))
+        if future is not None:
+            self._pending[key] = future
+        return future
+
+    def _fetch(self, key: CacheKey, epoch: int) -> None:
+        answer = self._owner.fetch(key)
+        with self._lock:
+            if epoch == self._epoch:  # else asked before a new version: not kept
+                self._cache[key] = answer
+                self._pending.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget every answer (a new version arrived)."""
+        with self._lock:
+            self._epoch += 1
+            self._cache.clear()
+            self._pending = {}
+
+    def _after_fork(self) -> None:
+        # The parent's lock may have been held at fork(), and its requests are not ours.
+        self._lock = threading.Lock()
+        self._pending = {}
+        self._generation = _FORKS[0]
+
+
+class _VariantRules(dict[str, Rule]):
+    """Rules that also answer attributes of multi-variant flags the polled answer lacks.
+
+    The polled answer shows only the empty context's variant, whose attributes may differ
+    from (or be absent next to) another variant's: ``flag.attr`` for any attribute of a
+    multi-variant flag asks the Agent too.
+    """
+
+    __slots__ = ("_answers",)
+
+    def __init__(self, rules: Mapping[str, Rule], answers: _Answers) -> None:
+        super().__init__(rules)
+        self._answers = answers
+
+    def get(self, key: str, default: Any = None) -> Any:
+        rule = dict.get(self, key)
+        if rule is not None:
+            return rule
+        flag, dot, _ = key.partition(".")
+        if dot and flag in self._answers.flags:
+            return self._answers.rule(flag, key)
+        return default

@@ -1,0 +1,266 @@
+"""Flags.from_agent answers multi-variant flags per lookup context, through the Agent."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from _support import wait_for
+from appflags import Flags, Reason, State
+from appflags.sources.agent import default_agent_url
+from appflags.testing import AgentRequest, Fault, LocalAppConfig
+
+APP = ("shop", "prod", "flags")
+QA = {"email": "jane@qa-testers.mycompany.com"}
+BETA: dict[str, Any] = {"email": "joe@example.org", "opted_in_to_beta": True, "age": 42}
+
+# AWS's ui_refresh example, and a basic flag next to it.
+STORED: dict[str, Any] = {
+    "version": "1",
+    "flags": {
+        "ui_refresh": {
+            "name": "UI Refresh",
+            "attributes": {
+                "dark_mode_support": {"constraints": {"type": "boolean"}},
+                "theme": {"constraints": {"type": "string"}},
+            },
+        },
+        "checkout": {"name": "Checkout", "attributes": {"color": {}}},
+    },
+    "values": {
+        "ui_refresh": {
+            "_variants": [
+                {
+                    "name": "QA",
+                    "enabled": True,
+                    "rule": '(ends_with $email "qa-testers.mycompany.com")',
+                    "attributeValues": {"dark_mode_support": True, "theme": "night"},
+                },
+                {
+                    "name": "Beta Testers",
+                    "enabled": True,
+                    "rule": "(and (eq $opted_in_to_beta true) (gt $age 30))",
+                    "attributeValues": {"dark_mode_support": False},
+                },
+                {"name": "Default Variant", "enabled": False},
+            ]
+        },
+        "checkout": {"enabled": True, "color": "red"},
+    },
+}
+
+
+def variant_requests(server: LocalAppConfig) -> list[AgentRequest]:
+    """The per-flag Agent requests the server received (polls ask for no flag)."""
+    return [c.agent for c in server.log if c.agent is not None and c.agent.flags]
+
+
+@pytest.fixture
+def stored(server: LocalAppConfig) -> LocalAppConfig:
+    server.put(*APP, STORED)
+    return server
+
+
+@pytest.fixture
+def flags(stored: LocalAppConfig) -> Iterator[Flags]:
+    # A long poll interval: no poll lands between a test's steps. A generous budget:
+    # on a loaded machine the first lookup still gets the Agent's answer.
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10
+    ) as agent_flags:
+        assert agent_flags.state is State.READY
+        yield agent_flags
+
+
+def test_variants_are_answered_per_context(flags: Flags) -> None:
+    assert flags.is_enabled("ui_refresh", QA) is True
+    assert flags.get_bool("ui_refresh.dark_mode_support", False, QA) is True
+    assert flags.get_str("ui_refresh.theme", "day", QA) == "night"
+    assert flags.get_str("ui_refresh._variant", "", BETA) == "Beta Testers"
+    # Beta Testers sets no theme: the caller's default, no error.
+    beta_theme = flags.evaluate("ui_refresh.theme", "day", BETA)
+    assert (beta_theme.value, beta_theme.variant, beta_theme.error_code) == (
+        "day",
+        "Beta Testers",
+        None,
+    )
+    evaluation = flags.evaluate("ui_refresh", False, QA)
+    assert (evaluation.value, evaluation.variant) == (True, "QA")
+    assert evaluation.reason is Reason.TARGETING_MATCH
+    # No context: the Agent's empty-context answer (the default variant, disabled).
+    assert flags.is_enabled("ui_refresh", {"email": "x@example.org"}) is False
+    assert flags.get_str("ui_refresh._variant", "", {}) == "Default Variant"
+    assert flags.enabled_features(QA) == ["ui_refresh", "checkout"]
+    assert flags.enabled_features({}) == ["checkout"]
+
+
+def test_at_most_one_agent_request_per_flag_and_context_per_ttl(
+    stored: LocalAppConfig,
+) -> None:
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variant_ttl=0.5, variant_budget=10
+    ) as flags:
+        for _ in range(20):
+            assert flags.get_bool("ui_refresh.dark_mode_support", False, QA) is True
+            assert flags.is_enabled("ui_refresh", dict(QA)) is True
+            assert flags.get_str("ui_refresh._variant", "", BETA) == "Beta Testers"
+            assert flags.get_str("checkout.color", "", QA) == "red"  # in memory
+        requests = variant_requests(stored)
+        assert sorted(r.context["email"] for r in requests) == sorted([BETA["email"], QA["email"]])
+        assert {r.flags for r in requests} == {("ui_refresh",)}
+        time.sleep(0.6)  # past the TTL: the next lookup asks again, once
+        for _ in range(5):
+            assert flags.get_bool("ui_refresh.dark_mode_support", False, QA) is True
+        assert len(variant_requests(stored)) == 3
+
+
+def test_a_new_version_gets_a_fresh_cache(stored: LocalAppConfig) -> None:
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=0.2, variant_budget=10
+    ) as flags:
+        assert flags.get_str("ui_refresh.theme", "", QA) == "night"
+        # Only a variant the empty context does not get changes: the polled answer is
+        # the same bytes, and the new version label alone empties the cache.
+        changed = copy.deepcopy(STORED)
+        changed["values"]["ui_refresh"]["_variants"][0]["attributeValues"]["theme"] = "dusk"
+        stored.put(*APP, changed)
+        assert wait_for(lambda: flags.get_str("ui_refresh.theme", "", QA) == "dusk")
+        # A new polled answer is a new snapshot, with a cache of its own.
+        changed["values"]["checkout"]["color"] = "blue"
+        changed["values"]["ui_refresh"]["_variants"][0]["attributeValues"]["theme"] = "noon"
+        stored.put(*APP, changed)
+        assert wait_for(lambda: flags.get_str("checkout.color", "", QA) == "blue")
+        assert flags.get_str("ui_refresh.theme", "", QA) == "noon"
+        assert len(variant_requests(stored)) == 3
+
+
+def test_background_mode_answers_at_once_and_fetches_for_next_time(
+    stored: LocalAppConfig,
+) -> None:
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variants="background"
+    ) as flags:
+        # The first lookup of a context never waits: it answers the polled answer.
+        assert flags.get_bool("ui_refresh.dark_mode_support", False, QA) is False
+        assert wait_for(lambda: flags.get_bool("ui_refresh.dark_mode_support", False, QA))
+        assert len(variant_requests(stored)) == 1
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"email": "a,b@qa-testers.mycompany.com"},
+        {"email": "x=y@qa-testers.mycompany.com"},
+        {"email": "jane@qa-testers.mycompany.com\r\nX-Evil: 1"},
+        {"email": " jane@qa-testers.mycompany.com"},
+        {"email": "jane@qa-testers.mycompany.com", "tags": ["a"]},
+        {"email": "jane@qa-testers.mycompany.com", "score": float("nan")},
+        {"email": "jane@qa-testers.mycompany.com", "a=b": "1"},
+    ],
+    ids=["comma", "equals", "newline", "space", "list", "nan", "name"],
+)
+def test_unsafe_contexts_are_not_sent(
+    flags: Flags, stored: LocalAppConfig, context: dict[str, Any]
+) -> None:
+    assert flags.get_bool("ui_refresh.dark_mode_support", True, context) is True  # default
+    assert flags.get_str("ui_refresh._variant", "", context) == "Default Variant"
+    assert variant_requests(stored) == []
+
+
+def test_values_go_as_text_and_context_keys_limit_what_leaves(
+    stored: LocalAppConfig,
+) -> None:
+    context = {**BETA, "password": "hunter2", "nothing": None, "targetingKey": "u-42"}
+    with Flags.from_agent(
+        *APP,
+        url=stored.endpoint_url,
+        poll_interval=60,
+        variant_budget=10,
+        context_keys={"email", "opted_in_to_beta", "age", "targetingKey"},
+    ) as flags:
+        assert flags.get_str("ui_refresh._variant", "", context) == "Beta Testers"
+    (request,) = variant_requests(stored)
+    assert request.context == {
+        "age": "42",
+        "email": BETA["email"],
+        "opted_in_to_beta": "true",
+        "targetingKey": "u-42",
+    }
+    assert request.entity_id == "u-42"
+
+
+def test_entity_id_can_name_another_attribute(stored: LocalAppConfig) -> None:
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10, entity_id="email"
+    ) as flags:
+        assert flags.is_enabled("ui_refresh", QA) is True
+    (request,) = variant_requests(stored)
+    assert request.entity_id == QA["email"]
+
+
+def test_the_access_token_goes_as_a_bearer_header(stored: LocalAppConfig) -> None:
+    stored.agent_token = "s3cr3t"
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10, token="s3cr3t"
+    ) as flags:
+        assert flags.state is State.READY
+        assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
+    assert all(c.agent.authorization == "Bearer s3cr3t" for c in stored.log if c.agent)
+
+
+def test_agent_failures_answer_the_polled_answer_and_are_cached(
+    flags: Flags, stored: LocalAppConfig
+) -> None:
+    stored.inject(Fault.SERVER_ERROR, call="Agent")
+    for _ in range(3):
+        assert flags.get_str("ui_refresh._variant", "", QA) == "Default Variant"
+    assert len(variant_requests(stored)) == 1
+    assert flags.get_str("ui_refresh._variant", "", BETA) == "Beta Testers"
+
+
+def test_closed_or_off_flags_answer_in_memory(stored: LocalAppConfig) -> None:
+    with Flags.from_agent(*APP, url=stored.endpoint_url, variants="off") as flags:
+        assert flags.get_str("ui_refresh._variant", "", QA) == "Default Variant"
+    flags = Flags.from_agent(*APP, url=stored.endpoint_url, variant_budget=10)
+    flags.close()
+    assert flags.get_str("ui_refresh._variant", "", QA) == "Default Variant"
+    assert variant_requests(stored) == []
+
+
+def test_invalid_variant_options_are_refused() -> None:
+    with pytest.raises(ValueError, match="variants"):
+        Flags.from_agent(*APP, variants="sometimes", wait=0)
+    with pytest.raises(ValueError, match="variant_ttl"):
+        Flags.from_agent(*APP, poll_interval=5, variant_ttl=6, wait=0)
+    with pytest.raises(ValueError, match="variant_cache_size"):
+        Flags.from_agent(*APP, variant_cache_size=0, wait=0)
+
+
+def test_default_url_honours_appflags_and_lambda_extension_variables(
+    stored: LocalAppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = urlsplit(stored.endpoint_url).port
+    for name in ("APPFLAGS_AGENT_URL", "AWS_APPCONFIG_EXTENSION_HTTP_PORT", "HTTP_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert default_agent_url() == "http://localhost:2772"
+    # The Agent's HTTP_PORT usually names the application's own port in a container.
+    monkeypatch.setenv("HTTP_PORT", str(port))
+    assert default_agent_url() == "http://localhost:2772"
+    monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", str(port))
+    assert default_agent_url() == f"http://localhost:{port}"
+    with Flags.from_agent(*APP, poll_interval=60) as flags:
+        assert flags.state is State.READY
+    monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", "1")
+    monkeypatch.setenv("APPFLAGS_AGENT_URL", stored.endpoint_url)
+    assert default_agent_url() == stored.endpoint_url
+    with Flags.from_agent(*APP, poll_interval=60, variant_budget=10) as flags:
+        assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
+    monkeypatch.delenv("APPFLAGS_AGENT_URL")
+    monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", "http")
+    with pytest.raises(ValueError, match="AWS_APPCONFIG_EXTENSION_HTTP_PORT"):
+        default_agent_url()

@@ -103,7 +103,7 @@ def test_at_most_one_agent_request_per_flag_and_context_per_ttl(
     stored: LocalAppConfig,
 ) -> None:
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_ttl=0.5, variant_budget=10
+        *APP, url=stored.endpoint_url, poll_interval=60, variant_ttl=2, variant_budget=10
     ) as flags:
         for _ in range(20):
             assert flags.get_bool("ui_refresh.dark_mode_support", False, QA) is True
@@ -113,15 +113,16 @@ def test_at_most_one_agent_request_per_flag_and_context_per_ttl(
         requests = variant_requests(stored)
         assert sorted(r.context["email"] for r in requests) == sorted([BETA["email"], QA["email"]])
         assert {r.flags for r in requests} == {("ui_refresh",)}
-        time.sleep(0.6)  # past the TTL: the next lookup asks again, once
+        time.sleep(2.1)  # past the TTL: the next lookup asks again, once
         for _ in range(5):
             assert flags.get_bool("ui_refresh.dark_mode_support", False, QA) is True
         assert len(variant_requests(stored)) == 3
 
 
 def test_a_new_version_gets_a_fresh_cache(stored: LocalAppConfig) -> None:
+    # TTL = poll interval = 60 s: only a new version can change a cached answer here.
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=0.2, variant_budget=10
+        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10
     ) as flags:
         assert flags.get_str("ui_refresh.theme", "", QA) == "night"
         # Only a variant the empty context does not get changes: the polled answer is
@@ -129,12 +130,15 @@ def test_a_new_version_gets_a_fresh_cache(stored: LocalAppConfig) -> None:
         changed = copy.deepcopy(STORED)
         changed["values"]["ui_refresh"]["_variants"][0]["attributeValues"]["theme"] = "dusk"
         stored.put(*APP, changed)
-        assert wait_for(lambda: flags.get_str("ui_refresh.theme", "", QA) == "dusk")
+        assert flags.get_str("ui_refresh.theme", "", QA) == "night"  # cached
+        assert flags.refresh()
+        assert flags.get_str("ui_refresh.theme", "", QA) == "dusk"
         # A new polled answer is a new snapshot, with a cache of its own.
         changed["values"]["checkout"]["color"] = "blue"
         changed["values"]["ui_refresh"]["_variants"][0]["attributeValues"]["theme"] = "noon"
         stored.put(*APP, changed)
-        assert wait_for(lambda: flags.get_str("checkout.color", "", QA) == "blue")
+        assert flags.refresh()
+        assert flags.get_str("checkout.color", "", QA) == "blue"
         assert flags.get_str("ui_refresh.theme", "", QA) == "noon"
         assert len(variant_requests(stored)) == 3
 

@@ -398,7 +398,14 @@ class _VariantRules(dict[str, Rule]):
         rule = dict.get(self, key)
         if rule is not None:
             return rule
-        flag, dot, _ = key.partition(".")
-        if dot and flag in self._answers.flags:
-            return self._answers.rule(flag, key)
+        if self._attribute(key):
+            return self._answers.rule(key.partition(".")[0], key)
         return default
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or (type(key) is str and self._attribute(key))
+
+    def _attribute(self, key: str) -> bool:
+        """Whether ``key`` names an attribute of a multi-variant flag."""
+        flag, dot, _ = key.partition(".")
+        return bool(dot) and flag in self._answers.flags

@@ -283,7 +283,7 @@ def test_refresh_from_a_listener_schedules_a_poll_without_deadlock(
     server: LocalAppConfig, client: Any
 ) -> None:
     server.put(*APP, V1)
-    with Flags.from_appconfig(*APP, client=client, poll_interval=30) as flags:
+    with Flags.from_appconfig(*APP, client=client) as flags:
         results: list[bool] = []
 
         def listener(change: Change) -> None:
@@ -296,9 +296,65 @@ def test_refresh_from_a_listener_schedules_a_poll_without_deadlock(
         before = server.calls("GetLatestConfiguration")
         server.put(*APP, V2)
         assert flags.refresh(timeout=5) is True  # delivers V2: the listener runs
-        assert results == [False, True]
-        # The listener's refresh was honoured right away, not 30 s later.
+        assert results == [False, True]  # scheduled, not waited for
         assert wait_for(lambda: server.calls("GetLatestConfiguration") >= before + 2, 3)
+        assert server.early_polls == 0
+
+
+def test_refresh_calls_share_one_poll_at_the_earliest_allowed_moment() -> None:
+    # AWS refuses a poll sooner than the interval it announced: refresh() waits for it.
+    with LocalAppConfig(poll_interval=2) as server:
+        server.put(*APP, V1)
+        with Flags.from_appconfig(*APP, client=server.client()) as flags:
+            server.put(*APP, V2)
+            results: list[bool] = []
+            callers = [
+                threading.Thread(target=lambda: results.append(flags.refresh(timeout=3)))
+                for _ in range(5)
+            ]
+            for caller in callers:
+                caller.start()
+            for caller in callers:
+                caller.join()
+            assert results == [True] * 5  # within one interval (2 s) and the 3 s timeout
+            assert flags.version == "2"
+            assert flags.state is State.READY
+            assert server.early_polls == 0
+            # The first poll, then the one poll the five calls shared, on one session.
+            assert server.calls("GetLatestConfiguration") == 2
+            assert server.calls("StartConfigurationSession") == 1
+
+
+def test_refresh_without_anything_new_changes_nothing(server: LocalAppConfig, flags: Flags) -> None:
+    changes: list[Change] = []
+    flags.on_change(changes.append)
+    assert [flags.refresh(timeout=0) for _ in range(5)] == [False] * 5
+    assert flags.refresh(timeout=3) is True
+    assert changes == []
+    assert flags.state is State.READY
+    assert server.early_polls == 0
+
+
+@pytest.mark.parametrize("uses_token", [True, False])
+def test_a_poll_refused_as_too_early_is_retried_without_going_stale(uses_token: bool) -> None:
+    # Clock skew: the client waited what it was told, the service still says "too early".
+    with LocalAppConfig(poll_interval=1, refused_poll_uses_token=uses_token) as server:
+        server.put(*APP, V1)
+        with (
+            capture_logs() as logs,
+            Flags.from_appconfig(*APP, client=server.client()) as flags,
+        ):
+            states: list[State] = []
+            flags.on_change(lambda change: states.append(change.state))
+            server.inject(Fault.TOO_EARLY, times=2)
+            server.put(*APP, V2)
+            assert flags.refresh(timeout=8) is True  # the poll finishes when it is answered
+            assert flags.version == "2"
+        assert states == [State.READY]  # the new version; never STALE on the way
+        assert not [e for e in logs if e["log_level"] in ("warning", "error")]
+        assert server.early_polls == 0
+        # Kept tokens keep the session; used-up ones cost one new session, no more.
+        assert server.calls("StartConfigurationSession") == (2 if uses_token else 1)
 
 
 def test_missing_region_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -404,10 +404,15 @@ class Flags(Lookups):
         return unsubscribe
 
     def refresh(self, timeout: float = 10.0) -> bool:
-        """Poll now rather than at the next scheduled time; whether it finished in time.
+        """Poll as soon as AppConfig allows rather than at the next scheduled time.
 
-        The next scheduled poll then counts from this one, so the poll budget holds.
-        Returns ``False`` for flags that have no source (``from_dict``).
+        Returns whether that poll finished within ``timeout`` seconds. AppConfig refuses a
+        ``GetLatestConfiguration`` sooner than the interval it announced, so the poll
+        happens at the earliest moment the service allows (at once for a new session or
+        the Agent), never earlier: ``refresh()`` never costs an extra call, and calls made
+        while waiting share the one poll. The next scheduled poll then counts from it.
+        Refreshing changes no state by itself. Returns ``False`` for flags that have no
+        source (``from_dict``) and after :meth:`close`.
         """
         if self._poller is None or self._closed:
             return False

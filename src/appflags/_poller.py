@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import weakref
 from typing import TYPE_CHECKING, TypeVar
+
+from appflags._log import logger
+from appflags.sources._base import PollTooEarlyError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,6 +37,11 @@ class Poller:
     ends instead of keeping it alive.
     After a failure the next poll comes after an exponential backoff (1 s, 2 s, 4 s, ...)
     capped at the normal interval, so an outage never costs more calls than health does.
+
+    A poll is never sent before the ``min_wait`` the service last set (AppConfigData
+    refuses it), not even for :meth:`refresh`. A poll refused anyway as too early
+    (:class:`PollTooEarlyError`, clock skew) is not a failure: the same poll asks again after
+    the same backoff, and is finished only when it gets an answer.
     """
 
     def __init__(
@@ -50,6 +59,7 @@ class Poller:
         self._interval = interval
         self._name = name
         self._failures = 0
+        self._not_before = 0.0  # time.monotonic() before which the service refuses a poll
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._progress = threading.Condition()
@@ -69,8 +79,9 @@ class Poller:
             return self._progress.wait_for(lambda: self._finished > 0, timeout)
 
     def refresh(self, timeout: float) -> bool:
-        """Poll now instead of at the scheduled time; the next wait counts from this poll.
+        """Poll as soon as the service allows instead of at the scheduled time.
 
+        Calls made before that poll starts share it. The next wait counts from this poll.
         Returns whether that poll finished within ``timeout`` seconds. Called from the
         poller thread itself (an ``on_change`` listener), it only schedules the poll: waiting
         there would wait for itself.
@@ -106,15 +117,28 @@ class Poller:
                 self._finished += 1
                 self._progress.notify_all()
             # A floor keeps a misconfigured zero interval from spinning the CPU.
-            self._wake.wait(max(_jittered(delay), MIN_DELAY))
+            if self._wake.wait(max(_jittered(delay), MIN_DELAY)):
+                # refresh(): as soon as the service allows, never sooner.
+                self._stop.wait(max(0.0, self._not_before - time.monotonic()))
 
     def _poll_once(self) -> float:
-        try:
-            fetched = self._source.fetch()
-        except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
-            self._failures += 1
-            self._deliver(self._on_error, exc)
-            return min(self._interval, 2.0 ** (self._failures - 1))
+        refusals = 0
+        while True:
+            try:
+                fetched = self._source.fetch()
+                break
+            except PollTooEarlyError:
+                refusals += 1
+                retry = min(self._interval, 2.0 ** (refusals - 1))
+                logger.debug("appflags.poll_too_early", source=self._source.name, retry_in=retry)
+                if self._stop.wait(retry):
+                    return retry
+            except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
+                self._failures += 1
+                self._deliver(self._on_error, exc)
+                return min(self._interval, 2.0 ** (self._failures - 1))
+        if fetched.min_wait is not None:
+            self._not_before = time.monotonic() + fetched.min_wait
         self._failures = 0
         if fetched.next_poll is not None:
             self._interval = fetched.next_poll

@@ -116,13 +116,17 @@ def test_last_good_flags_survive_a_bad_deployment_and_an_outage(
     assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False) is True
     broken = {"features": {"premium": {"default": "yes"}}}
     server.put("shop", "prod", "features", broken)
-    assert store.flags.refresh()
-    server.inject(Fault.SERVER_ERROR, times=5)
-    store.flags.refresh()
-    # Powertools would raise SchemaValidationError, then answer the default during the outage.
+    server.inject(Fault.SERVER_ERROR)
+    # max_age=5 asks AppConfig for its 15 s minimum: the next poll may come no sooner.
+    assert store.flags.refresh(timeout=20)  # the outage
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False) is True
+    assert store.flags.refresh(timeout=5)  # a new session at once: the bad deployment
+    assert server.calls("StartConfigurationSession") == 2
+    # Powertools would answer the default during the outage, then raise SchemaValidationError.
     assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False) is True
     enabled = feature_flags.get_enabled_features(context={"tier": "gold"})
     assert enabled == ["premium", "banner", "always"]
+    assert store.flags.state.value == "STALE"
 
 
 def test_missing_profile_answers_defaults(server: LocalAppConfig, client: Any) -> None:

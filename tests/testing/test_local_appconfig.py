@@ -29,7 +29,8 @@ ONE_ATTEMPT = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 @pytest.fixture
 def server() -> Iterator[LocalAppConfig]:
-    with LocalAppConfig(poll_interval=1) as running:
+    # No wait between polls: these tests poll back to back. The interval has its own tests.
+    with LocalAppConfig(poll_interval=0) as running:
         yield running
 
 
@@ -74,7 +75,7 @@ def test_first_get_returns_content_and_headers(
     assert json.loads(content) == {"beta": {"enabled": True}}
     assert response["ContentType"] == "application/json"
     assert response["VersionLabel"] == "1"
-    assert response["NextPollIntervalInSeconds"] == 1
+    assert response["NextPollIntervalInSeconds"] == 0
     assert response["NextPollConfigurationToken"] not in ("", token)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
 
@@ -199,6 +200,96 @@ def test_required_minimum_poll_interval_is_echoed() -> None:
         assert response["NextPollIntervalInSeconds"] == 60
         _, response = get(client, start(client, RequiredMinimumPollIntervalInSeconds=15))
         assert response["NextPollIntervalInSeconds"] == 20
+
+
+def problem_of(caught: pytest.ExceptionInfo[ClientError]) -> str:
+    code, status, body = error_of(caught)
+    assert (code, status, body["Reason"]) == ("BadRequestException", 400, "InvalidParameters")
+    problem: str = body["Details"]["InvalidParameters"]["ConfigurationToken"]["Problem"]
+    return problem
+
+
+def test_default_interval_is_awss_60_seconds() -> None:
+    with LocalAppConfig() as server:
+        client = server.client(config=ONE_ATTEMPT)
+        server.put(*NAMES, {})
+        _, response = get(client, start(client))
+        assert response["NextPollIntervalInSeconds"] == 60
+        with pytest.raises(client.exceptions.BadRequestException) as caught:
+            get(client, response["NextPollConfigurationToken"])
+        assert problem_of(caught) == "PollIntervalNotSatisfied"
+
+
+@pytest.mark.parametrize("uses_token", [True, False])
+def test_a_poll_sooner_than_the_announced_interval_is_refused(uses_token: bool) -> None:
+    with LocalAppConfig(poll_interval=0.3, refused_poll_uses_token=uses_token) as server:
+        client = server.client(config=ONE_ATTEMPT)
+        server.put(*NAMES, {"v": 1})
+        content, response = get(client, start(client))  # a new session's first poll: never early
+        assert content == b'{"v": 1}'
+        # The header is whole seconds: a fraction is announced rounded up, enforced as given.
+        assert response["NextPollIntervalInSeconds"] == 1
+        token = response["NextPollConfigurationToken"]
+        with pytest.raises(client.exceptions.BadRequestException) as caught:
+            get(client, token)
+        assert problem_of(caught) == "PollIntervalNotSatisfied"
+        assert error_of(caught)[2]["Message"] == "Request too early"
+        assert server.early_polls == 1
+        time.sleep(0.4)
+        if uses_token:
+            with pytest.raises(client.exceptions.BadRequestException) as caught:
+                get(client, token)
+            assert problem_of(caught) == "Corrupted"
+        else:
+            content, _ = get(client, token)  # the same session carries on
+            assert content == b""
+        assert server.early_polls == 1
+
+
+def test_the_sessions_required_minimum_is_enforced() -> None:
+    with LocalAppConfig(poll_interval=0) as server:
+        client = server.client(config=ONE_ATTEMPT)
+        server.put(*NAMES, {})
+        _, response = get(client, start(client, RequiredMinimumPollIntervalInSeconds=15))
+        assert response["NextPollIntervalInSeconds"] == 15
+        with pytest.raises(client.exceptions.BadRequestException) as caught:
+            get(client, response["NextPollConfigurationToken"])
+        assert problem_of(caught) == "PollIntervalNotSatisfied"
+        _, other = get(client, start(client))  # other sessions keep their own pace
+        get(client, other["NextPollConfigurationToken"])
+
+
+def test_enforcement_can_be_switched_off_and_early_polls_still_count() -> None:
+    with LocalAppConfig(poll_interval=60, enforce_poll_interval=False) as server:
+        client = server.client(config=ONE_ATTEMPT)
+        server.put(*NAMES, {})
+        _, response = get(client, start(client))
+        content, response = get(client, response["NextPollConfigurationToken"])
+        assert content == b""
+        assert server.early_polls == 1
+        server.reset_calls()
+        assert server.early_polls == 0
+
+
+@pytest.mark.parametrize("uses_token", [True, False])
+def test_too_early_fault_answers_as_a_refused_poll(uses_token: bool) -> None:
+    with LocalAppConfig(poll_interval=0, refused_poll_uses_token=uses_token) as server:
+        client = server.client(config=ONE_ATTEMPT)
+        server.put(*NAMES, {})
+        token = start(client)
+        server.inject(Fault.TOO_EARLY)
+        with pytest.raises(client.exceptions.BadRequestException) as caught:
+            get(client, token)
+        assert problem_of(caught) == "PollIntervalNotSatisfied"
+        assert server.early_polls == 0  # the client was not early: the clocks disagreed
+        if uses_token:
+            with pytest.raises(client.exceptions.BadRequestException) as caught:
+                get(client, token)
+            assert problem_of(caught) == "Corrupted"
+        else:
+            assert get(client, token)[0] == b"{}"
+        with pytest.raises(ValueError, match="TOO_EARLY"):
+            server.inject(Fault.TOO_EARLY, call="StartConfigurationSession")
 
 
 @pytest.mark.parametrize(
@@ -469,3 +560,6 @@ def test_invalid_arguments_are_rejected(server: LocalAppConfig) -> None:
         server.inject(Fault.THROTTLE, times=0)
     with pytest.raises(ValueError, match="poll_interval"):
         LocalAppConfig(poll_interval=-1)
+    for bad in (True, float("nan"), "1"):
+        with pytest.raises(TypeError, match="poll_interval"):
+            LocalAppConfig(poll_interval=bad)  # type: ignore[arg-type] # a caller's mistake

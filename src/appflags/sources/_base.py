@@ -12,12 +12,15 @@ class Fetched:
 
     ``content`` is ``None`` when the source reports nothing changed (AppConfigData's
     empty body). ``next_poll`` is the delay the source asks for before the next poll.
+    ``min_wait`` is how long the service refuses a next poll (AppConfigData's
+    ``NextPollIntervalInSeconds``): even ``refresh()`` waits that long. ``None``: no limit.
     """
 
     content: bytes | None
     content_type: str | None = None
     version: str | None = None
     next_poll: float | None = None
+    min_wait: float | None = None
 
 
 class SourceError(Exception):
@@ -27,6 +30,17 @@ class SourceError(Exception):
         super().__init__(message)
         self.code = code
         self.retryable = retryable
+
+
+class PollTooEarlyError(SourceError):
+    """The service refused the poll as sooner than its interval allows.
+
+    Not a failure: the clocks of client and service disagree a little. The source keeps
+    its session where it can, and the poller asks again shortly, without going ``STALE``.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="PollIntervalNotSatisfied")
 
 
 class Source(Protocol):

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
 from appflags._version import __version__
 from appflags.formats import Clock, utc_now
-from appflags.sources._base import Fetched, SourceError
+from appflags.sources._base import Fetched, PollTooEarlyError, SourceError
 
 if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient
@@ -20,6 +20,10 @@ MIN_POLL_INTERVAL = 15
 MAX_POLL_INTERVAL = 86400
 # Tokens live 24 h; renewing an hour early means a poll never carries a dying token.
 SESSION_MAX_AGE = timedelta(hours=23)
+# After this many refusals in a row for polling too early, the session is dropped: a new
+# session's first poll is never early.
+MAX_REFUSALS = 3
+POLL_INTERVAL_NOT_SATISFIED = "PollIntervalNotSatisfied"
 
 DEFAULT_CLIENT_CONFIG = Config(
     # botocore retries throttling and 5xx itself; three attempts per poll in all, stated
@@ -61,6 +65,12 @@ class AppConfigDataSource:
     made, and only the response's ``NextPollConfigurationToken`` puts one back. A failed
     call therefore starts a new session on the next poll, since nobody can know whether
     the failed call consumed the token.
+
+    The one exception is a poll refused with ``PollIntervalNotSatisfied`` (sent too early
+    by the service's clock): it raises :class:`PollTooEarlyError` and keeps the token for the
+    next try. AWS does not say whether such a refusal uses the token up; if it did, that
+    next try gets ``BadRequestException`` and starts a new session at once, in the same
+    ``fetch()``.
     """
 
     def __init__(
@@ -89,6 +99,7 @@ class AppConfigDataSource:
             client if client is not None else self._new_client()
         )
         self._token: str | None = None
+        self._refusals = 0  # PollIntervalNotSatisfied answers in a row for self._token
         self._session_started = clock()
         self.name = f"appconfigdata:{application}/{environment}/{profile}"
 
@@ -115,6 +126,7 @@ class AppConfigDataSource:
         """One ``GetLatestConfiguration``, starting a session first when needed."""
         if self._token is None or self._clock() - self._session_started >= SESSION_MAX_AGE:
             self._token = self._start_session()
+            self._refusals = 0
         token, self._token = self._token, None
         try:
             response = self._connected().get_latest_configuration(ConfigurationToken=token)
@@ -125,16 +137,31 @@ class AppConfigDataSource:
             finally:
                 body.close()
         except ClientError as exc:
+            if _problem(exc) == POLL_INTERVAL_NOT_SATISFIED:
+                raise self._refused(token) from None
+            if self._refusals and exc.response.get("Error", {}).get("Code") == _BAD_REQUEST:
+                # The refused poll used the token up after all: a new session, at once.
+                self._refusals = 0
+                return self.fetch()
             raise _source_error("GetLatestConfiguration", exc) from None
         except BotoCoreError as exc:
             raise SourceError(f"GetLatestConfiguration: {type(exc).__name__}") from None
+        self._refusals = 0
         interval = response.get("NextPollIntervalInSeconds")
+        seconds = float(interval) if interval is not None else None
         return Fetched(
             content=content or None,
             content_type=response.get("ContentType"),
-            version=response.get("VersionLabel"),
-            next_poll=float(interval) if interval is not None else None,
+            version=response.get("VersionLabel") or None,
+            next_poll=seconds,
+            min_wait=seconds,
         )
+
+    def _refused(self, token: str) -> PollTooEarlyError:
+        self._refusals += 1
+        if self._refusals < MAX_REFUSALS:
+            self._token = token  # the session stays; the next poll tries this token again
+        return PollTooEarlyError("GetLatestConfiguration: PollIntervalNotSatisfied (HTTP 400)")
 
     def _start_session(self) -> str:
         request: dict[str, Any] = dict(self._identifiers)
@@ -169,6 +196,17 @@ class AppConfigDataSource:
         self._token = None
         if self._owns_client and self._client is not None:
             self._client.close()
+
+
+_BAD_REQUEST = "BadRequestException"
+
+
+def _problem(exc: ClientError) -> str | None:
+    """``Details.InvalidParameters.ConfigurationToken.Problem`` of a BadRequestException."""
+    found: object = exc.response
+    for name in ("Details", "InvalidParameters", "ConfigurationToken", "Problem"):
+        found = found.get(name) if isinstance(found, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def _source_error(call: str, exc: ClientError) -> SourceError:

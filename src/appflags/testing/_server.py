@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import re
 import secrets
 import socket
@@ -38,6 +39,9 @@ UNKNOWN_OPERATION = "UnknownOperation"
 TOKEN_LIFETIME = timedelta(hours=24)
 MIN_POLL_INTERVAL = 15
 MAX_POLL_INTERVAL = 86400
+DEFAULT_POLL_INTERVAL = 60
+"""AWS's documented default interval, and the local server's unless a test asks for less."""
+POLL_INTERVAL_NOT_SATISFIED = "PollIntervalNotSatisfied"
 NOT_JSON_BODY = b"<html>oops"
 _JSON = "application/json"
 
@@ -61,6 +65,9 @@ class Fault(enum.Enum):
     """The answer comes after :attr:`LocalAppConfig.slow_seconds`."""
     NOT_JSON = "NOT_JSON"
     """A new version whose body is not JSON although its content type says so."""
+    TOO_EARLY = "TOO_EARLY"
+    """400 ``BadRequestException``, ``Problem: PollIntervalNotSatisfied``, as if the client's
+    clock ran fast: the token is used up or kept as ``refused_poll_uses_token`` says."""
 
 
 class Call(NamedTuple):
@@ -109,6 +116,8 @@ class _Token:
     session: _Session
     issued: datetime
     generation: int
+    not_before: float = 0.0
+    """``time.monotonic()`` before which a poll with this token is too early."""
 
 
 @dataclass
@@ -125,6 +134,7 @@ class _State:
     tokens: dict[str, _Token] = field(default_factory=dict)
     faults: dict[str, list[_Pending]] = field(default_factory=dict)
     log: list[Call] = field(default_factory=list)
+    early_polls: int = 0
     generation: int = 0
 
 
@@ -140,10 +150,15 @@ class LocalAppConfig:
     """An AppConfigData endpoint on 127.0.0.1 that real boto3 talks to.
 
     It honours the protocol AWS documents: single-use tokens that expire after 24 hours,
-    an empty body when the session already holds the deployed version, and AWS's status
-    codes, ``x-amzn-ErrorType`` headers and error bodies. It does not enforce
-    ``RequiredMinimumPollIntervalInSeconds`` (no ``PollIntervalNotSatisfied``), so tests
-    can poll as fast as they like; it only echoes it in ``NextPollIntervalInSeconds``.
+    an empty body when the session already holds the deployed version, AWS's status
+    codes, ``x-amzn-ErrorType`` headers and error bodies, and the poll interval: a
+    ``GetLatestConfiguration`` sooner than the ``NextPollIntervalInSeconds`` the session
+    was last told is refused with ``BadRequestException``, ``PollIntervalNotSatisfied``,
+    as AWS refuses it.
+
+    The interval is AWS's default, 60 s, unless ``poll_interval`` asks for another; tests
+    ask for short ones (even ``0`` or fractions of a second, which AWS never allows: its
+    minimum is 15 s). A session's ``RequiredMinimumPollIntervalInSeconds`` raises it.
 
     It also answers the AppConfig Agent's local route,
     ``GET /applications/{app}/environments/{env}/configurations/{profile}``, so that
@@ -180,22 +195,40 @@ class LocalAppConfig:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        poll_interval: int = 15,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
         clock: Callable[[], datetime] | None = None,
+        enforce_poll_interval: bool = True,
+        refused_poll_uses_token: bool = True,
     ) -> None:
         """Configure the server; :meth:`start` (or ``with``) opens the port.
 
-        ``poll_interval`` is the ``NextPollIntervalInSeconds`` answered (raised to a
-        session's ``RequiredMinimumPollIntervalInSeconds``). ``clock`` returns an aware
-        datetime and decides token expiry.
+        ``poll_interval`` (seconds, default 60) is the interval each session must keep
+        between polls, raised to the session's ``RequiredMinimumPollIntervalInSeconds``.
+        ``NextPollIntervalInSeconds`` is a whole number of seconds, so a fraction is
+        announced rounded up and enforced as given.
+
+        ``enforce_poll_interval=False`` answers early polls as if they were on time (for
+        the rare test about something else that must poll faster than a client would).
+        AWS does not document whether a refused early poll uses up its token:
+        ``refused_poll_uses_token`` chooses (default ``True``, the stricter assumption:
+        the client must start a new session), so a client can be tested under both.
+
+        ``clock`` returns an aware datetime and decides token expiry (the poll interval
+        is measured on ``time.monotonic()``).
         """
-        if isinstance(poll_interval, bool) or not isinstance(poll_interval, int):
-            raise TypeError(f"poll_interval must be an int, got {poll_interval!r}")
+        if (
+            isinstance(poll_interval, bool)
+            or not isinstance(poll_interval, (int, float))
+            or not math.isfinite(poll_interval)
+        ):
+            raise TypeError(f"poll_interval must be a number of seconds, got {poll_interval!r}")
         if poll_interval < 0:
             raise ValueError(f"poll_interval must be >= 0, got {poll_interval}")
         self._host = host
         self._port = port
         self.poll_interval = poll_interval
+        self.enforce_poll_interval = enforce_poll_interval
+        self.refused_poll_uses_token = refused_poll_uses_token
         self._clock = clock or _utc_now
         self._lock = threading.Lock()
         self._state = _State()
@@ -342,7 +375,8 @@ class LocalAppConfig:
         """Answer the next ``times`` calls of ``call`` with ``fault`` (``-1``: until cleared).
 
         Faults queue up in order. A faulted call does not consume its token, except
-        :attr:`Fault.SLOW` and :attr:`Fault.NOT_JSON`, which answer normally otherwise.
+        :attr:`Fault.SLOW` and :attr:`Fault.NOT_JSON`, which answer normally otherwise,
+        and :attr:`Fault.TOO_EARLY` when ``refused_poll_uses_token`` is true.
         """
         if call not in (GET_LATEST, START_SESSION, AGENT):
             raise ValueError(
@@ -350,6 +384,8 @@ class LocalAppConfig:
             )
         if not isinstance(fault, Fault):
             raise TypeError(f"fault must be a Fault, got {fault!r}")
+        if fault is Fault.TOO_EARLY and call != GET_LATEST:
+            raise ValueError(f"Fault.TOO_EARLY answers {GET_LATEST!r} only, got {call!r}")
         if times != -1 and times < 1:
             raise ValueError(f"times must be -1 or at least 1, got {times}")
         with self._lock:
@@ -376,10 +412,21 @@ class LocalAppConfig:
         with self._lock:
             return sum(1 for call in self._state.log if name is None or call.operation == name)
 
+    @property
+    def early_polls(self) -> int:
+        """How many ``GetLatestConfiguration`` calls came sooner than the interval allows.
+
+        Each was refused with ``PollIntervalNotSatisfied``, unless enforcement is off
+        (they count all the same). Injected :attr:`Fault.TOO_EARLY` answers do not count.
+        """
+        with self._lock:
+            return self._state.early_polls
+
     def reset_calls(self) -> None:
-        """Forget the requests received so far."""
+        """Forget the requests received so far (and the count of early polls)."""
         with self._lock:
             self._state.log.clear()
+            self._state.early_polls = 0
 
     # -- protocol (called by the request handler threads) -----------------------------
 
@@ -398,7 +445,7 @@ class LocalAppConfig:
         if operation == START_SESSION:
             return self._start_session(body, not_json=not_json)
         if operation == GET_LATEST:
-            return self._get_latest(token or "", not_json=not_json)
+            return self._get_latest(token or "", not_json=not_json, early=fault is Fault.TOO_EARLY)
         if operation == AGENT and token is not None:
             return self._agent(token, agent, not_json=not_json)
         return _error(404, "UnknownOperationException", {"Message": "No such operation"})
@@ -417,7 +464,7 @@ class LocalAppConfig:
             token = self._issue(_Session(key, interval))
         return _Response(201, {"Content-Type": _JSON}, _json({"InitialConfigurationToken": token}))
 
-    def _get_latest(self, token: str, *, not_json: bool) -> _Response:
+    def _get_latest(self, token: str, *, not_json: bool, early: bool = False) -> _Response:
         with self._lock:
             tokens = self._state.tokens
             record = tokens.pop(token, None)
@@ -430,6 +477,13 @@ class LocalAppConfig:
             ):
                 tokens[token] = record  # an expired token stays expired
                 return _bad_token("Expired")
+            too_soon = time.monotonic() < record.not_before
+            if too_soon:
+                self._state.early_polls += 1
+            if early or (too_soon and self.enforce_poll_interval):
+                if not self.refused_poll_uses_token:
+                    tokens[token] = record
+                return _bad_token(POLL_INTERVAL_NOT_SATISFIED)
             session = record.session
             self._refresh(session.key)
             version = self._state.versions.get(session.key)
@@ -439,8 +493,10 @@ class LocalAppConfig:
                 version = _Version(f"{version.label}-not-json", NOT_JSON_BODY, _JSON)
             interval = max(self.poll_interval, session.min_interval or 0)
             headers = {
-                "Next-Poll-Configuration-Token": self._issue(session),
-                "Next-Poll-Interval-In-Seconds": str(interval),
+                "Next-Poll-Configuration-Token": self._issue(session, interval),
+                # The model's header is an integer: a fraction is announced rounded up, so
+                # a client that waits what it is told is never early.
+                "Next-Poll-Interval-In-Seconds": str(math.ceil(interval)),
                 "Content-Type": version.content_type,
             }
             if version is session.last:
@@ -505,9 +561,12 @@ class LocalAppConfig:
         watch.stamp = stamp
         self._deploy(key, content, watch.content_type, None)
 
-    def _issue(self, session: _Session) -> str:
+    def _issue(self, session: _Session, wait: float = 0.0) -> str:
+        """A new token for ``session``, too early to use for ``wait`` seconds."""
         token = secrets.token_urlsafe(32)
-        self._state.tokens[token] = _Token(session, self._clock(), self._state.generation)
+        self._state.tokens[token] = _Token(
+            session, self._clock(), self._state.generation, time.monotonic() + wait
+        )
         return token
 
     def _take_fault(self, operation: str) -> Fault | None:
@@ -580,9 +639,13 @@ def _invalid(message: str) -> _Response:
     return _error(400, "BadRequestException", body)
 
 
+# What AWS says, as users of other clients report it.
+_TOKEN_MESSAGES = {POLL_INTERVAL_NOT_SATISFIED: "Request too early"}
+
+
 def _bad_token(problem: str) -> _Response:
     body = {
-        "Message": f"The configuration token is {problem.lower()}",
+        "Message": _TOKEN_MESSAGES.get(problem, f"The configuration token is {problem.lower()}"),
         "Reason": "InvalidParameters",
         "Details": {"InvalidParameters": {"ConfigurationToken": {"Problem": problem}}},
     }

@@ -244,7 +244,9 @@ def _evaluate(
     else:
         resolved = snapshot.static.get(key)
         if resolved is None:
-            if key in snapshot.rules:
+            if (
+                snapshot.rules.get(key) is not None
+            ):  # not `in`: Agent variant rules are made on demand
                 return _dynamic(snapshot, key, default, context)
             resolved = _resolve_missing(snapshot, key)
         answer = _answer(snapshot.version, key, default, resolved)

@@ -48,9 +48,9 @@ def comparisons() -> list[Comparison]:
     except ImportError:
         return []
     flags = appflags.Flags.from_dict(FLAGD_DOC)
-    api.set_provider(AppFlagsProvider(flags), domain="bench-appflags")
+    api.set_provider_and_wait(AppFlagsProvider(flags), domain="bench-appflags")
     memory = InMemoryProvider({"new-checkout": InMemoryFlag("on", {"on": True, "off": False})})
-    api.set_provider(memory, domain="bench-memory")
+    api.set_provider_and_wait(memory, domain="bench-memory")
     ours, theirs = api.get_client("bench-appflags"), api.get_client("bench-memory")
     context = EvaluationContext("user-42", {"tier": "gold", "email": "jo@shop.org"})
     out = [

@@ -3,7 +3,7 @@
 This runs offline: :class:`appflags.testing.LocalAppConfig` plays AppConfig on 127.0.0.1.
 Against the real service, drop the server and the ``client=`` argument::
 
-    api.set_provider(AppFlagsProvider.from_appconfig("shop", "prod", "flags"))
+    api.set_provider_and_wait(AppFlagsProvider.from_appconfig("shop", "prod", "flags"))
 
 Run it with ``python examples/openfeature_app.py`` (needs ``appflags[openfeature]``).
 """
@@ -86,7 +86,8 @@ def main() -> int:
         mobile = EvaluationContext(targeting_key="u-4", attributes={"app_version": "2.3.1"})
         print("max-items on app 2.3.1:", client.get_integer_value("max-items", 0, mobile))
         color = client.get_string_details("button-color", "#000000")
-        print(f"button-color: {color.value} metadata={dict(color.flag_metadata)}")
+        # flag_metadata: the document's metadata plus the version label that answered.
+        print(f"button-color: {color.value} metadata={color.flag_metadata}")
 
         recolored = copy.deepcopy(FLAGS)
         recolored["flags"]["button-color"]["defaultVariant"] = "green"

@@ -25,10 +25,6 @@ FEATURES = ("evaluation.feature", "evaluation_v2.feature", "metadata.feature")
 """The gherkin files test_conformance.py runs."""
 
 EXCLUDED_TAGS = {
-    "provider-status-fatal": (
-        "AppFlagsProvider has no FATAL state: every failure is retried and recovers; "
-        "PROVIDER_FATAL handling is SDK machinery"
-    ),
     "reason-codes-cached": (
         "optional CACHED reason: AppFlagsProvider evaluates in-process and keeps no "
         "resolution cache"

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
+import json
+import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +20,7 @@ from openfeature.provider import ProviderStatus
 
 from appflags import Flags
 from appflags.openfeature import AppFlagsProvider
+from appflags.testing import LocalAppConfig
 from openfeature import api
 
 DOC: dict[str, Any] = {
@@ -167,13 +172,13 @@ def test_disabled_flags_answer_the_default(provider: AppFlagsProvider) -> None:
 
 
 def test_flag_metadata_is_reported_truthfully(provider: AppFlagsProvider) -> None:
-    assert dict(details(provider, "boolean", "dark-mode", False).flag_metadata) == {
+    assert details(provider, "boolean", "dark-mode", False).flag_metadata == {
         "flagSetId": "shop",
         "owner": "web",
         "ticket": 42,
     }
-    assert dict(details(provider, "integer", "page-size", 0).flag_metadata) == {"flagSetId": "shop"}
-    assert dict(details(provider, "integer", "nope", 0).flag_metadata) == {}
+    assert details(provider, "integer", "page-size", 0).flag_metadata == {"flagSetId": "shop"}
+    assert details(provider, "integer", "nope", 0).flag_metadata == {}  # no version label
 
 
 def test_objects_are_copies_the_caller_may_change(provider: AppFlagsProvider) -> None:
@@ -267,3 +272,186 @@ def test_importing_appflags_never_imports_openfeature() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+# ------------------------------------------------------------ details as plain data
+
+
+def test_details_copy_pickle_and_serialise(provider: AppFlagsProvider, sdk: None) -> None:
+    api.set_provider_and_wait(provider, "plain")
+    client = api.get_client("plain")
+    evaluated = client.get_boolean_details("dark-mode", False, EvaluationContext("user-1"))
+    resolved = provider.resolve_boolean_details("dark-mode", False, EvaluationContext("user-1"))
+    expected = {"flagSetId": "shop", "owner": "web", "ticket": 42}
+    for details in (evaluated, resolved):
+        assert type(details.flag_metadata) is dict
+        assert dataclasses.asdict(details)["flag_metadata"] == expected
+        assert copy.deepcopy(details) == details
+        assert pickle.loads(pickle.dumps(details)) == details  # noqa: S301 - our own bytes
+        assert json.loads(json.dumps(details.flag_metadata)) == expected
+
+    # Each answer has its own copy: changing one changes neither the flags nor the next.
+    evaluated.flag_metadata["owner"] = "someone else"  # type: ignore[index]  # a dict at run time
+    assert provider.flags.metadata("dark-mode")["owner"] == "web"
+    assert client.get_boolean_details("dark-mode", False).flag_metadata == expected
+
+
+def test_flag_metadata_carries_the_version_label(server: LocalAppConfig, sdk: None) -> None:
+    doc = copy.deepcopy(DOC)
+    doc["flags"]["page-size"]["metadata"] = {"version": "from-the-document"}
+    server.put("shop", "prod", "flags", doc, version_label="v7")
+    provider = AppFlagsProvider.from_appconfig("shop", "prod", "flags", client=server.client())
+    api.set_provider_and_wait(provider, "versioned")
+    client = api.get_client("versioned")
+    assert client.get_boolean_details("dark-mode", False).flag_metadata == {
+        "flagSetId": "shop",
+        "owner": "web",
+        "ticket": 42,
+        "version": "v7",
+    }
+    assert client.get_string_details("greeting", "").flag_metadata == {
+        "flagSetId": "shop",
+        "version": "v7",
+    }
+    # The document's own version wins over the label.
+    assert client.get_integer_details("page-size", 0).flag_metadata["version"] == (
+        "from-the-document"
+    )
+    # What OpenTelemetry's feature_flag.version is read from.
+    assert client.get_integer_details("nope", 0).flag_metadata == {"version": "v7"}
+
+
+# ------------------------------------------------------------------ type checks
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "value"),
+    [
+        ("boolean", "dark-mode", False),
+        ("integer", "page-size", 10),
+        ("float", "ratio", 1.0),
+        ("float", "page-size", 10.0),
+        ("string", "greeting", "Hi"),
+    ],
+)
+def test_a_none_default_still_answers_the_resolvers_type(
+    provider: AppFlagsProvider, kind: str, key: str, value: Any
+) -> None:
+    result = details(provider, kind, key, None)
+    assert result.value == value
+    assert type(result.value) is type(value)
+    assert result.error_code is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "default"),
+    [
+        ("integer", "dark-mode", None),  # True is no integer, whatever the default
+        ("integer", "dark-mode", False),
+        ("boolean", "one", None),  # 1 is no boolean
+        ("boolean", "one", 0),
+        ("float", "dark-mode", None),
+        ("string", "page-size", None),
+        ("object", "page-size", None),
+    ],
+)
+def test_a_default_of_another_type_lets_no_other_type_through(
+    provider: AppFlagsProvider, kind: str, key: str, default: Any
+) -> None:
+    result = details(provider, kind, key, default)
+    assert result.value is default
+    assert (result.reason, result.error_code) == (Reason.ERROR, ErrorCode.TYPE_MISMATCH)
+
+
+def test_a_default_of_another_type_answers_when_the_flag_cannot(
+    provider: AppFlagsProvider,
+) -> None:
+    for kind in ("boolean", "integer", "float", "string", "object"):
+        missing = details(provider, kind, "nope", None)
+        assert (missing.value, missing.error_code) == (None, ErrorCode.FLAG_NOT_FOUND)
+    disabled = details(provider, "boolean", "retired", None)
+    assert (disabled.value, disabled.reason, disabled.error_code) == (None, Reason.DISABLED, None)
+
+
+def test_value_and_metadata_come_from_one_snapshot() -> None:
+    old = Flags.from_dict(DOC)
+    new_doc = copy.deepcopy(DOC)
+    new_doc["flags"]["greeting"]["defaultVariant"] = "formal"
+    new_doc["flags"]["greeting"]["metadata"] = {"owner": "new"}
+    new = Flags.from_dict(new_doc)
+
+    class SwappedDuringEvaluate(Flags):
+        swaps = 1
+
+        def evaluate(self, key: str, default: Any, context: Any = None) -> Any:
+            answer = super().evaluate(key, default, context)
+            if self.swaps:  # a new version lands right after the value was read
+                self.swaps -= 1
+                self._snapshot = new._snapshot
+            return answer
+
+    flags = SwappedDuringEvaluate.from_dict(DOC)
+    result = AppFlagsProvider(flags).resolve_string_details("greeting", "")
+    assert (result.value, result.flag_metadata) == (
+        "Good day",
+        {"flagSetId": "shop", "owner": "new"},
+    )
+    assert old.get_str("greeting", "") == "Hi"
+
+
+# ------------------------------------------------------------- metadata, track
+
+
+def test_each_provider_has_its_own_metadata(sdk: None) -> None:
+    first, second = AppFlagsProvider(Flags.from_dict(DOC)), AppFlagsProvider(Flags.from_dict(DOC))
+    assert first.get_metadata() is not second.get_metadata()
+    first.get_metadata().name = "changed"
+    assert second.get_metadata().name == "appflags"
+    named = AppFlagsProvider(Flags.from_dict(DOC), name="checkout-flags")
+    api.set_provider_and_wait(named, "named")
+    assert api.get_provider_metadata("named").name == "checkout-flags"
+    assert api.get_client("named").get_boolean_details("dark-mode", True).value is False
+
+
+def test_track_is_accepted_and_ignored(provider: AppFlagsProvider, sdk: None) -> None:
+    api.set_provider_and_wait(provider, "tracking")
+    client = api.get_client("tracking")
+    client.track("checkout-completed", EvaluationContext("user-1"))
+    assert client.get_boolean_value("dark-mode", False, EvaluationContext("user-1")) is True
+
+
+# --------------------------------------------- the evaluation context reaches the rules
+
+POWERTOOLS_DOC: dict[str, Any] = {
+    "premium": {
+        "default": False,
+        "rules": {
+            "gold users": {
+                "when_match": True,
+                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
+            },
+            "beta testers": {
+                "when_match": True,
+                "conditions": [{"action": "IN", "key": "user_id", "value": ["u-7", "u-8"]}],
+            },
+        },
+    }
+}
+
+
+def test_the_merged_evaluation_context_reaches_the_rules(sdk: None) -> None:
+    # API-level attributes, merged by the SDK with the invocation's targeting key.
+    provider = AppFlagsProvider(
+        Flags.from_dict(POWERTOOLS_DOC, format="powertools"), targeting_key_as="user_id"
+    )
+    api.set_provider_and_wait(provider, "contexts")
+    client = api.get_client("contexts")
+    assert client.get_boolean_value("premium", False) is False
+    assert client.get_boolean_value("premium", False, EvaluationContext("u-7")) is True
+    assert client.get_boolean_value("premium", False, EvaluationContext("u-1")) is False
+    api.set_evaluation_context(EvaluationContext(None, {"tier": "gold"}))
+    try:
+        gold = client.get_boolean_details("premium", False, EvaluationContext("u-1"))
+        assert (gold.value, gold.variant, gold.reason) == (True, "gold users", "TARGETING_MATCH")
+    finally:
+        api.set_evaluation_context(EvaluationContext())

@@ -3,18 +3,21 @@ versions and injects failures (real boto3 over real HTTP)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from openfeature.event import EventDetails, ProviderEvent
-from openfeature.exception import ErrorCode, ProviderNotReadyError
+from openfeature.exception import ErrorCode, ProviderFatalError, ProviderNotReadyError
 from openfeature.provider import ProviderStatus
+from openfeature.provider.in_memory_provider import InMemoryProvider
 
 from _support import wait_for
-from appflags import Flags
+from appflags import Flags, State
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import Fault, LocalAppConfig
 from openfeature import api
@@ -104,7 +107,10 @@ def test_ready_changed_stale_and_ready_again(
     assert changed.flags_changed == ["banner", "dark-mode"]
     assert changed.metadata == {"version": "2"}
     assert events.client.get_string_value("banner", "") == "bonjour"
-    assert events.client.get_boolean_details("dark-mode", True).flag_metadata == {"owner": "mobile"}
+    assert events.client.get_boolean_details("dark-mode", True).flag_metadata == {
+        "owner": "mobile",
+        "version": "2",
+    }
 
     # AppConfig fails: the last good flags keep answering, and the provider says so.
     server.inject(Fault.SERVER_ERROR, times=-1)
@@ -144,26 +150,57 @@ def test_a_rejected_document_is_stale_until_a_good_one(
 def test_error_when_nothing_loads_then_ready(
     server: LocalAppConfig, client: Any, sdk: None
 ) -> None:
+    server.put(*APP, flagd("hello"))
+    server.inject(Fault.SERVER_ERROR, times=-1, call="StartConfigurationSession")
     events = Events("late")
-    # The profile does not exist yet: StartConfigurationSession answers 404.
-    provider = AppFlagsProvider.from_appconfig(*APP, client=client, wait=0.3)
+    provider = AppFlagsProvider.from_appconfig(*APP, client=client, wait=0.5)
     started = time.monotonic()
-    with pytest.raises(ProviderNotReadyError):
+    with pytest.raises(ProviderNotReadyError) as failed:
         api.set_provider_and_wait(provider, "late")
     assert time.monotonic() - started < 3  # the wait is bounded
+    # The error names its cause, as the SDK's PROVIDER_ERROR event does.
+    assert "StartConfigurationSession: InternalServerException (HTTP 500)" in str(failed.value)
     error = events.wait(ProviderEvent.PROVIDER_ERROR)
     assert error.error_code == ErrorCode.PROVIDER_NOT_READY
+    assert "InternalServerException" in (error.message or "")
     assert events.status() is ProviderStatus.ERROR
     assert (
         events.client.get_string_details("banner", "dflt").error_code
         == ErrorCode.PROVIDER_NOT_READY
     )
 
-    server.put(*APP, flagd("hello"))
+    server.clear_faults()
     events.wait(ProviderEvent.PROVIDER_READY)
     assert events.status() is ProviderStatus.READY
     assert events.client.get_string_value("banner", "") == "hello"
     assert ProviderEvent.PROVIDER_CONFIGURATION_CHANGED not in events.names()
+
+
+def test_a_profile_that_does_not_exist_is_fatal(
+    server: LocalAppConfig, client: Any, sdk: None
+) -> None:
+    events = Events("missing")
+    # The profile does not exist: StartConfigurationSession answers 404. No retry can
+    # fix that, so initialize fails at once (well within wait) with PROVIDER_FATAL.
+    provider = AppFlagsProvider.from_appconfig(*APP, client=client, wait=30)
+    started = time.monotonic()
+    with pytest.raises(ProviderFatalError) as failed:
+        api.set_provider_and_wait(provider, "missing")
+    assert time.monotonic() - started < 10
+    assert "ResourceNotFoundException (HTTP 404)" in str(failed.value)
+    assert "appconfigdata:shop/prod/flags" in str(failed.value)
+    error = events.wait(ProviderEvent.PROVIDER_ERROR)
+    assert error.error_code == ErrorCode.PROVIDER_FATAL
+    assert events.status() is ProviderStatus.FATAL
+    details = events.client.get_string_details("banner", "dflt")
+    assert (details.value, details.error_code) == ("dflt", ErrorCode.PROVIDER_FATAL)
+    assert provider.flags.refresh() is False  # its own flags stopped polling
+
+    # Once the profile exists, registering the provider again starts afresh.
+    server.put(*APP, flagd("hello"))
+    api.set_provider_and_wait(provider, "missing")
+    assert events.status() is ProviderStatus.READY
+    assert events.client.get_string_value("banner", "") == "hello"
 
 
 def test_shutdown_leaves_flags_it_does_not_own(
@@ -196,11 +233,121 @@ def test_shutdown_closes_flags_it_owns(server: LocalAppConfig, client: Any, sdk:
 
 
 def test_not_ready_while_initialize_waits(server: LocalAppConfig, client: Any, sdk: None) -> None:
+    server.put(*APP, flagd("hello"))
+    server.inject(Fault.SERVER_ERROR, times=-1, call="StartConfigurationSession")
     provider = AppFlagsProvider.from_appconfig(*APP, client=client, wait=30)
     events = Events("waiting")
     api.set_provider(provider, "waiting")  # initialize runs on the SDK's thread
     assert events.status() is ProviderStatus.NOT_READY
-    server.put(*APP, flagd("hello"))
+    server.clear_faults()
     events.wait(ProviderEvent.PROVIDER_READY)
     assert events.names() == [ProviderEvent.PROVIDER_READY]  # once, from initialize returning
     assert events.client.get_string_value("banner", "") == "hello"
+
+
+# ------------------------------------------------------- status follows Flags.state
+
+
+def test_a_cold_start_from_a_backup_is_stale(
+    server: LocalAppConfig, client: Any, tmp_path: Path, sdk: None
+) -> None:
+    backup = tmp_path / "flags.backup"
+    server.put(*APP, flagd("saved"))
+    with Flags.from_appconfig(*APP, client=client, backup=backup) as earlier:
+        assert earlier.get_str("banner", "") == "saved"  # and saved to the backup
+
+    # AppConfig is down at the next start: the backup answers, and the flags are STALE.
+    server.inject(Fault.SERVER_ERROR, times=-1, call="StartConfigurationSession")
+    events = Events("cold")
+    provider = AppFlagsProvider.from_appconfig(*APP, client=client, backup=backup)
+    api.set_provider_and_wait(provider, "cold")
+    assert provider.flags.state is State.STALE
+    stale = events.wait(ProviderEvent.PROVIDER_STALE)
+    assert events.status() is ProviderStatus.STALE
+    assert "appconfigdata:shop/prod/flags" in (stale.message or "")
+    assert events.client.get_string_value("banner", "") == "saved"
+
+    server.clear_faults()
+    events.wait(ProviderEvent.PROVIDER_READY, count=2)
+    assert events.status() is ProviderStatus.READY
+    assert events.names() == [
+        ProviderEvent.PROVIDER_READY,  # the SDK's, when initialize returned
+        ProviderEvent.PROVIDER_STALE,
+        ProviderEvent.PROVIDER_READY,
+    ]
+
+
+def test_a_failed_poll_while_the_sdk_records_ready_leaves_the_status_stale(
+    server: LocalAppConfig, client: Any, sdk: None
+) -> None:
+    class FailsAsInitializeReturns(AppFlagsProvider):
+        def initialize(self, evaluation_context: Any) -> None:
+            super().initialize(evaluation_context)
+            # initialize has decided READY; a poll fails before the SDK records it.
+            server.inject(Fault.SERVER_ERROR, times=-1)
+            assert self.flags.refresh()
+            assert self.flags.state is State.STALE
+
+    server.put(*APP, flagd("hello"))
+    events = Events("race")
+    provider = FailsAsInitializeReturns(Flags.from_appconfig(*APP, client=client, wait=0))
+    try:
+        api.set_provider_and_wait(provider, "race")
+        events.wait(ProviderEvent.PROVIDER_STALE)
+        assert wait_for(lambda: events.status() is ProviderStatus.STALE)
+        time.sleep(0.2)  # nothing may put it back to READY while the flags are STALE
+        assert events.status() is ProviderStatus.STALE
+        assert events.names() == [ProviderEvent.PROVIDER_READY, ProviderEvent.PROVIDER_STALE]
+    finally:
+        provider.flags.close()
+
+
+def test_the_stale_message_names_the_source(tmp_path: Path, sdk: None) -> None:
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps(flagd("hello")))
+    with Flags.from_file(path, watch=0.1) as flags:
+        events = Events("file")
+        api.set_provider_and_wait(AppFlagsProvider(flags), "file")
+        path.unlink()
+        stale = events.wait(ProviderEvent.PROVIDER_STALE)
+        message = stale.message or ""
+        assert f"file:{path}" in message
+        assert "AppConfig" not in message
+        assert events.client.get_string_value("banner", "") == "hello"
+
+
+# ------------------------------------------------------------- shutdown and re-use
+
+
+def test_an_owned_provider_registered_again_polls_again(
+    server: LocalAppConfig, client: Any, sdk: None
+) -> None:
+    server.put(*APP, flagd("hello"))
+    events = Events("again")
+    provider = AppFlagsProvider.from_appconfig(*APP, client=client)
+    first = provider.flags
+    api.set_provider_and_wait(provider, "again")
+    api.set_provider_and_wait(InMemoryProvider({}), "again")  # shuts the provider down
+    assert wait_for(lambda: first.refresh() is False)  # its flags are closed
+
+    api.set_provider_and_wait(provider, "again")
+    assert provider.flags is not first  # spec 2.5.2: initialised afresh
+    assert events.status() is ProviderStatus.READY
+    assert events.client.get_string_value("banner", "") == "hello"
+    server.put(*APP, flagd("bonjour"))
+    changed = events.wait(ProviderEvent.PROVIDER_CONFIGURATION_CHANGED)
+    assert changed.flags_changed == ["banner"]
+    assert events.client.get_string_value("banner", "") == "bonjour"
+
+
+def test_closed_flags_the_application_owns_fail_initialize(
+    server: LocalAppConfig, client: Any, sdk: None
+) -> None:
+    server.put(*APP, flagd("hello"))
+    flags = Flags.from_appconfig(*APP, client=client)
+    flags.close()
+    events = Events("closed")
+    with pytest.raises(ProviderFatalError, match="were closed"):
+        api.set_provider_and_wait(AppFlagsProvider(flags), "closed")
+    assert events.status() is ProviderStatus.FATAL
+    assert flags.refresh() is False  # not reopened behind the application's back

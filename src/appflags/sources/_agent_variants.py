@@ -50,10 +50,11 @@ answer without asking (and asks on a later lookup)."""
 WORKERS = 3
 """Concurrent Agent requests per ``Flags`` (the Agent's own default MAX_CONNECTIONS)."""
 
-# Characters that would change the meaning of a Context header: its separators and
-# anything that could end or fold a header line.
-_UNSAFE = re.compile(r"[,=\x00-\x1f\x7f]")
-_MISSING: Any = object()
+# What would change the meaning of a Context header: its separators, anything that
+# could end or fold a header line, and whitespace a reader may trim.
+_UNSAFE = re.compile(r"[,=\x00-\x1f\x7f]|^\s|\s$")
+_NAMES_KEPT = 1024
+"""Context attribute names remembered as safe (checked once each, up to this many)."""
 
 Pairs = tuple[tuple[str, str], ...]
 CacheKey = tuple[str, Pairs]
@@ -91,9 +92,7 @@ def header_text(value: Any) -> str | None:
         text = repr(value)
     else:
         return None
-    if _UNSAFE.search(text) or text != text.strip():
-        return None
-    return text
+    return None if _UNSAFE.search(text) else text
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -200,6 +199,7 @@ class AgentVariants:
         self._last_error: str | None = None
         self._version: str | None = None
         self._current: _Answers | None = None
+        self._names: set[str] = set()
 
     def compile(self, format_name: str, compiled: Compiled) -> Compiled:
         """``compiled`` with each flag that carries ``"_variant"`` answered per context."""
@@ -248,16 +248,31 @@ class AgentVariants:
     # -- called by the per-snapshot caches ----------------------------------------------
 
     def cache_key(self, flag: str, context: Mapping[str, Any]) -> CacheKey | None:
-        """``(flag, sorted (name, text) pairs)``, or ``None`` when the context cannot go."""
+        """``(flag, sorted (name, text) pairs)``, or ``None`` when the context cannot go.
+
+        On every lookup of a multi-variant flag, hits included: kept lean.
+        """
         allowed = self.options.context_keys
+        names = self._names
+        unsafe = _UNSAFE.search
         pairs = []
         for name, value in context.items():
             if value is None or (allowed is not None and name not in allowed):
                 continue
-            text = header_text(value)
-            if text is None or type(name) is not str or header_text(name) is None or not name:
-                return None
-            pairs.append((name, text))
+            if name not in names:
+                if type(name) is not str or not name or unsafe(name):
+                    return None
+                if len(names) < _NAMES_KEPT:
+                    names.add(name)
+            if type(value) is str:
+                if unsafe(value):
+                    return None
+                pairs.append((name, value))
+            else:
+                text = header_text(value)
+                if text is None:
+                    return None
+                pairs.append((name, text))
         pairs.sort()
         return flag, tuple(pairs)
 
@@ -329,15 +344,15 @@ class _Answers:
 
     def _answer(self, flag: str, context: Mapping[str, Any]) -> _Answer | None:
         key = self._owner.cache_key(flag, context)
-        if key is None:
-            return None
+        if key is None or not key[1]:
+            return None  # not sendable, or nothing to send: the polled answer is the answer
         if self._generation != _FORKS[0]:
             self._after_fork()
         with self._lock:
-            found = self._cache.get(key, _MISSING)
-            if found is not _MISSING:
-                return found  # type: ignore[no-any-return] # an _Answer or None
-            future = self._pending.get(key) or self._start(key)
+            try:
+                return self._cache[key]
+            except KeyError:  # a miss, or expired
+                future = self._pending.get(key) or self._start(key)
         if future is None or not self._blocking:
             return None
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 from aws_lambda_powertools.utilities.feature_flags import AppConfigStore as PowertoolsStore
@@ -12,7 +13,12 @@ from aws_lambda_powertools.utilities.feature_flags import FeatureFlags as Powert
 from structlog.testing import capture_logs
 
 from appflags import Flags, SchemaError
-from appflags.compat.powertools import AppConfigStore, FeatureFlags, StoreProvider
+from appflags.compat.powertools import (
+    AppConfigExtensionStore,
+    AppConfigStore,
+    FeatureFlags,
+    StoreProvider,
+)
 from appflags.testing import Fault, LocalAppConfig
 
 if TYPE_CHECKING:
@@ -302,3 +308,44 @@ def test_a_failing_store_is_logged_once_not_per_lookup() -> None:
         for _ in range(50):
             assert flags.evaluate(name="beta", context={}, default=True) is True
     assert [e["event"] for e in logs].count("appflags.store_failed") == 1
+
+
+# ------------------------------------------------------------- the Lambda extension
+
+
+def test_extension_store_reads_the_extension_and_passes_the_context(
+    server: LocalAppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = {
+        "version": "1",
+        "flags": {"ui_refresh": {"name": "UI Refresh"}},
+        "values": {
+            "ui_refresh": {
+                "_variants": [
+                    {"name": "QA", "enabled": True, "rule": '(ends_with $email "@qa.example")'},
+                    {"name": "Default Variant", "enabled": False},
+                ]
+            }
+        },
+    }
+    server.put("shop", "dev", "features", stored)
+    monkeypatch.delenv("APPFLAGS_AGENT_URL", raising=False)
+    monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", str(urlsplit(server.endpoint_url).port))
+    store = AppConfigExtensionStore("dev", "shop", "features", max_age=60, format="appconfig")
+    try:
+        feature_flags = FeatureFlags(store=store)
+        qa = {"email": "jane@qa.example", "targetingKey": "u-1"}
+        assert feature_flags.evaluate(name="ui_refresh", context=qa, default=False) is True
+        assert (
+            feature_flags.evaluate(
+                name="ui_refresh", context={"email": "x@example.org"}, default=False
+            )
+            is False
+        )
+        requests = [c.agent for c in server.log if c.agent is not None and c.agent.flags]
+        assert [(r.context, r.entity_id) for r in requests] == [
+            ({"email": "jane@qa.example", "targetingKey": "u-1"}, "u-1"),
+            ({"email": "x@example.org"}, None),
+        ]
+    finally:
+        store.close()

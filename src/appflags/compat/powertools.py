@@ -23,7 +23,7 @@ import dataclasses
 import json
 import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import boto3
@@ -34,6 +34,8 @@ from appflags._evaluation import Reason
 from appflags._flags import Flags
 from appflags._log import logger
 from appflags.sources import AgentSource, AppConfigDataSource, Fetched, Source, SourceError
+from appflags.sources._agent_variants import AgentVariants, VariantOptions
+from appflags.sources.agent import default_agent_url
 from appflags.sources.appconfigdata import DEFAULT_CLIENT_CONFIG, MAX_POLL_INTERVAL
 
 if TYPE_CHECKING:
@@ -131,6 +133,10 @@ class AppConfigStore:
         self._use_extension = use_extension
         self._wait = wait
         self._backup = backup
+        self._format = "powertools"
+        # Read now: a bad port setting raises here, never from the first lookup.
+        self._agent_url = default_agent_url() if use_extension else None
+        self._variant_options: VariantOptions | None = None
         self._flags: Flags | None = None
         self._lock = threading.Lock()
 
@@ -152,9 +158,20 @@ class AppConfigStore:
 
     def _start(self) -> Flags:
         source: Source
+        variants = None
         if self._use_extension:
             interval = max(float(self.cache_seconds), 1.0)
-            source = AgentSource(self.application, self.environment, self.name, interval=interval)
+            agent = AgentSource(
+                self.application,
+                self.environment,
+                self.name,
+                url=self._agent_url or default_agent_url(),
+                interval=interval,
+            )
+            options = self._variant_options or VariantOptions(ttl=interval)
+            variants = AgentVariants(agent.fetch_flag, options, name=agent.name)
+            agent.on_version = variants.version_seen
+            source = agent
         else:
             # AppConfig refuses a RequiredMinimumPollIntervalInSeconds under 15 s.
             minimum = min(max(int(self.cache_seconds), 15), MAX_POLL_INTERVAL)
@@ -170,10 +187,11 @@ class AppConfigStore:
             source = _EnvelopeSource(source, self._envelope, self._jmespath_options)
         return Flags(
             source=source,
-            format="powertools",
+            format=self._format,
             wait=self._wait,
             interval=interval,
             backup=self._backup,
+            variants=variants,
         )
 
     def _appconfigdata_client(self) -> Any:
@@ -187,7 +205,15 @@ class AppConfigStore:
 
 
 class AppConfigExtensionStore(AppConfigStore):
-    """Powertools' ``AppConfigExtensionStore``: the AppConfig Lambda extension on localhost."""
+    """Powertools' ``AppConfigExtensionStore``: the AppConfig Lambda extension on localhost.
+
+    The extension's URL follows ``$APPFLAGS_AGENT_URL``, else
+    ``$AWS_APPCONFIG_EXTENSION_HTTP_PORT``, else port 2772. With ``format="appconfig"``
+    (a native ``AWS.AppConfig.FeatureFlags`` profile), multi-variant flags are answered
+    per ``evaluate(context=...)`` by the extension, as with :meth:`appflags.Flags.from_agent`
+    (``variants``, ``context_keys`` and ``entity_id`` mean the same there); Powertools
+    documents have no variants and are answered in-process.
+    """
 
     def __init__(  # noqa: PLR0917 - Powertools' positional signature
         self,
@@ -201,6 +227,10 @@ class AppConfigExtensionStore(AppConfigStore):
         *,
         wait: float = 5.0,
         backup: str | os.PathLike[str] | None = None,
+        format: str = "powertools",  # noqa: A002 - the name Flags uses
+        variants: str = "blocking",
+        context_keys: Iterable[str] | None = None,
+        entity_id: str | None = "targetingKey",
     ) -> None:
         """Describe the profile; the first lookup starts reading it from the extension."""
         super().__init__(
@@ -213,6 +243,17 @@ class AppConfigExtensionStore(AppConfigStore):
             use_extension=True,
             wait=wait,
             backup=backup,
+        )
+        self._format = format
+        # Checked now: the first lookup, which starts the store, must not raise.
+        self._variant_options = VariantOptions.build(
+            mode=variants,
+            budget=0.05,
+            cache_size=4096,
+            ttl=None,
+            poll_interval=max(float(max_age), 1.0),
+            context_keys=context_keys,
+            entity_id=entity_id,
         )
 
 

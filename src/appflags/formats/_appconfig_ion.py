@@ -1,8 +1,9 @@
-"""The AppConfig Agent's Ion retrieval form of feature flags with variants.
+"""The Ion files of the AppConfig Agent's local development mode, for flags with variants.
 
-AWS documents (Agent local development samples) that the retrieval-time form of a profile
-with at least one multi-variant flag is Amazon Ion text, with the media type
-``application/ion;type=AWS.AppConfig.FeatureFlags``::
+AWS documents (Agent local development samples) that the files the Agent reads from its
+``LOCAL_DEVELOPMENT_DIRECTORY`` for a profile with at least one multi-variant flag are
+Amazon Ion text, with the media type ``application/ion;type=AWS.AppConfig.FeatureFlags``.
+The Agent's HTTP answers are JSON (the retrieval form, with ``"_variant"``), never Ion::
 
     'tiered_release'::[
       [ (eq $group "Tier1"), '''{"_variant": "ShowFeature", "enabled": true}''' ],
@@ -27,7 +28,7 @@ from appflags._errors import Problem, SchemaError
 from appflags.rules._appconfig_parser import RuleSyntaxError, decode_escapes
 
 MEDIA_TYPE = "application/ion"
-"""The media type (before parameters) of the Agent's Ion retrieval form."""
+"""The media type (before parameters) of the Agent's local-development Ion files."""
 _SYMBOL = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _META = frozenset(("_variant", "enabled"))
 

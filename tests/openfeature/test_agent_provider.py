@@ -1,0 +1,55 @@
+"""AppFlagsProvider over Flags.from_agent: the evaluation context reaches the Agent."""
+
+from __future__ import annotations
+
+from openfeature.evaluation_context import EvaluationContext
+
+from appflags import Flags
+from appflags.openfeature import AppFlagsProvider
+from appflags.testing import LocalAppConfig
+
+APP = ("shop", "prod", "flags")
+STORED = {
+    "version": "1",
+    "flags": {
+        "ui_refresh": {
+            "name": "UI Refresh",
+            "attributes": {"dark_mode_support": {"constraints": {"type": "boolean"}}},
+        }
+    },
+    "values": {
+        "ui_refresh": {
+            "_variants": [
+                {
+                    "name": "QA",
+                    "enabled": True,
+                    "rule": '(ends_with $email "qa-testers.mycompany.com")',
+                    "attributeValues": {"dark_mode_support": True},
+                },
+                {"name": "Default Variant", "enabled": False},
+            ]
+        }
+    },
+}
+
+
+def test_agent_variants_per_openfeature_context(server: LocalAppConfig) -> None:
+    server.put(*APP, STORED)
+    with Flags.from_agent(
+        *APP, url=server.endpoint_url, poll_interval=60, variant_budget=10
+    ) as flags:
+        provider = AppFlagsProvider(flags)
+        context = EvaluationContext(
+            targeting_key="u-42", attributes={"email": "jane@qa-testers.mycompany.com"}
+        )
+        details = provider.resolve_boolean_details("ui_refresh", False, context)
+        assert (details.value, details.variant) == (True, "QA")
+        attribute = provider.resolve_boolean_details("ui_refresh.dark_mode_support", False, context)
+        assert attribute.value is True
+        other = EvaluationContext(targeting_key="u-7", attributes={"email": "joe@example.org"})
+        assert provider.resolve_boolean_details("ui_refresh", True, other).value is False
+    requests = [c.agent for c in server.log if c.agent is not None and c.agent.flags]
+    assert [(r.context["email"], r.entity_id) for r in requests] == [
+        ("jane@qa-testers.mycompany.com", "u-42"),
+        ("joe@example.org", "u-7"),
+    ]

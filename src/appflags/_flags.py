@@ -78,7 +78,9 @@ class Flags(Lookups):
         color = flags.get_str("new-checkout.button_color", "blue")
 
     Lookups never raise, never block and never do I/O: they read the current immutable
-    snapshot, which a background thread replaces when a new version arrives.
+    snapshot, which a background thread replaces when a new version arrives. The one
+    exception: :meth:`from_agent` answers multi-variant flags per context by asking the
+    Agent on a cache miss (bounded by a time budget, or never waiting in background mode).
     """
 
     def __init__(

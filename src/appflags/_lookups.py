@@ -1,8 +1,9 @@
 """The lookups of ``Flags``: typed answers read from the current snapshot.
 
 Everything here runs on the caller's thread for every lookup: it never raises, never
-blocks, never does I/O and never logs. The life cycle (sources, polling, listeners)
-lives in ``_flags``.
+blocks, never does I/O and never logs (the rules ``from_agent`` compiles for
+multi-variant flags may ask the Agent on a cache miss: ``sources._agent_variants``).
+The life cycle (sources, polling, listeners) lives in ``_flags``.
 """
 
 from __future__ import annotations

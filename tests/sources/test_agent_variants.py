@@ -9,11 +9,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from _support import wait_for
 from appflags import Flags, Reason, State
+from appflags.sources._agent_variants import AgentVariants, VariantOptions, header_text
 from appflags.sources.agent import default_agent_url
 from appflags.testing import AgentRequest, Fault, LocalAppConfig
+from appflags.testing._agent import parse_context
 
 APP = ("shop", "prod", "flags")
 QA = {"email": "jane@qa-testers.mycompany.com"}
@@ -268,3 +272,34 @@ def test_default_url_honours_appflags_and_lambda_extension_variables(
     monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", "http")
     with pytest.raises(ValueError, match="AWS_APPCONFIG_EXTENSION_HTTP_PORT"):
         default_agent_url()
+
+
+_VALUES = st.one_of(
+    st.text(max_size=12),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(st.dictionaries(st.text(max_size=8), _VALUES, max_size=4))
+def test_a_context_is_sent_only_as_headers_that_read_back_the_same(
+    context: dict[str, Any],
+) -> None:
+    variants = AgentVariants(lambda *_: {}, VariantOptions())
+    key = variants.cache_key("flag", context)
+    if key is None:
+        # Refused: something in it could not travel as it is.
+        assert any(
+            header_text(value) is None or header_text(name) is None or not name
+            for name, value in context.items()
+            if value is not None
+        )
+        return
+    _, pairs = key
+    header = ",".join(f"{name}={text}" for name, text in pairs)
+    # What the Agent (here LocalAppConfig's reader) gets back is exactly what was meant.
+    assert parse_context([header]) == dict(pairs)
+    assert dict(pairs) == {n: header_text(v) for n, v in context.items() if v is not None}

@@ -8,7 +8,7 @@
 
 from appflags._errors import Problem, SchemaError
 from appflags._evaluation import ErrorCode, Evaluation, Reason
-from appflags._flags import Change, Flags
+from appflags._flags import Change, Flags, Override
 from appflags._state import State
 from appflags._version import __version__
 
@@ -20,6 +20,7 @@ __all__ = [
     "ErrorCode",
     "Evaluation",
     "Flags",
+    "Override",
     "Problem",
     "Reason",
     "SchemaError",

@@ -13,12 +13,14 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from appflags._backup import Backup
 from appflags._errors import Problem, SchemaError
 from appflags._log import logger
 from appflags._lookups import Lookups
+from appflags._overrides import ENVIRONMENT_VARIABLE, from_environment, overlay, plain_overrides
 from appflags._poller import Poller
 from appflags._snapshot import NOT_READY, Snapshot
 from appflags._state import State
@@ -99,15 +101,20 @@ class Flags(Lookups):
     ) -> None:
         """Prefer the ``from_*`` constructors; this one wires a source by hand."""
         self._variants = variants
-        self._snapshot = snapshot
+        self._lock = threading.Lock()  # guards listeners, state and overrides, never lookups
+        self._document = self._snapshot = snapshot
+        self._overrides: dict[str, Any] = {}
+        self._layers: list[Override] = []
         self._format = format
         self._schema = _load_schema(schema)
         self._clock = clock or utc_now
         self._max_bytes = max_bytes
         self._state = State.READY if snapshot.ready else State.NOT_READY
         self._listeners: list[Listener] = []
-        self._lock = threading.Lock()  # guards listeners and state changes, never lookups
         self._source = source
+        self._environment_overrides = _environment_overrides()
+        if self._environment_overrides:
+            self._apply_overrides()
         self._rejected_digest: str | None = None
         self._serving_latest = True
         self._last_error: str | None = None
@@ -152,7 +159,7 @@ class Flags(Lookups):
                 problems=[str(p) for p in exc.problems],
             )
             return
-        self._snapshot = snapshot
+        self._publish(snapshot)
         # Served, but not known to be current until AppConfig answers.
         self._state = State.STALE
         logger.info("appflags.backup_loaded", path=str(backup.path), version=saved.version)
@@ -160,7 +167,7 @@ class Flags(Lookups):
     def _compile(self, content: bytes, content_type: str | None, version: str | None) -> Snapshot:
         # Under "auto", the first accepted document fixes the format: a later version with
         # a mistake must be rejected as that format, not silently re-detected as another.
-        current = self._snapshot
+        current = self._document
         chosen = current.format if self._format == "auto" and current.format else self._format
         name, compiled = load(
             content,
@@ -348,7 +355,7 @@ class Flags(Lookups):
         fetched = file_source.read()
         flags = cls(format=format, schema=schema, clock=clock, interval=watch or 0.0)
         try:
-            flags._snapshot = flags._compile(fetched.content or b"", fetched.content_type, None)
+            flags._publish(flags._compile(fetched.content or b"", fetched.content_type, None))
         except SchemaError as exc:
             raise exc.with_source(str(path)) from None
         flags._state = State.READY
@@ -388,6 +395,76 @@ class Flags(Lookups):
     def version(self) -> str | None:
         """The ``Version-Label`` of the flags answering now (``None`` when unlabelled)."""
         return self._snapshot.version
+
+    # --------------------------------------------------------------------- overrides
+
+    def override(self, values: Mapping[str, Any]) -> Override:
+        """Answer the keys of ``values`` from it instead of the document, from now on.
+
+        For tests and incident switches. Keys are lookup keys exactly (``"beta"``,
+        ``"beta.color"``); ``evaluate`` reports them with variant ``"override"`` and
+        reason ``STATIC``. The overrides belong to this ``Flags`` (every thread sees them)
+        and last until the ``with`` block ends, :meth:`Override.end` or
+        :meth:`clear_overrides`; a later override of the same key wins. Lookups cost the
+        same with or without overrides.
+
+        >>> flags = Flags.from_dict({"beta": {"enabled": False}})
+        >>> with flags.override({"beta": True, "checkout.color": "red"}):
+        ...     flags.is_enabled("beta"), flags.get_str("checkout.color", "blue")
+        (True, 'red')
+        >>> flags.is_enabled("beta")
+        False
+
+        Raises ``TypeError``/``ValueError`` when ``values`` is not a mapping of string
+        keys to JSON data.
+        """
+        layer = Override(self, plain_overrides(values))
+        with self._lock:
+            self._layers.append(layer)
+            self._apply_overrides()
+        return layer
+
+    def clear_overrides(self) -> None:
+        """Remove every override of this ``Flags``, ``APPFLAGS_OVERRIDES`` included."""
+        with self._lock:
+            self._layers.clear()
+            self._environment_overrides = {}
+            self._apply_overrides()
+
+    @property
+    def overrides(self) -> Mapping[str, Any]:
+        """The keys answered by overrides now, and their values (a read-only copy)."""
+        return MappingProxyType(dict(self._overrides))
+
+    def _end_override(self, layer: Override) -> None:
+        with self._lock:
+            if layer in self._layers:
+                self._layers.remove(layer)
+                self._apply_overrides()
+
+    def _apply_overrides(self) -> None:
+        # Called with self._lock held (or before any other thread knows this Flags).
+        merged: dict[str, Any] = dict(self._environment_overrides)
+        for layer in self._layers:
+            merged.update(layer.values)
+        was_active = bool(self._overrides)
+        self._overrides = merged
+        self._snapshot = overlay(self._document, merged)
+        if merged and not was_active:
+            logger.warning(
+                "appflags.overrides_active",
+                source=self._source_name,
+                keys=sorted(merged),
+                from_environment=sorted(self._environment_overrides),
+            )
+
+    def _publish(self, document: Snapshot) -> None:
+        """Serve a new document, with the current overrides laid over it."""
+        with self._lock:
+            self._document = document
+            self._snapshot = overlay(document, self._overrides)
+
+    # -------------------------------------------------------------------- listeners
 
     def on_change(self, callback: Listener) -> Callable[[], None]:
         """Call ``callback(change)`` on new flags or a new state; returns an unsubscribe.
@@ -464,7 +541,7 @@ class Flags(Lookups):
             self._set_state(State.READY if self._serving_latest else State.STALE)
             return
         digest = _digest(fetched.content)
-        if digest == self._snapshot.digest:
+        if digest == self._document.digest:
             self._serving_latest = True
             self._set_state(State.READY)
             return
@@ -479,12 +556,13 @@ class Flags(Lookups):
                     source=source,
                     version=fetched.version,
                     problems=[str(p) for p in exc.problems],
-                    keeping=self._snapshot.version if self._snapshot.ready else None,
+                    keeping=self._document.version if self._document.ready else None,
                 )
-            if self._snapshot.ready:
+            if self._document.ready:
                 self._set_state(State.STALE)
             return
-        old, self._snapshot = self._snapshot, new
+        old = self._document
+        self._publish(new)
         self._serving_latest = True
         logger.info("appflags.loaded", source=source, version=fetched.version, format=new.format)
         if self._backup is not None:
@@ -496,7 +574,7 @@ class Flags(Lookups):
         if description != self._last_error:
             self._last_error = description
             logger.warning("appflags.poll_failed", source=self._source_name, error=description)
-        if self._snapshot.ready:
+        if self._document.ready:
             self._set_state(State.STALE)
 
     def _set_state(self, state: State, changed: frozenset[str] = frozenset()) -> None:
@@ -521,6 +599,33 @@ class Flags(Lookups):
                 logger.exception("appflags.listener_failed", listener=repr(listener))
 
 
+class Override:
+    """Overrides made by :meth:`Flags.override`: a context manager that ends them.
+
+    Without ``with`` they last until :meth:`end` or :meth:`Flags.clear_overrides`.
+    """
+
+    __slots__ = ("_flags", "values")
+
+    def __init__(self, flags: Flags, values: Mapping[str, Any]) -> None:
+        self._flags = flags
+        self.values: Mapping[str, Any] = MappingProxyType(dict(values))
+        """The keys this override answers, and their values."""
+
+    def end(self) -> None:
+        """Stop answering these keys from the override. Idempotent."""
+        self._flags._end_override(self)
+
+    def __enter__(self) -> Override:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.end()
+
+    def __repr__(self) -> str:
+        return f"<Override keys={sorted(self.values)}>"
+
+
 _LIVE: weakref.WeakSet[Flags] = weakref.WeakSet()
 """Flags with a poller, held weakly: for fork() and interpreter exit, never kept alive."""
 
@@ -538,6 +643,15 @@ def _close_all_at_exit() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_restart_pollers_in_child)
 atexit.register(_close_all_at_exit)
+
+
+def _environment_overrides() -> dict[str, Any]:
+    try:
+        return from_environment() or {}
+    except (OSError, ValueError) as exc:
+        # A developer setting: say so loudly, but never fail to build the flags for it.
+        logger.error("appflags.overrides_ignored", variable=ENVIRONMENT_VARIABLE, error=str(exc))
+        return {}
 
 
 def _digest(content: bytes) -> str:

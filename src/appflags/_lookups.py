@@ -240,7 +240,7 @@ def _evaluate(
 ) -> Evaluation:
     """``evaluate`` past its memo of shared answers; fills it under ``shared_key``."""
     answer: Evaluation
-    if not snapshot.ready:
+    if not snapshot.ready and key not in snapshot.static:  # only overrides answer then
         answer = _failed(default, ErrorCode.PROVIDER_NOT_READY, "no flags loaded yet", None)
     else:
         resolved = snapshot.static.get(key)

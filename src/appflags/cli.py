@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from appflags._errors import SchemaError
 from appflags._flags import Change, Flags
+from appflags._overrides import ENVIRONMENT_VARIABLE
 from appflags._refs import Reference, document_flags, flag_of, known, python_files, references_in
 from appflags._resources import read_text
 from appflags.formats import FORMATS
@@ -141,7 +142,7 @@ def _validate(args: argparse.Namespace) -> int:
             code = EXIT_INVALID
             print(f"{name}: {exc}")
         else:
-            snapshot = flags._snapshot
+            snapshot = flags._document
             if snapshot.format == "json":
                 count, noun = len(snapshot.static), "key"
             else:
@@ -178,6 +179,12 @@ def _eval(args: argparse.Namespace) -> int:
         "error_code": result.error_code.value if result.error_code else None,
         "error_message": result.error_message,
     }
+    if args.key in flags.overrides:
+        output["override"] = True
+        print(
+            f"{args.key}: answered by an override ({ENVIRONMENT_VARIABLE}), not by {args.file}",
+            file=sys.stderr,
+        )
     if args.explain:
         output["explain"] = _explanation(flags, args.key, context)
     print(json.dumps(output, indent=2))
@@ -186,7 +193,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _refs(args: argparse.Namespace) -> int:
     try:
-        snapshot = Flags.from_file(args.document, format=args.format)._snapshot
+        snapshot = Flags.from_file(args.document, format=args.format)._document
     except SchemaError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID

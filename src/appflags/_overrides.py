@@ -1,0 +1,95 @@
+"""Local overrides: keys answered from a mapping instead of the document.
+
+Overrides never cost a lookup anything: they are laid over the document once, when
+they change or a new document arrives, into the snapshot every lookup already reads.
+A lookup cannot tell an overridden key from a static one, except that ``evaluate``
+reports the variant ``"override"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from appflags._evaluation import Reason
+from appflags.formats import Resolved
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from appflags._snapshot import Snapshot
+
+OVERRIDE_VARIANT = "override"
+"""The variant ``evaluate`` reports for an overridden key."""
+
+ENVIRONMENT_VARIABLE = "APPFLAGS_OVERRIDES"
+"""A JSON object, or the path of a file holding one, laid over every ``Flags``."""
+
+
+def plain_overrides(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` as plain JSON data the caller cannot change afterwards.
+
+    Raises ``TypeError`` for a key that is not a string, ``ValueError`` for a value that
+    is not JSON data.
+    """
+    if not hasattr(values, "items"):
+        raise TypeError(f"overrides must be a mapping of keys to values, got {values!r}")
+    for key in values:
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"override keys are lookup keys (non-empty str), got {key!r}")
+    try:
+        plain: dict[str, Any] = json.loads(json.dumps(dict(values), allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"override values must be JSON data: {exc}") from None
+    return plain
+
+
+def from_environment() -> dict[str, Any] | None:
+    """The overrides ``APPFLAGS_OVERRIDES`` names (``None`` when unset or empty).
+
+    Raises ``ValueError`` (or ``OSError`` for an unreadable file) when it is set but
+    unusable: the caller decides how loudly to say so.
+    """
+    raw = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if not raw:
+        return None
+    text = raw if raw.startswith("{") else Path(raw).read_text(encoding="utf-8")
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{ENVIRONMENT_VARIABLE}: not JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ValueError(  # noqa: TRY004 - a setting with a bad value, not a caller error
+            f"{ENVIRONMENT_VARIABLE}: expected a JSON object of keys to values"
+        )
+    return plain_overrides(doc)
+
+
+def overlay(document: Snapshot, overrides: Mapping[str, Any]) -> Snapshot:
+    """The snapshot answering ``overrides`` first and ``document`` for every other key.
+
+    Keys are lookup keys exactly: overriding ``beta`` leaves ``beta.color`` to the
+    document. An overridden key answers before any rule, disabled flag or missing key.
+    """
+    if not overrides:
+        return document
+    static = dict(document.static)
+    for key, value in overrides.items():
+        static[key] = Resolved(value, OVERRIDE_VARIANT, Reason.STATIC)
+    known = set(document.features)
+    added = tuple(
+        key
+        for key, value in overrides.items()
+        if type(value) is bool and "." not in key and key not in known
+    )
+    return dataclasses.replace(
+        document,
+        static=static,
+        bools={k: r.value for k, r in static.items() if type(r.value) is bool},
+        features=document.features + added,
+        shared={},
+        evaluations={},
+    )

@@ -30,10 +30,13 @@ from _support import wait_for
 from appflags import Flags
 from appflags.cli import main
 from appflags.testing import LocalAppConfig
+from appflags.testing.pytest_plugin import LocalProfile, OverrideFlags
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-POWERTOOLS_DOC = json.loads((EXAMPLES / "flags-powertools.json").read_text(encoding="utf-8"))
+POWERTOOLS_DOC: dict[str, Any] = json.loads(
+    (EXAMPLES / "flags-powertools.json").read_text(encoding="utf-8")
+)
 APPCONFIG_DOC = json.loads((EXAMPLES / "flags.json").read_text(encoding="utf-8"))
 _serial = itertools.count()
 
@@ -68,6 +71,17 @@ def load_example() -> Iterator[Loader]:
         if isinstance(flags, Flags):
             flags.close()
         sys.modules.pop(module.__name__, None)
+
+
+@pytest.fixture
+def web_profile(monkeypatch: pytest.MonkeyPatch, appflags_profile: LocalProfile) -> LocalProfile:
+    """The environment variables that point the web examples at the plugin's profile
+    (its document comes from each test's ``appflags_document`` marker)."""
+    monkeypatch.setenv("APPFLAGS_APPLICATION", appflags_profile.application)
+    monkeypatch.setenv("APPFLAGS_ENVIRONMENT", appflags_profile.environment)
+    monkeypatch.setenv("APPFLAGS_PROFILE", appflags_profile.profile)
+    monkeypatch.setenv("APPFLAGS_ENDPOINT_URL", appflags_profile.endpoint_url)
+    return appflags_profile
 
 
 def _free_port() -> int:
@@ -197,13 +211,10 @@ def test_lambda_handler_answers_defaults_when_the_extension_is_down(
 # --------------------------------------------------------------------------- flask_app
 
 
+@pytest.mark.appflags_document(POWERTOOLS_DOC)
 def test_flask_request_headers_become_the_rule_context(
-    monkeypatch: pytest.MonkeyPatch, load_example: Loader, profile: str, server: LocalAppConfig
+    load_example: Loader, web_profile: LocalProfile
 ) -> None:
-    server.put("shop", "prod", profile, POWERTOOLS_DOC)
-    monkeypatch.setenv("APPFLAGS_PROFILE", profile)
-    monkeypatch.setenv("APPFLAGS_ENDPOINT_URL", server.endpoint_url)
-
     module = load_example("flask_app")
     client = module.app.test_client()
     assert client.get("/healthz").json == {"state": "READY", "version": "1", "pid": os.getpid()}
@@ -227,25 +238,36 @@ def test_flask_request_headers_become_the_rule_context(
     assert beta["new_checkout"] is True
 
     # A new version reaches the running app without a restart.
-    server.put("shop", "prod", profile, {**POWERTOOLS_DOC, "dark_mode": {"default": True}})
+    web_profile.deploy({**POWERTOOLS_DOC, "dark_mode": {"default": True}})
     assert wait_for(lambda: client.get("/checkout").json["dark_mode"] is True)
     assert client.get("/healthz").json["version"] == "2"
+
+
+@pytest.mark.appflags_document(POWERTOOLS_DOC)
+def test_flask_views_under_flag_overrides(
+    load_example: Loader, web_profile: LocalProfile, appflags_override: OverrideFlags
+) -> None:
+    module = load_example("flask_app")
+    client = module.app.test_client()
+    # What a unit test of one view does: pin the flags it depends on, for this test only.
+    appflags_override(module.flags, {"new_checkout": True, "checkout_limits": {"max_items": 99}})
+    answer = client.get("/checkout").json
+    assert answer["new_checkout"] is True
+    assert answer["max_items"] == 99
+    assert answer["premium"] is False  # not overridden: the document answers
+    assert answer["enabled"] == ["new_checkout"]
 
 
 # ------------------------------------------------------------------------- fastapi_app
 
 
-def test_fastapi_lifespan_owns_the_flags(
-    monkeypatch: pytest.MonkeyPatch, load_example: Loader, profile: str, server: LocalAppConfig
-) -> None:
-    server.put("shop", "prod", profile, POWERTOOLS_DOC)
-    monkeypatch.setenv("APPFLAGS_PROFILE", profile)
-    monkeypatch.setenv("APPFLAGS_ENDPOINT_URL", server.endpoint_url)
-
+@pytest.mark.appflags_document(POWERTOOLS_DOC)
+def test_fastapi_lifespan_owns_the_flags(load_example: Loader, web_profile: LocalProfile) -> None:
+    profile = web_profile.profile
     module = load_example("fastapi_app")
     assert _poller_threads(profile) == []  # importing the app builds nothing
     with TestClient(module.app) as client:
-        assert _poller_threads(profile) == [f"appflags-poller[appconfigdata:shop/prod/{profile}]"]
+        assert _poller_threads(profile) == [f"appflags-poller[appconfigdata:app/test/{profile}]"]
         assert client.get("/healthz").json() == {"state": "READY", "version": "1"}
 
         anonymous = client.get("/checkout").json()
@@ -257,10 +279,24 @@ def test_fastapi_lifespan_owns_the_flags(
         staff = client.get("/checkout", headers={"x-user-email": "bo@example.com"}).json()
         assert staff["new_checkout"] is True
 
-        server.put("shop", "prod", profile, {**POWERTOOLS_DOC, "dark_mode": {"default": True}})
+        web_profile.deploy({**POWERTOOLS_DOC, "dark_mode": {"default": True}})
         assert wait_for(lambda: client.get("/checkout").json()["dark_mode"] is True)
     # Shutdown closed the flags: their poller thread is gone.
     assert _poller_threads(profile) == []
+
+
+@pytest.mark.appflags_document(POWERTOOLS_DOC)
+def test_fastapi_views_under_flag_overrides(
+    load_example: Loader, web_profile: LocalProfile, appflags_override: OverrideFlags
+) -> None:
+    module = load_example("fastapi_app")
+    with TestClient(module.app) as client:
+        appflags_override(module.app.state.flags, {"premium_features": True, "dark_mode": True})
+        answer = client.get("/checkout").json()
+        assert answer["premium"] is True
+        assert answer["dark_mode"] is True
+        assert answer["max_items"] == 10  # checkout_limits is not overridden
+        assert answer["enabled"] == ["premium_features", "dark_mode"]
 
 
 def test_fastapi_tests_can_swap_in_flags_from_a_dict(

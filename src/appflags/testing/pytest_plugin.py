@@ -1,0 +1,154 @@
+"""The appflags pytest plugin: fixtures for testing code that uses feature flags.
+
+pytest loads it through the ``pytest11`` entry point of the installed package, so the
+fixtures exist in every test suite of a project that depends on appflags, and nothing of
+it is imported outside pytest. ``-p no:appflags`` turns it off.
+
+Fixtures:
+
+- ``appflags_profile``: a started :class:`~appflags.testing.LocalAppConfig` with one
+  profile deployed (the ``appflags_document`` marker's document, else an empty one). It
+  builds :class:`~appflags.Flags` against itself and closes them after the test.
+- ``appflags_server``: the bare :class:`~appflags.testing.LocalAppConfig`, started.
+- ``appflags_override``: ``appflags_override(flags, {"beta": True})`` overrides keys of a
+  ``Flags`` for the rest of the test only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from appflags._flags import Flags
+from appflags.testing._server import LocalAppConfig
+
+if TYPE_CHECKING:
+    from appflags._flags import Override
+
+DOCUMENT_MARKER = "appflags_document"
+
+OverrideFlags = Callable[["Flags", Mapping[str, Any]], "Override"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker, so ``--strict-markers`` suites accept it."""
+    config.addinivalue_line(
+        "markers",
+        f"{DOCUMENT_MARKER}(document, *, content_type='application/json'): the flag document "
+        "the appflags_profile fixture deploys first (a dict, str or bytes)",
+    )
+
+
+class LocalProfile:
+    """One deployed configuration profile on a :class:`LocalAppConfig`, for one test.
+
+    ``application``/``environment``/``profile`` name it (the profile name is unique per
+    test); :meth:`deploy` puts a new version; :meth:`flags` builds ``Flags`` polling it.
+    """
+
+    def __init__(self, server: LocalAppConfig, application: str, environment: str) -> None:
+        self.server = server
+        self.application = application
+        self.environment = environment
+        self.profile = f"flags-{uuid.uuid4().hex[:8]}"
+        self._built: list[Flags] = []
+
+    @property
+    def endpoint_url(self) -> str:
+        """Where boto3 (``endpoint_url=``) or ``from_agent`` (``url=``) reaches the server."""
+        return self.server.endpoint_url
+
+    def deploy(
+        self,
+        document: bytes | str | Mapping[str, Any],
+        *,
+        content_type: str = "application/json",
+    ) -> str:
+        """Deploy a new version of the profile; returns its version label."""
+        return self.server.put(
+            self.application,
+            self.environment,
+            self.profile,
+            document,
+            content_type=content_type,
+        )
+
+    def flags(self, **options: Any) -> Flags:
+        """``Flags.from_appconfig`` for this profile (``options`` as for it); closed after
+        the test. The first configuration has arrived when it returns."""
+        options.setdefault("client", self.server.client())
+        flags = Flags.from_appconfig(self.application, self.environment, self.profile, **options)
+        self._built.append(flags)
+        return flags
+
+    def agent_flags(self, **options: Any) -> Flags:
+        """``Flags.from_agent`` for this profile, through the server's Agent route."""
+        options.setdefault("url", self.server.endpoint_url)
+        flags = Flags.from_agent(self.application, self.environment, self.profile, **options)
+        self._built.append(flags)
+        return flags
+
+    def close(self) -> None:
+        """Close every ``Flags`` this profile built."""
+        for flags in self._built:
+            flags.close()
+
+    def __repr__(self) -> str:
+        return f"<LocalProfile {self.application}/{self.environment}/{self.profile}>"
+
+
+@pytest.fixture
+def appflags_server() -> Iterator[LocalAppConfig]:
+    """A started :class:`LocalAppConfig` answering a 1 s poll interval."""
+    with LocalAppConfig(poll_interval=1) as server:
+        yield server
+
+
+@pytest.fixture
+def appflags_profile(
+    request: pytest.FixtureRequest, appflags_server: LocalAppConfig
+) -> Iterator[LocalProfile]:
+    """A profile deployed on a local AppConfigData server, ready to build ``Flags`` from::
+
+        @pytest.mark.appflags_document({"beta": {"enabled": True}})
+        def test_beta(appflags_profile):
+            flags = appflags_profile.flags()
+            assert flags.is_enabled("beta")
+    """
+    profile = LocalProfile(appflags_server, "app", "test")
+    marker = request.node.get_closest_marker(DOCUMENT_MARKER)
+    if marker is not None:
+        document = marker.args[0] if marker.args else marker.kwargs["document"]
+        content_type = marker.kwargs.get("content_type", "application/json")
+        profile.deploy(document, content_type=content_type)
+    else:
+        profile.deploy({})
+    try:
+        yield profile
+    finally:
+        profile.close()
+
+
+@pytest.fixture
+def appflags_override() -> Iterator[OverrideFlags]:
+    """Override keys of any ``Flags`` for this test only::
+
+        def test_new_checkout(appflags_override):
+            appflags_override(app.flags, {"new-checkout": True})
+            ...
+    """
+    made: list[Override] = []
+
+    def override(flags: Flags, values: Mapping[str, Any]) -> Override:
+        layer = flags.override(values)
+        made.append(layer)
+        return layer
+
+    try:
+        yield override
+    finally:
+        for layer in reversed(made):
+            layer.end()

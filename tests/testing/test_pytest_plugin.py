@@ -1,0 +1,116 @@
+"""The pytest plugin: fixtures a project's own test suite gets by installing appflags."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from appflags import Flags
+from appflags.testing.pytest_plugin import LocalProfile, OverrideFlags
+
+PROFILE_TESTS = """
+import pytest
+from _support_wait import wait_for
+
+@pytest.mark.appflags_document({"beta": {"enabled": True, "color": "red"}})
+def test_profile_is_deployed_and_flags_poll_it(appflags_profile):
+    flags = appflags_profile.flags()
+    assert flags.state.value == "READY"
+    assert flags.is_enabled("beta")
+    assert flags.get_str("beta.color", "blue") == "red"
+    assert appflags_profile.deploy({"beta": {"enabled": False}}) == "2"
+    assert wait_for(lambda: flags.is_enabled("beta") is False)
+
+def test_without_marker_the_profile_is_empty(appflags_profile):
+    flags = appflags_profile.agent_flags()
+    assert flags.state.value == "READY"
+    assert flags.enabled_features() == []
+    assert appflags_profile.endpoint_url.startswith("http://127.0.0.1:")
+
+def test_profiles_are_unique_per_test(appflags_profile, appflags_server):
+    assert appflags_profile.server is appflags_server
+    assert appflags_profile.profile.startswith("flags-")
+"""
+
+WAIT = """
+import time
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return bool(predicate())
+"""
+
+OVERRIDE_TESTS = """
+import appflags
+flags = appflags.Flags.from_dict({"beta": {"enabled": False}})
+
+def test_1_override_for_this_test(appflags_override):
+    active = appflags_override(flags, {"beta": True, "beta.color": "red"})
+    assert flags.is_enabled("beta")
+    assert flags.evaluate("beta", False).variant == "override"
+    assert dict(active.values) == {"beta": True, "beta.color": "red"}
+
+def test_2_the_override_ended_with_the_test():
+    assert not flags.is_enabled("beta")
+    assert dict(flags.overrides) == {}
+"""
+
+
+def test_the_plugin_is_registered_as_a_pytest11_entry_point() -> None:
+    (plugin,) = [ep for ep in entry_points(group="pytest11") if ep.name == "appflags"]
+    assert plugin.value == "appflags.testing.pytest_plugin"
+
+
+def test_profile_fixture_serves_the_marker_document(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(_support_wait=WAIT, test_app=PROFILE_TESTS)
+    result = pytester.runpytest_inprocess("--strict-markers", "-q")
+    result.assert_outcomes(passed=3)
+
+
+def test_override_fixture_lasts_one_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_app=OVERRIDE_TESTS)
+    result = pytester.runpytest_inprocess("-q")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_plugin_can_be_turned_off(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_app="def test_x(appflags_override):\n    pass\n")
+    result = pytester.runpytest_inprocess("-p", "no:appflags")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'appflags_override' not found*"])
+
+
+def test_importing_appflags_does_not_import_pytest() -> None:
+    code = (
+        "import sys, appflags, appflags.testing; "
+        "print('pytest' in sys.modules, 'appflags.testing.pytest_plugin' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_the_fixtures_work_here_too(
+    appflags_profile: LocalProfile, appflags_override: OverrideFlags
+) -> None:
+    assert isinstance(appflags_profile, LocalProfile)
+    flags = appflags_profile.flags()
+    assert isinstance(flags, Flags)
+    assert callable(appflags_override)
+
+
+def test_the_testing_page_runs_as_a_test_module(pytester: pytest.Pytester) -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+    pytester.makepyfile(test_documented=blocks[0])
+    result = pytester.runpytest_inprocess("--strict-markers", "-q")
+    result.assert_outcomes(passed=4)

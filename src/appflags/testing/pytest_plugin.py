@@ -111,12 +111,11 @@ def appflags_server() -> Iterator[LocalAppConfig]:
 def appflags_profile(
     request: pytest.FixtureRequest, appflags_server: LocalAppConfig
 ) -> Iterator[LocalProfile]:
-    """A profile deployed on a local AppConfigData server, ready to build ``Flags`` from::
+    """A profile deployed on a local AppConfigData server, ready to build ``Flags`` from.
 
-        @pytest.mark.appflags_document({"beta": {"enabled": True}})
-        def test_beta(appflags_profile):
-            flags = appflags_profile.flags()
-            assert flags.is_enabled("beta")
+    Its document is the ``appflags_document`` marker's (an empty one without it), as in
+    ``@pytest.mark.appflags_document({"beta": {"enabled": True}})``; then
+    ``appflags_profile.flags().is_enabled("beta")`` is ``True``.
     """
     profile = LocalProfile(appflags_server, "app", "test")
     marker = request.node.get_closest_marker(DOCUMENT_MARKER)
@@ -134,11 +133,10 @@ def appflags_profile(
 
 @pytest.fixture
 def appflags_override() -> Iterator[OverrideFlags]:
-    """Override keys of any ``Flags`` for this test only::
+    """Override keys of any ``Flags`` for this test only.
 
-        def test_new_checkout(appflags_override):
-            appflags_override(app.flags, {"new-checkout": True})
-            ...
+    ``appflags_override(app_flags, {"new-checkout": True})`` answers ``new-checkout``
+    from the override until the test ends, whatever the test's outcome.
     """
     made: list[Override] = []
 

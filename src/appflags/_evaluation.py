@@ -19,6 +19,8 @@ class Reason(str, enum.Enum):
     """The flag's default (variant) answered: no rule matched."""
     DISABLED = "DISABLED"
     """The flag is disabled: booleans answer ``False``, other lookups the caller's default."""
+    STALE = "STALE"
+    """Answered from a ``bootstrap=`` document: no configuration has been fetched yet."""
     ERROR = "ERROR"
     """The caller's default answered because of the ``error_code``."""
 

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from appflags._backup import Backup
+from appflags._bootstrap import Bootstrap, as_stale, read_bootstrap
 from appflags._errors import Problem, SchemaError
 from appflags._log import logger
 from appflags._lookups import Lookups
@@ -98,6 +99,7 @@ class Flags(Lookups):
         max_bytes: int = MAX_DOCUMENT_BYTES,
         backup: str | os.PathLike[str] | None = None,
         variants: AgentVariants | None = None,
+        bootstrap: Bootstrap | None = None,
     ) -> None:
         """Prefer the ``from_*`` constructors; this one wires a source by hand."""
         self._variants = variants
@@ -123,6 +125,8 @@ class Flags(Lookups):
         self._backup = Backup(backup) if backup is not None else None
         if self._backup is not None and not snapshot.ready:
             self._restore_backup(self._backup)
+        if bootstrap is not None:
+            self._load_bootstrap(bootstrap)
         self._poller: Poller | None = None
         if source is not None:
             self._attach(source, wait)
@@ -163,6 +167,22 @@ class Flags(Lookups):
         # Served, but not known to be current until AppConfig answers.
         self._state = State.STALE
         logger.info("appflags.backup_loaded", path=str(backup.path), version=saved.version)
+
+    def _load_bootstrap(self, bootstrap: Bootstrap) -> None:
+        # Read and validated even when a backup answers, so that a broken bootstrap
+        # fails where it is written (a deploy), not on the day AppConfig is down.
+        where = "bootstrap" if isinstance(bootstrap, Mapping) else str(bootstrap)
+        content, content_type = read_bootstrap(bootstrap)
+        try:
+            document = as_stale(self._compile(content, content_type, None))
+        except SchemaError as exc:
+            raise exc.with_source(where) from None
+        if self._document.ready:  # a valid backup: what AppConfig last served wins
+            return
+        self._publish(document)
+        # Answers, but none has come from AppConfig yet: STALE until the first fetch.
+        self._state = State.STALE
+        logger.info("appflags.bootstrap_loaded", source=self._source_name, bootstrap=where)
 
     def _compile(self, content: bytes, content_type: str | None, version: str | None) -> Snapshot:
         # Under "auto", the first accepted document fixes the format: a later version with
@@ -208,6 +228,7 @@ class Flags(Lookups):
         format: str = "auto",  # noqa: A002
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         backup: str | os.PathLike[str] | None = None,
+        bootstrap: Bootstrap | None = None,
         clock: Clock | None = None,
         max_bytes: int = MAX_DOCUMENT_BYTES,
     ) -> Flags:
@@ -221,6 +242,12 @@ class Flags(Lookups):
         anyway; until flags arrive, ``state`` is ``NOT_READY`` and lookups answer their
         defaults. With ``backup=PATH`` each accepted version is saved there, and a cold
         start serves the saved flags (``STALE``) until AppConfig answers.
+
+        ``bootstrap`` (a document, a path to one, or a packaged resource such as
+        ``importlib.resources.files("myapp") / "flags.json"``) answers until the first
+        configuration is fetched, with state ``STALE`` and reason ``STALE``, and never
+        after it. A valid backup wins over it. It is validated here: an invalid one raises
+        :class:`SchemaError`, an unreadable one ``OSError``.
 
         >>> flags = Flags.from_appconfig("shop", "prod", "flags", region_name="eu-west-1")
         """
@@ -243,6 +270,7 @@ class Flags(Lookups):
             interval=float(poll_interval or DEFAULT_POLL_INTERVAL),
             max_bytes=max_bytes,
             backup=backup,
+            bootstrap=bootstrap,
         )
 
     @classmethod
@@ -260,6 +288,7 @@ class Flags(Lookups):
         format: str = "auto",  # noqa: A002
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         backup: str | os.PathLike[str] | None = None,
+        bootstrap: Bootstrap | None = None,
         clock: Clock | None = None,
         max_bytes: int = MAX_DOCUMENT_BYTES,
         variants: str = "blocking",
@@ -276,8 +305,8 @@ class Flags(Lookups):
         price those). ``url`` defaults to ``$APPFLAGS_AGENT_URL``, else
         ``http://localhost:$AWS_APPCONFIG_EXTENSION_HTTP_PORT`` (the Lambda extension's
         setting), else ``http://localhost:2772``. ``token`` is the Agent's access token,
-        sent as ``Authorization: Bearer``. States, validation and the backup behave as
-        with :meth:`from_appconfig`.
+        sent as ``Authorization: Bearer``. States, validation, ``backup`` and
+        ``bootstrap`` behave as with :meth:`from_appconfig`.
 
         **Multi-variant flags are answered per lookup context.** A flag whose polled
         answer carries ``"_variant"`` is asked of the Agent (``?flag=KEY``) with the
@@ -332,6 +361,7 @@ class Flags(Lookups):
             max_bytes=max_bytes,
             backup=backup,
             variants=variant_answers,
+            bootstrap=bootstrap,
         )
 
     @classmethod

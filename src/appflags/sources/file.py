@@ -39,7 +39,7 @@ class FileSource:
             return Fetched(None, next_poll=self.interval)
         content = self.path.read_bytes()
         self._seen = seen
-        return Fetched(content, _content_type(self.path), None, self.interval)
+        return Fetched(content, content_type_of(self.path), None, self.interval)
 
     def reset(self) -> None:
         """Read the file again on the next poll."""
@@ -49,7 +49,8 @@ class FileSource:
         """Nothing to release."""
 
 
-def _content_type(path: Path) -> str:
+def content_type_of(path: Path) -> str:
+    """The content type a file's name implies (JSON unless it says otherwise)."""
     if path.suffix in (".yaml", ".yml"):
         return "application/x-yaml"
     # The Agent's local development files are named like

@@ -1,0 +1,69 @@
+"""Bootstrap documents: what ``Flags`` answer until the first configuration arrives."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+from appflags._errors import Problem, SchemaError
+from appflags._evaluation import Reason
+from appflags.sources.file import content_type_of
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importlib.resources.abc from 3.11 on
+
+    from appflags._snapshot import Snapshot
+    from appflags.formats import Resolved, Rule
+
+Bootstrap = Union[Mapping[str, Any], str, "os.PathLike[str]", "Traversable"]
+"""A document (a mapping), a path to one, or a packaged resource
+(``importlib.resources.files("myapp") / "flags.json"``)."""
+
+
+def read_bootstrap(bootstrap: Bootstrap) -> tuple[bytes, str]:
+    """The bootstrap document's bytes and content type.
+
+    Raises ``OSError`` when the file or resource cannot be read, :class:`SchemaError`
+    when a mapping is not JSON data.
+    """
+    if isinstance(bootstrap, Mapping):
+        try:
+            return json.dumps(bootstrap).encode("utf-8"), "application/json"
+        except (TypeError, ValueError) as exc:
+            raise SchemaError([Problem("$", f"not JSON data: {exc}")]) from None
+    if isinstance(bootstrap, (str, os.PathLike)):
+        path = Path(bootstrap)
+        return path.read_bytes(), content_type_of(path)
+    # A Traversable: a file inside an installed package, zipped or not.
+    return bootstrap.read_bytes(), content_type_of(Path(bootstrap.name))
+
+
+def as_stale(snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` with every answer's reason ``STALE`` (errors keep ``ERROR``)."""
+    static = {key: _stale(resolved) for key, resolved in snapshot.static.items()}
+    rules = {key: _stale_rule(rule) for key, rule in snapshot.rules.items()}
+    return dataclasses.replace(
+        snapshot,
+        static=static,
+        rules=rules,
+        digest=None,  # never "the same document" as a fetched one: that must replace it
+        shared={},
+        evaluations={},
+    )
+
+
+def _stale(resolved: Resolved) -> Resolved:
+    if resolved.reason is Reason.ERROR:
+        return resolved
+    return resolved._replace(reason=Reason.STALE)
+
+
+def _stale_rule(rule: Rule) -> Rule:
+    def stale(context: Mapping[str, Any]) -> Resolved:
+        return _stale(rule(context))
+
+    return stale

@@ -61,6 +61,8 @@ def test_rules_from_bootstrap_answer_per_context_with_reason_stale() -> None:
         assert flags.is_enabled("premium", {"tier": "free"}) is False
         gold = flags.evaluate("premium", False, {"tier": "gold"})
         assert (gold.value, gold.variant, gold.reason) == (True, "gold", Reason.STALE)
+        # Answers stay shared per variant, as for fetched flags (not rebuilt per lookup).
+        assert flags.evaluate("premium", False, {"tier": "gold"}) is gold
 
 
 def test_the_first_fetch_replaces_it_for_good(server: LocalAppConfig) -> None:

@@ -24,6 +24,10 @@ Bootstrap = Union[Mapping[str, Any], str, "os.PathLike[str]", "Traversable"]
 (``importlib.resources.files("myapp") / "flags.json"``)."""
 
 
+_MAX_TWINS = 256
+"""Variants remembered per rule (a rule that builds answers per call gets no twins)."""
+
+
 def read_bootstrap(bootstrap: Bootstrap) -> tuple[bytes, str]:
     """The bootstrap document's bytes and content type.
 
@@ -63,7 +67,18 @@ def _stale(resolved: Resolved) -> Resolved:
 
 
 def _stale_rule(rule: Rule) -> Rule:
+    # Formats build one Resolved per variant and evaluate() memoises by its identity: give
+    # each variant one STALE twin, so answers stay shared rather than built per lookup.
+    twins: dict[int, tuple[Resolved, Resolved]] = {}
+
     def stale(context: Mapping[str, Any]) -> Resolved:
-        return _stale(rule(context))
+        resolved = rule(context)
+        twin = twins.get(id(resolved))
+        if twin is not None and twin[0] is resolved:
+            return twin[1]
+        made = _stale(resolved)
+        if len(twins) < _MAX_TWINS:
+            twins[id(resolved)] = (resolved, made)
+        return made
 
     return stale

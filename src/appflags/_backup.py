@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +67,8 @@ class Backup:
         data = json.dumps(record).encode("utf-8")
         temp: str | None = None
         try:
+            import tempfile  # noqa: PLC0415 - only a process with a backup writes one
+
             # mkstemp creates the file with mode 0600 already.
             fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
             with os.fdopen(fd, "wb") as handle:

@@ -7,7 +7,6 @@ source checkout reads the repository's copy.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 _REPOSITORY = Path(__file__).resolve().parents[2]
@@ -15,6 +14,8 @@ _REPOSITORY = Path(__file__).resolve().parents[2]
 
 def read_text(packaged: str, repository: str) -> str:
     """The text of ``appflags/<packaged>`` in a wheel, else of ``<repo>/<repository>``."""
+    from importlib import resources  # noqa: PLC0415 - it imports tempfile, shutil, zipfile
+
     resource = resources.files("appflags")
     for part in packaged.split("/"):
         resource = resource.joinpath(part)

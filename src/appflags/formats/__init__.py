@@ -5,13 +5,12 @@ A format knows documents only; it never sees a network or a file.
 
 from __future__ import annotations
 
+import functools
 import json
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from appflags._clock import utc_now
 from appflags._errors import Problem, SchemaError
-from appflags.formats._appconfig import AppConfigFormat
-from appflags.formats._appconfig_ion import parse_ion
 from appflags.formats._base import (
     USE_DEFAULT,
     Clock,
@@ -21,13 +20,12 @@ from appflags.formats._base import (
     Resolved,
     Rule,
 )
-from appflags.formats._flagd import FlagdFormat
-from appflags.formats._json import JsonFormat
-from appflags.formats._powertools import PowertoolsFormat
 from appflags.formats._schemas import compile_schema, problems
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
+
+    FORMATS: dict[str, Format]
 
 __all__ = [
     "FORMATS",
@@ -50,18 +48,29 @@ __all__ = [
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 """Documents larger than this are rejected before parsing (configurable per ``Flags``)."""
 
-# Detection order matters: the most specific shape first, ``json`` (any object) last.
-FORMATS: dict[str, Format] = {
-    f.name: f for f in (FlagdFormat(), AppConfigFormat(), PowertoolsFormat(), JsonFormat())
-}
+
+@functools.cache
+def _formats() -> dict[str, Format]:
+    """``FORMATS``, built on first use: the formats and their rule compilers are most of
+    what appflags imports, and ``import appflags`` should not pay for them."""
+    from appflags.formats._appconfig import AppConfigFormat  # noqa: PLC0415
+    from appflags.formats._flagd import FlagdFormat  # noqa: PLC0415
+    from appflags.formats._json import JsonFormat  # noqa: PLC0415
+    from appflags.formats._powertools import PowertoolsFormat  # noqa: PLC0415
+
+    # Detection order matters: the most specific shape first, ``json`` (any object) last.
+    found = (FlagdFormat(), AppConfigFormat(), PowertoolsFormat(), JsonFormat())
+    return {f.name: f for f in found}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FORMATS":  # every format by name, in detection order
+        return _formats()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _JSON_TYPES = ("application/json", "text/json", "text/plain", "application/octet-stream", "")
 _YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml")
-
-
-def utc_now() -> datetime:
-    """The default clock: the current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
 
 
 def parse(
@@ -75,6 +84,8 @@ def parse(
         return _parse_yaml(data)
     if media == "application/ion":
         # The AppConfig Agent's local-development form of multi-variant flags.
+        from appflags.formats._appconfig_ion import parse_ion  # noqa: PLC0415 - rare
+
         return parse_ion(data)
     if media not in _JSON_TYPES and not media.endswith("+json"):
         raise SchemaError([Problem("$", f"unsupported content type {media!r}")])
@@ -107,10 +118,11 @@ def _parse_yaml(data: bytes) -> Any:
 
 def detect(doc: Any) -> Format:
     """The first format, in :data:`FORMATS` order, that recognises ``doc``."""
-    for candidate in FORMATS.values():
+    formats = _formats()
+    for candidate in formats.values():
         if candidate.detect(doc):
             return candidate
-    return FORMATS["json"]
+    return formats["json"]
 
 
 def compile_document(
@@ -127,10 +139,11 @@ def compile_document(
     """
     if format == "auto":
         chosen = detect(doc)
-    elif format in FORMATS:
-        chosen = FORMATS[format]
+    elif format in _formats():
+        chosen = _formats()[format]
     else:
-        raise ValueError(f"unknown format {format!r}; expected 'auto' or one of {sorted(FORMATS)}")
+        known = sorted(_formats())
+        raise ValueError(f"unknown format {format!r}; expected 'auto' or one of {known}")
     try:
         found = problems(schema, doc) if schema is not None else []
         found += chosen.validate(doc)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from appflags import _clock
 
 if TYPE_CHECKING:
     from appflags._errors import Problem
     from appflags._evaluation import ErrorCode, Reason
 
-Clock = Callable[[], datetime]
+Clock = _clock.Clock
 Context = Mapping[str, Any]
 
 

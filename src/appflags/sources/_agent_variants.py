@@ -27,7 +27,6 @@ import math
 import os
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
@@ -39,6 +38,7 @@ from appflags.sources._base import SourceError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 MODES = ("blocking", "background", "off")
 VARIANT_KEY = "_variant"
@@ -287,6 +287,9 @@ class AgentVariants:
             if self._closed:
                 return None
             if self._executor is None:
+                # Imported here: most processes never ask the Agent for a variant.
+                from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
                 self._executor = ThreadPoolExecutor(
                     max_workers=WORKERS, thread_name_prefix="appflags-agent-variants"
                 )

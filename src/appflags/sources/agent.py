@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -91,6 +89,9 @@ class AgentSource:
 
     def fetch(self) -> Fetched:
         """One GET to the Agent."""
+        import urllib.error  # noqa: PLC0415 - urllib.request imports http, email, ssl: ~10 ms
+        import urllib.request  # noqa: PLC0415
+
         request = urllib.request.Request(self._url, headers=self._headers)  # noqa: S310 - scheme checked in __init__
         try:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
@@ -120,6 +121,9 @@ class AgentSource:
         if entity_id:
             headers["Entity-Id"] = entity_id.encode("utf-8")
         url = f"{self._url}?flag={quote(flag, safe='')}"
+        import urllib.error  # noqa: PLC0415 - as in fetch()
+        import urllib.request  # noqa: PLC0415
+
         request = urllib.request.Request(url, headers=headers)  # type: ignore[arg-type]  # noqa: S310 - bytes values go out as they are; scheme checked
         try:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310 - scheme checked in __init__

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
-
+from appflags._clock import Clock, utc_now
 from appflags._version import __version__
-from appflags.formats import Clock, utc_now
 from appflags.sources._base import Fetched, PollTooEarlyError, SourceError
 
 if TYPE_CHECKING:
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
     from mypy_boto3_appconfigdata import AppConfigDataClient
+
+# boto3 and botocore (~100 ms to import) load when a source is built, not with appflags:
+# from_dict, from_file and from_agent never need them.
 
 MIN_POLL_INTERVAL = 15
 MAX_POLL_INTERVAL = 86400
@@ -25,14 +27,26 @@ SESSION_MAX_AGE = timedelta(hours=23)
 MAX_REFUSALS = 3
 POLL_INTERVAL_NOT_SATISFIED = "PollIntervalNotSatisfied"
 
-DEFAULT_CLIENT_CONFIG = Config(
-    # botocore retries throttling and 5xx itself; three attempts per poll in all, stated
-    # here so that the cost of a failing poll is known (see docs/operations.md).
-    retries={"mode": "standard", "total_max_attempts": 3},
-    connect_timeout=3,
-    read_timeout=10,
-    user_agent_extra=f"appflags/{__version__}",
-)
+
+@functools.cache
+def default_client_config() -> Config:
+    """The botocore ``Config`` of the clients appflags builds (``DEFAULT_CLIENT_CONFIG``)."""
+    from botocore.config import Config  # noqa: PLC0415 - see above
+
+    return Config(
+        # botocore retries throttling and 5xx itself; three attempts per poll in all, stated
+        # here so that the cost of a failing poll is known (see docs/operations.md).
+        retries={"mode": "standard", "total_max_attempts": 3},
+        connect_timeout=3,
+        read_timeout=10,
+        user_agent_extra=f"appflags/{__version__}",
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_CLIENT_CONFIG":
+        return default_client_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_identifier(what: str, value: str) -> str:
@@ -107,6 +121,9 @@ class AppConfigDataSource:
         return f"<AppConfigDataSource {self.name}>"
 
     def _new_client(self) -> AppConfigDataClient:
+        import boto3  # noqa: PLC0415 - see the module's imports
+        from botocore.exceptions import NoRegionError  # noqa: PLC0415
+
         # A private boto3 Session: the default one is not safe to share across threads.
         session = boto3.session.Session()
         try:
@@ -114,7 +131,7 @@ class AppConfigDataSource:
                 "appconfigdata",
                 region_name=self._region_name,
                 endpoint_url=self._endpoint_url,
-                config=DEFAULT_CLIENT_CONFIG,
+                config=default_client_config(),
             )
         except NoRegionError:
             raise ValueError(
@@ -124,6 +141,8 @@ class AppConfigDataSource:
 
     def fetch(self) -> Fetched:
         """One ``GetLatestConfiguration``, starting a session first when needed."""
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
         if self._token is None or self._clock() - self._session_started >= SESSION_MAX_AGE:
             self._token = self._start_session()
             self._refusals = 0
@@ -164,6 +183,8 @@ class AppConfigDataSource:
         return PollTooEarlyError("GetLatestConfiguration: PollIntervalNotSatisfied (HTTP 400)")
 
     def _start_session(self) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
         request: dict[str, Any] = dict(self._identifiers)
         if self._poll_interval is not None:
             request["RequiredMinimumPollIntervalInSeconds"] = self._poll_interval

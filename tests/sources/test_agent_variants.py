@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -303,3 +306,27 @@ def test_a_context_is_sent_only_as_headers_that_read_back_the_same(
     # What the Agent (here LocalAppConfig's reader) gets back is exactly what was meant.
     assert parse_context([header]) == dict(pairs)
     assert dict(pairs) == {n: header_text(v) for n, v in context.items() if v is not None}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_asks_the_agent_on_threads_of_its_own(
+    flags: Flags, stored: LocalAppConfig, tmp_path: Path
+) -> None:
+    # The parent's worker has answered once and sits idle: a child that reused the
+    # parent's pool would queue its request behind a thread it does not have.
+    assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
+    report = tmp_path / "child.json"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            result = {
+                "cached": flags.get_str("ui_refresh._variant", "", QA),
+                "asked": flags.get_str("ui_refresh._variant", "", BETA),
+            }
+            report.write_text(json.dumps(result))
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0
+    assert json.loads(report.read_text()) == {"cached": "QA", "asked": "Beta Testers"}
+    assert [r.context["email"] for r in variant_requests(stored)] == [QA["email"], BETA["email"]]

@@ -129,6 +129,7 @@ class AppFlagsProvider(AbstractProvider):
         """The status the SDK was last told (by the SDK itself after initialize, or us)."""
         self._pending: set[str] = set()
         """Keys changed after initialize decided, before the SDK recorded its outcome."""
+        self._metadata_cache: tuple[Snapshot | None, dict[str, dict[str, Any]]] = (None, {})
 
     @classmethod
     def from_appconfig(
@@ -422,7 +423,27 @@ class AppFlagsProvider(AbstractProvider):
     ) -> FlagResolutionDetails[T]:
         try:
             context = self._context(evaluation_context)
-            evaluation, snapshot = self._evaluate(flag_key, default_value, context, probe)
+            flags = self._flags
+            snapshot = flags._snapshot
+            if probe is None:
+                evaluation = flags.evaluate(flag_key, default_value, context)
+                if flags._snapshot is not snapshot:  # swapped meanwhile: ask again
+                    evaluation, snapshot = self._evaluate(flags, flag_key, default_value, context)
+            else:
+                evaluation, snapshot = self._evaluate(
+                    flags, flag_key, default_value, context, probe
+                )
+            version = evaluation.version
+            # A plain copy of the flag's metadata, with the version label unless the
+            # document set one: it copies, pickles and serialises, and changing it
+            # changes nothing in the flags.
+            plain = self._plain_metadata(snapshot, flag_key)
+            if plain is not None:
+                metadata = plain.copy()
+            elif version is not None:
+                metadata = {"version": version}
+            else:
+                metadata = {}
             # Positional: half the cost of keywords on this path (value, error_code,
             # error_message, reason, variant, flag_metadata).
             return FlagResolutionDetails(
@@ -431,7 +452,7 @@ class AppFlagsProvider(AbstractProvider):
                 evaluation.error_message,
                 _REASONS[evaluation.reason],
                 evaluation.variant,
-                _flag_metadata(snapshot, flag_key, evaluation.version),
+                metadata,
             )
         except Exception as exc:  # noqa: BLE001 - a resolver never raises (spec 2.3.x)
             return FlagResolutionDetails(
@@ -442,14 +463,18 @@ class AppFlagsProvider(AbstractProvider):
             )
 
     def _evaluate(
-        self, key: str, default: Any, context: Mapping[str, Any] | None, probe: Any
+        self,
+        flags: Flags,
+        key: str,
+        default: Any,
+        context: Mapping[str, Any] | None,
+        probe: Any = None,
     ) -> tuple[Evaluation, Snapshot]:
         """The evaluation and the snapshot it was read from (never a mix of two).
 
         Flags swap snapshots atomically, but value and metadata are read separately: if a
         swap lands in between, evaluate again (a swap is one per deployment).
         """
-        flags = self._flags
         for _ in range(3):
             snapshot = flags._snapshot
             if probe is None:
@@ -463,6 +488,27 @@ class AppFlagsProvider(AbstractProvider):
             if flags._snapshot is snapshot:
                 break
         return evaluation, snapshot
+
+    def _plain_metadata(self, snapshot: Snapshot, key: str) -> dict[str, Any] | None:
+        """The flag's metadata with ``version`` as a plain dict, built once per snapshot.
+
+        ``None`` when the document gives the flag none. The cache holds one snapshot's
+        flags (a lookup of a missing key adds nothing), replaced whole when it changes.
+        """
+        cached_snapshot, cache = self._metadata_cache
+        if cached_snapshot is not snapshot:
+            cache = {}
+            self._metadata_cache = (snapshot, cache)
+        plain = cache.get(key)
+        if plain is None:
+            metadata = snapshot.metadata.get(key)
+            if metadata is None:
+                return None
+            plain = dict(metadata)  # scalars only (the flagd schema): a full copy
+            if snapshot.version is not None and "version" not in plain:
+                plain["version"] = snapshot.version
+            cache[key] = plain
+        return plain
 
     def _context(self, evaluation_context: EvaluationContext | None) -> Mapping[str, Any] | None:
         if evaluation_context is None:
@@ -500,19 +546,6 @@ def _with_value(evaluation: Evaluation, value: Any) -> Evaluation:
         evaluation.error_message,
         evaluation.version,
     )
-
-
-def _flag_metadata(snapshot: Snapshot, key: str, version: str | None) -> dict[str, Any]:
-    """A plain copy of the flag's metadata with ``version``, unless the document set one.
-
-    A fresh ``dict`` of scalars (what the flagd schema allows): it copies, pickles and
-    serialises, and changing it changes nothing in the flags.
-    """
-    metadata = snapshot.metadata.get(key)
-    copied = {} if metadata is None else dict(metadata)
-    if version is not None and "version" not in copied:
-        copied["version"] = version
-    return copied
 
 
 # The provider reads a few facts Flags keeps for its own logs; all degrade gracefully.

@@ -362,3 +362,106 @@ def test_missing_region_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv("AWS_REGION", raising=False)
     with pytest.raises(ValueError, match="no AWS region for AppConfig: pass region_name"):
         Flags.from_appconfig(*APP)
+
+
+# -- a version counts only when read whole (issue 13, section 2) -------------------------
+
+
+def test_body_cut_on_the_first_version_starts_a_new_session(
+    server: LocalAppConfig, client: Any
+) -> None:
+    server.put(*APP, V1)
+    server.inject(Fault.CUT_BODY)
+    with capture_logs() as logs, Flags.from_appconfig(*APP, client=client) as flags:
+        # The cut poll loaded nothing: not READY on an empty snapshot.
+        assert flags.state is State.NOT_READY
+        assert flags.evaluate("beta", False).error_code is ErrorCode.PROVIDER_NOT_READY
+        # The next poll starts a session of its own and receives the version whole.
+        assert reaches(flags, State.READY)
+        assert flags.version == "1"
+        assert flags.get_str("beta.color", "blue") == "red"
+    assert server.calls("StartConfigurationSession") == 2
+    assert [e["event"] for e in logs].count("appflags.poll_failed") == 1
+
+
+def test_body_cut_on_a_later_version_starts_a_new_session(
+    server: LocalAppConfig, flags: Flags
+) -> None:
+    server.inject(Fault.CUT_BODY)
+    server.put(*APP, V2)
+    # The cut poll is a failure; the one after it fetches version 2 on a new session
+    # instead of being told "unchanged" and staying READY on version 1.
+    assert wait_for(lambda: flags.version == "2" and flags.state is State.READY)
+    assert flags.get_str("beta.color", "") == "green"
+    assert server.calls("StartConfigurationSession") == 2
+
+
+def test_body_cut_from_the_agent_is_a_failed_poll(server: LocalAppConfig) -> None:
+    server.put(*APP, V1)
+    with Flags.from_agent(*APP, url=server.endpoint_url, poll_interval=0.05) as flags:
+        states: list[State] = []
+        flags.on_change(lambda change: states.append(change.state))
+        with capture_logs() as logs:
+            server.inject(Fault.CUT_BODY, call="Agent")
+            server.put(*APP, V2)
+            assert wait_for(lambda: flags.version == "2")
+        assert states[0] is State.STALE
+        failed = [e for e in logs if e["event"] == "appflags.poll_failed"]
+        assert failed[0]["error"] == "Agent unreachable: IncompleteRead"
+        assert not [e for e in logs if e["event"] == "appflags.rejected"]
+
+
+def test_unexpected_failure_while_compiling_is_a_rejected_version(
+    server: LocalAppConfig, flags: Flags, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_load = appflags._flags.load  # type: ignore[attr-defined]  # spying on our own module
+    loads: list[bytes] = []
+
+    def buggy_load(data: bytes, *args: Any, **kwargs: Any) -> Any:
+        loads.append(data)
+        if b"boom" in data:
+            raise TypeError("'<' not supported between instances of 'int' and 'str'")
+        return real_load(data, *args, **kwargs)
+
+    monkeypatch.setattr(appflags._flags, "load", buggy_load)
+    with capture_logs() as logs:
+        server.put(*APP, {"boom": {"enabled": True}})
+        assert wait_for(lambda: flags.state is State.STALE)
+        # Later polls are "unchanged" on the same session: STALE, not READY, no re-parse.
+        polls = server.calls("GetLatestConfiguration")
+        assert wait_for(lambda: server.calls("GetLatestConfiguration") >= polls + 2)
+        assert flags.state is State.STALE
+        assert flags.version == "1"
+        assert flags.get_str("beta.color", "blue") == "red"
+    assert len([d for d in loads if b"boom" in d]) == 1
+    assert server.calls("StartConfigurationSession") == 1  # the session was kept
+    events = [e["event"] for e in logs]
+    assert "appflags.poll_failed" not in events
+    (rejected,) = [e for e in logs if e["event"] == "appflags.rejected"]
+    assert rejected["problems"] == ["$: the document could not be read (TypeError)"]
+    assert rejected["version"] == "2"
+    server.put(*APP, V2)
+    assert wait_for(lambda: flags.version == "3" and flags.state is State.READY)
+
+
+def test_a_rejected_first_version_stays_not_ready(server: LocalAppConfig, client: Any) -> None:
+    server.put(*APP, b"<html>not json")
+    with Flags.from_appconfig(*APP, client=client) as flags:
+        polls = server.calls("GetLatestConfiguration")
+        assert wait_for(lambda: server.calls("GetLatestConfiguration") >= polls + 2)
+        assert flags.state is State.NOT_READY  # empty bodies confirm nothing loaded
+        server.put(*APP, V1)
+        assert reaches(flags, State.READY)
+        assert flags.is_enabled("beta") is True
+
+
+@pytest.mark.parametrize("bad", ["xml", None, "JSON", "", 1])
+def test_unknown_format_is_a_value_error_before_any_call(server: LocalAppConfig, bad: Any) -> None:
+    server.put(*APP, V1)
+    with pytest.raises(ValueError, match="format must be one of 'auto', "):
+        Flags.from_appconfig(*APP, client=server.client(), format=bad)
+    with pytest.raises(ValueError, match="format must be one of"):
+        Flags.from_agent(*APP, url=server.endpoint_url, format=bad)
+    with pytest.raises(ValueError, match="format must be one of"):
+        Flags.from_dict({"beta": {"enabled": True}}, format=bad)
+    assert server.calls() == 0

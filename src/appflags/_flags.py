@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from appflags._backup import Backup
 from appflags._bootstrap import Bootstrap, as_stale, read_bootstrap
+from appflags._checks import check_format
 from appflags._errors import Problem, SchemaError
 from appflags._log import logger
 from appflags._lookups import Lookups
@@ -103,6 +104,7 @@ class Flags(Lookups):
     ) -> None:
         """Prefer the ``from_*`` constructors; this one wires a source by hand."""
         self._variants = variants
+        check_format(format)
         self._lock = threading.Lock()  # guards listeners, state and overrides, never lookups
         self._document = self._snapshot = snapshot
         self._overrides: dict[str, Any] = {}
@@ -155,12 +157,12 @@ class Flags(Lookups):
             return
         try:
             snapshot = self._compile(saved.content, saved.content_type, saved.version)
-        except SchemaError as exc:
+        except Exception as exc:  # noqa: BLE001 - a bad backup never stops a start
             logger.warning(
                 "appflags.backup_ignored",
                 path=str(backup.path),
                 reason="invalid document",
-                problems=[str(p) for p in exc.problems],
+                problems=_problems(exc),
             )
             return
         self._publish(snapshot)
@@ -251,6 +253,7 @@ class Flags(Lookups):
 
         >>> flags = Flags.from_appconfig("shop", "prod", "flags", region_name="eu-west-1")
         """
+        check_format(format)
         source = AppConfigDataSource(
             application,
             environment,
@@ -331,6 +334,7 @@ class Flags(Lookups):
         >>> flags = Flags.from_agent("shop", "prod", "flags")
         >>> flags.get_bool("ui_refresh.dark_mode_support", False, {"email": "j@example.org"})
         """
+        check_format(format)
         source = AgentSource(
             application,
             environment,
@@ -381,13 +385,14 @@ class Flags(Lookups):
         ``watch=seconds`` the file is checked that often and reloaded when it changes; a
         later invalid edit is rejected and the last good flags keep answering.
         """
+        check_format(format)
         file_source = FileSource(path, interval=watch or 0.0)
         fetched = file_source.read()
         flags = cls(format=format, schema=schema, clock=clock, interval=watch or 0.0)
         try:
             flags._publish(flags._compile(fetched.content or b"", fetched.content_type, None))
-        except SchemaError as exc:
-            raise exc.with_source(str(path)) from None
+        except Exception as exc:  # noqa: BLE001 - whatever fails, the caller gets a SchemaError
+            raise _as_schema_error(exc).with_source(str(path)) from None
         flags._state = State.READY
         if watch is not None:
             flags._attach(file_source, wait=0)
@@ -409,6 +414,7 @@ class Flags(Lookups):
         >>> Flags.from_dict({"beta": {"enabled": True}}).is_enabled("beta")
         True
         """
+        check_format(format)
         name, compiled = compile_document(
             _plain(doc), format=format, schema=_load_schema(schema), clock=clock or utc_now
         )
@@ -568,36 +574,48 @@ class Flags(Lookups):
             logger.info("appflags.recovered", source=source)
         if fetched.content is None:
             # Empty body: the session already holds what we last received. Nothing to parse.
-            self._set_state(State.READY if self._serving_latest else State.STALE)
+            # With nothing loaded (the first version was rejected) there is nothing to serve.
+            if self._document.ready:
+                self._set_state(State.READY if self._serving_latest else State.STALE)
             return
         digest = _digest(fetched.content)
         if digest == self._document.digest:
             self._serving_latest = True
             self._set_state(State.READY)
             return
+        if digest == self._rejected_digest:
+            # The same bad bytes again (the Agent answers whole documents): same verdict.
+            self._reject()
+            return
         try:
             new = self._compile(fetched.content, fetched.content_type, fetched.version)
-        except SchemaError as exc:
-            self._serving_latest = False
-            if digest != self._rejected_digest:
-                self._rejected_digest = digest
-                logger.error(
-                    "appflags.rejected",
-                    source=source,
-                    version=fetched.version,
-                    problems=[str(p) for p in exc.problems],
-                    keeping=self._document.version if self._document.ready else None,
-                )
-            if self._document.ready:
-                self._set_state(State.STALE)
+        except Exception as exc:  # noqa: BLE001 - any failure to read a version rejects it
+            # A version read whole but unusable is rejected, never "poll failed": the
+            # session and its token are kept (the bad bytes are not fetched again, and
+            # each fetch is priced), and the last good flags keep serving.
+            self._rejected_digest = digest
+            logger.error(
+                "appflags.rejected",
+                source=source,
+                version=fetched.version,
+                problems=_problems(exc),
+                keeping=self._document.version if self._document.ready else None,
+            )
+            self._reject()
             return
         old = self._document
         self._publish(new)
         self._serving_latest = True
+        self._rejected_digest = None  # if it comes back, it is news again
         logger.info("appflags.loaded", source=source, version=fetched.version, format=new.format)
         if self._backup is not None:
             self._backup.save(fetched.content, fetched.content_type, fetched.version)
         self._set_state(State.READY, changed=new.changed_keys(old))
+
+    def _reject(self) -> None:
+        self._serving_latest = False
+        if self._document.ready:
+            self._set_state(State.STALE)
 
     def _on_error(self, exc: Exception) -> None:
         description = str(exc) if isinstance(exc, SourceError) else type(exc).__name__
@@ -686,6 +704,20 @@ def _environment_overrides() -> dict[str, Any]:
 
 def _digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def _as_schema_error(exc: Exception) -> SchemaError:
+    """Any failure to parse, validate or compile a document, as a :class:`SchemaError`."""
+    if isinstance(exc, SchemaError):
+        return exc
+    # A bug in a parser or compiler: name the exception, not its message, which may
+    # quote the document.
+    return SchemaError([Problem("$", f"the document could not be read ({type(exc).__name__})")])
+
+
+def _problems(exc: Exception) -> list[str]:
+    """What a log says about a rejected version: its problems, never its content."""
+    return [str(p) for p in _as_schema_error(exc).problems]
 
 
 def _plain(doc: Mapping[str, Any]) -> Any:

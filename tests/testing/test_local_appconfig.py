@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
 
 from appflags.testing import Call, Fault, LocalAppConfig
 
@@ -429,6 +434,20 @@ def test_not_json_fault_is_a_new_version_then_the_real_one_returns(
     assert response["VersionLabel"] not in ("", "1")
     content, response = get(client, response["NextPollConfigurationToken"])
     assert (content, response["VersionLabel"]) == (b'{"v": 1}', "1")
+
+
+def test_cut_body_fault_ends_the_body_early_and_counts_as_delivered(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put(*NAMES, {"v": 1, "pad": "x" * 100})
+    server.inject(Fault.CUT_BODY)
+    response = client.get_latest_configuration(ConfigurationToken=start(client))
+    assert response["VersionLabel"] == "1"  # the headers arrived whole
+    with pytest.raises(ResponseStreamingError, match="IncompleteRead"):
+        response["Configuration"].read()
+    # As AppConfig would, the server counts the version as delivered to the session.
+    content, _ = get(client, response["NextPollConfigurationToken"])
+    assert content == b""
 
 
 def test_not_json_fault_on_start_leaves_no_token(

@@ -6,6 +6,7 @@ is a local HTTP call that AWS does not price, so it may be polled often.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 from typing import TYPE_CHECKING, Any
@@ -99,7 +100,8 @@ class AgentSource:
                 headers = response.headers
         except urllib.error.HTTPError as exc:
             raise SourceError(f"Agent answered HTTP {exc.code}", code=f"HTTP{exc.code}") from None
-        except (urllib.error.URLError, OSError) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            # A body cut mid-stream (IncompleteRead) is a failed poll, never a document.
             reason = getattr(exc, "reason", exc)
             raise SourceError(
                 f"Agent unreachable: {type(reason).__name__}", code="Unreachable"
@@ -130,7 +132,7 @@ class AgentSource:
                 document = json.loads(response.read())
         except urllib.error.HTTPError as exc:
             raise SourceError(f"Agent answered HTTP {exc.code}", code=f"HTTP{exc.code}") from None
-        except (urllib.error.URLError, OSError) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             raise SourceError(
                 f"Agent unreachable: {type(reason).__name__}", code="Unreachable"

@@ -76,9 +76,10 @@ class AppConfigDataSource:
     """Polls one configuration profile through the AppConfigData API.
 
     Each token is used exactly once: it is taken out of the source before the call is
-    made, and only the response's ``NextPollConfigurationToken`` puts one back. A failed
-    call therefore starts a new session on the next poll, since nobody can know whether
-    the failed call consumed the token.
+    made, and only the response's ``NextPollConfigurationToken`` puts one back, once the
+    body has been read whole. A failed call or a body cut mid-stream therefore starts a
+    new session on the next poll, since nobody can know whether the failed call consumed
+    the token, and a session whose version was cut would only answer "unchanged".
 
     The one exception is a poll refused with ``PollIntervalNotSatisfied`` (sent too early
     by the service's clock): it raises :class:`PollTooEarlyError` and keeps the token for the
@@ -149,7 +150,6 @@ class AppConfigDataSource:
         token, self._token = self._token, None
         try:
             response = self._connected().get_latest_configuration(ConfigurationToken=token)
-            self._token = response["NextPollConfigurationToken"]
             body = response["Configuration"]
             try:
                 content = body.read()
@@ -163,9 +163,13 @@ class AppConfigDataSource:
                 self._refusals = 0
                 return self.fetch()
             raise _source_error("GetLatestConfiguration", exc) from None
-        except BotoCoreError as exc:
+        except (BotoCoreError, OSError) as exc:
             raise SourceError(f"GetLatestConfiguration: {type(exc).__name__}") from None
         self._refusals = 0
+        # Only a body read whole counts as received. AppConfig already counted this
+        # version as delivered to the session, so after a cut body the next token would
+        # answer "unchanged": without a token the next poll starts a new session instead.
+        self._token = response["NextPollConfigurationToken"]
         interval = response.get("NextPollIntervalInSeconds")
         seconds = float(interval) if interval is not None else None
         return Fetched(

@@ -68,6 +68,12 @@ class Fault(enum.Enum):
     TOO_EARLY = "TOO_EARLY"
     """400 ``BadRequestException``, ``Problem: PollIntervalNotSatisfied``, as if the client's
     clock ran fast: the token is used up or kept as ``refused_poll_uses_token`` says."""
+    CUT_BODY = "CUT_BODY"
+    """The answer's headers and half its body are sent, then the connection is closed.
+
+    The server counts the answer as delivered: the token is consumed and the session
+    holds the version, as AppConfig does once it has sent a response.
+    """
 
 
 class Call(NamedTuple):
@@ -87,6 +93,7 @@ class _Response(NamedTuple):
     status: int
     headers: dict[str, str]
     body: bytes
+    cut: bool = False  # Fault.CUT_BODY: send half the body, then hang up
 
 
 @dataclass(eq=False)
@@ -375,8 +382,9 @@ class LocalAppConfig:
         """Answer the next ``times`` calls of ``call`` with ``fault`` (``-1``: until cleared).
 
         Faults queue up in order. A faulted call does not consume its token, except
-        :attr:`Fault.SLOW` and :attr:`Fault.NOT_JSON`, which answer normally otherwise,
-        and :attr:`Fault.TOO_EARLY` when ``refused_poll_uses_token`` is true.
+        :attr:`Fault.SLOW`, :attr:`Fault.NOT_JSON` and :attr:`Fault.CUT_BODY`, which answer
+        normally otherwise, and :attr:`Fault.TOO_EARLY` when ``refused_poll_uses_token`` is
+        true.
         """
         if call not in (GET_LATEST, START_SESSION, AGENT):
             raise ValueError(
@@ -441,6 +449,17 @@ class LocalAppConfig:
             return None
         if fault is not None and fault in _FAULT_RESPONSES:
             return _FAULT_RESPONSES[fault]()
+        response = self._answer(operation, token, body, agent, fault)
+        return response._replace(cut=True) if fault is Fault.CUT_BODY else response
+
+    def _answer(
+        self,
+        operation: str,
+        token: str | None,
+        body: bytes,
+        agent: AgentRequest | None,
+        fault: Fault | None,
+    ) -> _Response:
         not_json = fault is Fault.NOT_JSON
         if operation == START_SESSION:
             return self._start_session(body, not_json=not_json)
@@ -738,6 +757,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
+        if response.cut:
+            # The promised length never arrives: the client sees the body end early.
+            self.wfile.write(response.body[: len(response.body) // 2])
+            self.close_connection = True
+            return
         self.wfile.write(response.body)
 
     def _agent_request(self, query: str) -> AgentRequest | None:

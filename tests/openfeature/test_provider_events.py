@@ -219,6 +219,14 @@ def test_shutdown_leaves_flags_it_does_not_own(
         assert mine.get_str("banner", "") == "again"
         assert emitted == []  # the provider no longer listens to them
 
+        # Registered again, it listens again (and leaves the flags open).
+        events = Events("borrowed")
+        api.set_provider_and_wait(provider, "borrowed")
+        server.put(*APP, flagd("third"))
+        assert events.wait(ProviderEvent.PROVIDER_CONFIGURATION_CHANGED).flags_changed == ["banner"]
+        assert events.client.get_string_value("banner", "") == "third"
+        assert provider.flags is mine
+
 
 def test_shutdown_closes_flags_it_owns(server: LocalAppConfig, client: Any, sdk: None) -> None:
     server.put(*APP, flagd("hello"))

@@ -20,6 +20,7 @@ ALLOWED_APPFLAGS = {
     "appflags",
     "appflags._backup",
     "appflags._bootstrap",
+    "appflags._checks",
     "appflags._clock",
     "appflags._errors",
     "appflags._evaluation",

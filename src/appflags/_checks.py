@@ -12,14 +12,14 @@ import math
 import os
 from typing import Any
 
-from appflags.formats import FORMATS
-
 MAX_SECONDS = 86400.0
 """No interval, period, wait or timeout is longer than a day (AppConfig's own maximum)."""
 
 
 def check_format(value: object) -> str:
     """``format=``: ``"auto"`` or the name of a known format."""
+    from appflags.formats import FORMATS  # noqa: PLC0415 - loads the formats: only when asked
+
     names = ("auto", *FORMATS)
     if not isinstance(value, str) or value not in names:
         choices = ", ".join(map(repr, names))

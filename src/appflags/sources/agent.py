@@ -6,7 +6,6 @@ is a local HTTP call that AWS does not price, so it may be polled often.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 from typing import TYPE_CHECKING, Any
@@ -90,7 +89,8 @@ class AgentSource:
 
     def fetch(self) -> Fetched:
         """One GET to the Agent."""
-        import urllib.error  # noqa: PLC0415 - urllib.request imports http, email, ssl: ~10 ms
+        import http.client  # noqa: PLC0415 - urllib.request imports http, email, ssl: ~10 ms
+        import urllib.error  # noqa: PLC0415
         import urllib.request  # noqa: PLC0415
 
         request = urllib.request.Request(self._url, headers=self._headers)  # noqa: S310 - scheme checked in __init__
@@ -123,7 +123,8 @@ class AgentSource:
         if entity_id:
             headers["Entity-Id"] = entity_id.encode("utf-8")
         url = f"{self._url}?flag={quote(flag, safe='')}"
-        import urllib.error  # noqa: PLC0415 - as in fetch()
+        import http.client  # noqa: PLC0415 - as in fetch()
+        import urllib.error  # noqa: PLC0415
         import urllib.request  # noqa: PLC0415
 
         request = urllib.request.Request(url, headers=headers)  # type: ignore[arg-type]  # noqa: S310 - bytes values go out as they are; scheme checked

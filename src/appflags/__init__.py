@@ -10,6 +10,7 @@ from appflags._errors import Problem, SchemaError
 from appflags._evaluation import ErrorCode, Evaluation, Reason
 from appflags._flags import Change, Flags, Override
 from appflags._state import State
+from appflags._usage import EvaluationCount, MissingKey, Usage
 from appflags._version import __version__
 
 VersionLabel = str
@@ -19,12 +20,15 @@ __all__ = [
     "Change",
     "ErrorCode",
     "Evaluation",
+    "EvaluationCount",
     "Flags",
+    "MissingKey",
     "Override",
     "Problem",
     "Reason",
     "SchemaError",
     "State",
+    "Usage",
     "VersionLabel",
     "__version__",
 ]

@@ -26,6 +26,7 @@ from appflags._overrides import ENVIRONMENT_VARIABLE, from_environment, overlay,
 from appflags._poller import Poller
 from appflags._snapshot import NOT_READY, Snapshot
 from appflags._state import State
+from appflags._usage import Usage, UsageRecorder, tracked_lookups
 from appflags.formats import (
     MAX_DOCUMENT_BYTES,
     Clock,
@@ -46,6 +47,7 @@ from appflags.sources._agent_variants import AgentVariants, VariantOptions
 from appflags.sources.agent import default_agent_url
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from types import TracebackType
 
     from jsonschema.protocols import Validator
@@ -101,6 +103,7 @@ class Flags(Lookups):
         backup: str | os.PathLike[str] | None = None,
         variants: AgentVariants | None = None,
         bootstrap: Bootstrap | None = None,
+        track_usage: bool = False,
     ) -> None:
         """Prefer the ``from_*`` constructors; this one wires a source by hand."""
         self._variants = variants
@@ -112,6 +115,13 @@ class Flags(Lookups):
         self._format = format
         self._schema = _load_schema(schema)
         self._clock = clock or utc_now
+        self._recorder = self._usage = UsageRecorder(self._clock)
+        self._track_usage = track_usage
+        if track_usage:
+            # This instance's lookups only: every other Flags keeps the class's own.
+            vars(self).update(tracked_lookups(self, self._recorder))
+        self._failed_polls = 0
+        self._last_fetched: datetime | None = None
         self._max_bytes = max_bytes
         self._state = State.READY if snapshot.ready else State.NOT_READY
         self._listeners: list[Listener] = []
@@ -233,6 +243,7 @@ class Flags(Lookups):
         bootstrap: Bootstrap | None = None,
         clock: Clock | None = None,
         max_bytes: int = MAX_DOCUMENT_BYTES,
+        track_usage: bool = False,
     ) -> Flags:
         """Flags polled in the background through the AppConfigData API.
 
@@ -274,6 +285,7 @@ class Flags(Lookups):
             max_bytes=max_bytes,
             backup=backup,
             bootstrap=bootstrap,
+            track_usage=track_usage,
         )
 
     @classmethod
@@ -377,6 +389,7 @@ class Flags(Lookups):
         format: str = "auto",  # noqa: A002
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
+        track_usage: bool = False,
     ) -> Flags:
         """Flags from a local JSON (or YAML) file.
 
@@ -388,7 +401,13 @@ class Flags(Lookups):
         check_format(format)
         file_source = FileSource(path, interval=watch or 0.0)
         fetched = file_source.read()
-        flags = cls(format=format, schema=schema, clock=clock, interval=watch or 0.0)
+        flags = cls(
+            format=format,
+            schema=schema,
+            clock=clock,
+            interval=watch or 0.0,
+            track_usage=track_usage,
+        )
         try:
             flags._publish(flags._compile(fetched.content or b"", fetched.content_type, None))
         except Exception as exc:  # noqa: BLE001 - whatever fails, the caller gets a SchemaError
@@ -406,6 +425,7 @@ class Flags(Lookups):
         format: str = "auto",  # noqa: A002
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
+        track_usage: bool = False,
     ) -> Flags:
         """Flags from a document already in memory (tests, config files, fixtures).
 
@@ -418,7 +438,9 @@ class Flags(Lookups):
         name, compiled = compile_document(
             _plain(doc), format=format, schema=_load_schema(schema), clock=clock or utc_now
         )
-        return cls(snapshot=Snapshot.of(compiled, format=name), clock=clock)
+        return cls(
+            snapshot=Snapshot.of(compiled, format=name), clock=clock, track_usage=track_usage
+        )
 
     # -------------------------------------------------------------------- life cycle
 
@@ -431,6 +453,28 @@ class Flags(Lookups):
     def version(self) -> str | None:
         """The ``Version-Label`` of the flags answering now (``None`` when unlabelled)."""
         return self._snapshot.version
+
+    def usage(self) -> Usage:
+        """What the code looked up since this ``Flags`` was built.
+
+        Always: the keys looked up that the document lacks (typos, flags deleted too
+        early), with counts and the first time seen; each is also logged once, as
+        ``appflags.missing_key``, from the poller thread. With ``track_usage=True``: per
+        key, how many lookups got each variant and reason. Also the failed polls and the
+        time of the last successful one. See :class:`appflags.Usage`.
+
+        >>> flags = Flags.from_dict({"beta": {"enabled": True}})
+        >>> flags.is_enabled("bta")
+        False
+        >>> missing = flags.usage().missing[0]
+        >>> missing.key, missing.count
+        ('bta', 1)
+        """
+        return self._recorder.report(
+            tracking=self._track_usage,
+            failed_polls=self._failed_polls,
+            last_fetched=self._last_fetched,
+        )
 
     # --------------------------------------------------------------------- overrides
 
@@ -569,6 +613,8 @@ class Flags(Lookups):
 
     def _on_fetched(self, fetched: Fetched) -> None:
         source = self._source_name
+        self._last_fetched = self._clock()
+        self._recorder.log_new_missing(source)
         if self._last_error is not None:
             self._last_error = None
             logger.info("appflags.recovered", source=source)
@@ -618,6 +664,8 @@ class Flags(Lookups):
             self._set_state(State.STALE)
 
     def _on_error(self, exc: Exception) -> None:
+        self._failed_polls += 1
+        self._recorder.log_new_missing(self._source_name)
         description = str(exc) if isinstance(exc, SourceError) else type(exc).__name__
         if description != self._last_error:
             self._last_error = description

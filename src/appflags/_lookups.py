@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from appflags._evaluation import ErrorCode, Evaluation, Reason
 from appflags._snapshot import NOT_READY, Snapshot
 from appflags.formats import USE_DEFAULT, Resolved
+
+if TYPE_CHECKING:
+    from appflags._usage import UsageRecorder
 
 T = TypeVar("T")
 
@@ -97,6 +100,8 @@ class Lookups:
 
     __slots__ = ()
     _snapshot: Snapshot = NOT_READY
+    _usage: UsageRecorder | None = None
+    """Counts lookups of keys the document lacks (set by ``Flags``)."""
 
     def is_enabled(
         self, key: str, context: Mapping[str, Any] | None = None, *, default: bool = False
@@ -111,6 +116,7 @@ class Lookups:
         if resolved is None:
             resolved = self._resolve_dynamic(snapshot, key, context)
             if resolved is None:
+                self._missing(snapshot, key)
                 return default
         value = resolved.value
         return value if value is True or value is False else default
@@ -167,15 +173,21 @@ class Lookups:
             shared_key: tuple[Any, ...] = (key, kind)
         else:
             shared_key = (key, kind, default)
+        shared_at: tuple[Any, ...] | None = shared_key
         try:
             shared = snapshot.shared.get(shared_key)
         except TypeError:  # another unhashable default: nothing to share
-            return _evaluate(snapshot, key, default, context, None)
+            shared = shared_at = None
         if shared is not None:
             if type(shared) is Evaluation:
                 return shared
+            if type(shared) is _Missing:
+                self._missing(snapshot, key)
             return _fresh(shared, default)
-        return _evaluate(snapshot, key, default, context, shared_key)
+        answer = _evaluate(snapshot, key, default, context, shared_at)
+        if answer[3] is ErrorCode.FLAG_NOT_FOUND:  # [3]: error_code, without the property
+            self._missing(snapshot, key)
+        return answer
 
     def enabled_features(self, context: Mapping[str, Any] | None = None) -> list[str]:
         """The flags that are on for ``context``, in document order."""
@@ -201,9 +213,16 @@ class Lookups:
         if resolved is None:
             resolved = self._resolve_dynamic(snapshot, key, context)
             if resolved is None:
+                self._missing(snapshot, key)
                 return default
         value = convert(resolved.value)
         return default if value is _MISMATCH or value is USE_DEFAULT else value
+
+    def _missing(self, snapshot: Snapshot, key: str) -> None:
+        # Before any flags arrive every key is "missing": only loaded flags count.
+        usage = self._usage
+        if usage is not None and snapshot.ready:
+            usage.missing(key)
 
     @staticmethod
     def _resolve_dynamic(
@@ -254,6 +273,10 @@ def _evaluate(
     if shared_key is None or len(snapshot.shared) >= _MEMO_LIMIT:
         return answer
     value = answer.value
+    if answer.error_code is ErrorCode.FLAG_NOT_FOUND:
+        # Shared too, but marked: evaluate() counts each lookup of a missing key.
+        snapshot.shared[shared_key] = _make(_Missing, answer)
+        return answer
     if value is default:
         # Failures and disabled answers hold the caller's default: when equal defaults may
         # not stand in for each other, the template gets each caller's own.
@@ -287,6 +310,12 @@ class _FlatCopy(_Template):
 
 
 class _DeepCopy(_Template):
+    __slots__ = ()
+
+
+class _Missing(_Template):
+    """A missing key's answer: the caller's default, and a lookup to count."""
+
     __slots__ = ()
 
 

@@ -1,0 +1,158 @@
+"""OpenTelemetry metrics for :class:`~appflags.Flags` (``pip install 'appflags[otel]'``).
+
+>>> from appflags.otel import instrument
+>>> flags = Flags.from_appconfig("shop", "prod", "flags", track_usage=True)
+>>> stop = instrument(flags)   # the global MeterProvider, or meter_provider=...
+
+Every instrument is *observable*: its value is read from :meth:`Flags.usage` and the
+flags' state when the metrics are collected (by your exporter's reader), so lookups pay
+nothing for it. Attributes follow OpenTelemetry's feature-flag conventions
+(``feature_flag.key``, ``feature_flag.result.variant``, ``feature_flag.result.reason``,
+``error.type``, ``feature_flag.provider.name``, ``feature_flag.version``); context values
+never become attributes. ``appflags.source`` names the profile (``appconfigdata:app/env/
+profile``, ``agent:...``, ``file:...``, or ``static``).
+
+Instruments (meter ``appflags``):
+
+- ``appflags.evaluations`` (counter): lookups per key, variant, reason and error type;
+  needs ``track_usage=True``.
+- ``appflags.missing_keys`` (counter): lookups of keys the document lacks, per key.
+- ``appflags.poll.failures`` (counter): failed polls.
+- ``appflags.data.age`` (gauge, seconds): time since a poll last succeeded.
+- ``appflags.state`` (gauge): 1 for the current state (``appflags.state`` attribute:
+  ``NOT_READY``, ``READY``, ``STALE``), 0 for the others, with the version served.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import metrics
+from opentelemetry.metrics import CallbackOptions, Observation
+
+from appflags._state import State
+from appflags._version import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from appflags._flags import Flags
+
+METER_NAME = "appflags"
+PROVIDER_NAME = "appflags"
+
+
+class _Instruments:
+    """One set of instruments per meter provider, observing every instrumented Flags."""
+
+    def __init__(self, provider: metrics.MeterProvider) -> None:
+        self.flags: weakref.WeakSet[Flags] = weakref.WeakSet()
+        meter = provider.get_meter(METER_NAME, __version__)
+        meter.create_observable_counter(
+            "appflags.evaluations",
+            callbacks=[self._evaluations],
+            unit="{evaluation}",
+            description="Flag lookups per key, variant, reason and error type "
+            "(Flags built with track_usage=True)",
+        )
+        meter.create_observable_counter(
+            "appflags.missing_keys",
+            callbacks=[self._missing],
+            unit="{lookup}",
+            description="Lookups of keys the flag document does not have",
+        )
+        meter.create_observable_counter(
+            "appflags.poll.failures",
+            callbacks=[self._failures],
+            unit="{poll}",
+            description="Polls of the flag source that failed",
+        )
+        meter.create_observable_gauge(
+            "appflags.data.age",
+            callbacks=[self._age],
+            unit="s",
+            description="Seconds since a poll of the flag source last succeeded",
+        )
+        meter.create_observable_gauge(
+            "appflags.state",
+            callbacks=[self._state],
+            unit="1",
+            description="1 for the flags' current state, 0 for the others",
+        )
+
+    def _each(self) -> list[tuple[Flags, dict[str, Any]]]:
+        return [(f, {"appflags.source": f._source_name or "static"}) for f in list(self.flags)]
+
+    def _evaluations(self, options: CallbackOptions) -> Iterable[Observation]:
+        for flags, base in self._each():
+            for counted in flags.usage().evaluations:
+                attributes = {
+                    **base,
+                    "feature_flag.key": counted.key,
+                    "feature_flag.provider.name": PROVIDER_NAME,
+                    "feature_flag.result.reason": counted.reason.value.lower(),
+                }
+                if counted.variant is not None:
+                    attributes["feature_flag.result.variant"] = counted.variant
+                if counted.error_code is not None:
+                    attributes["error.type"] = counted.error_code.value.lower()
+                yield Observation(counted.count, attributes)
+
+    def _missing(self, options: CallbackOptions) -> Iterable[Observation]:
+        for flags, base in self._each():
+            for missing in flags.usage().missing:
+                yield Observation(missing.count, {**base, "feature_flag.key": missing.key})
+
+    def _failures(self, options: CallbackOptions) -> Iterable[Observation]:
+        for flags, base in self._each():
+            yield Observation(flags.usage().failed_polls, base)
+
+    def _age(self, options: CallbackOptions) -> Iterable[Observation]:
+        for flags, base in self._each():
+            last = flags.usage().last_fetched
+            if last is not None:
+                yield Observation((flags._clock() - last).total_seconds(), base)
+
+    def _state(self, options: CallbackOptions) -> Iterable[Observation]:
+        for flags, base in self._each():
+            current, version = flags.state, flags.version
+            for state in State:
+                attributes = {**base, "appflags.state": state.value}
+                if version is not None:
+                    attributes["feature_flag.version"] = version
+                yield Observation(1 if state is current else 0, attributes)
+
+
+_lock = threading.Lock()
+_registry: dict[int, tuple[metrics.MeterProvider, _Instruments]] = {}
+
+
+def instrument(
+    flags: Flags, *, meter_provider: metrics.MeterProvider | None = None
+) -> Callable[[], None]:
+    """Export ``flags``' usage and poll health through OpenTelemetry metrics.
+
+    ``meter_provider`` defaults to the global one. Instruments are created once per
+    provider and observe every ``Flags`` instrumented with it (told apart by the
+    ``appflags.source`` attribute); a ``Flags`` is held weakly. Returns a function that
+    stops observing ``flags``.
+    """
+    provider = meter_provider if meter_provider is not None else metrics.get_meter_provider()
+    with _lock:
+        entry = _registry.get(id(provider))
+        if entry is None or entry[0] is not provider:
+            entry = (provider, _Instruments(provider))
+            _registry[id(provider)] = entry
+        instruments = entry[1]
+        instruments.flags.add(flags)
+    held = weakref.ref(flags)  # the returned function must not keep the flags alive
+
+    def stop() -> None:
+        target = held()
+        if target is not None:
+            with _lock:
+                instruments.flags.discard(target)
+
+    return stop

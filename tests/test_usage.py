@@ -1,0 +1,217 @@
+"""``Flags.usage()``: missing keys (always) and per-flag answers (``track_usage=True``)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import MutableMapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from structlog.testing import capture_logs
+
+from _support import reaches, wait_for
+from appflags import ErrorCode, Flags, MissingKey, Reason, State
+from appflags._usage import MAX_MISSING_KEYS
+from appflags.testing import Fault, LocalAppConfig
+from conftest import FAST_CONFIG
+
+DOC = {"beta": {"enabled": True, "color": "red"}, "off": {"enabled": False}}
+RULES = {
+    "premium": {
+        "default": False,
+        "rules": {
+            "gold": {
+                "when_match": True,
+                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
+            }
+        },
+    }
+}
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+def _clock() -> datetime:
+    return datetime(2026, 5, 4, 3, 2, 1, tzinfo=timezone.utc)
+
+
+def test_missing_keys_are_counted_by_every_lookup_with_first_time_seen() -> None:
+    flags = Flags.from_dict(DOC, clock=_clock)
+    assert flags.is_enabled("beta") is True  # present: not recorded
+    flags.is_enabled("bta")
+    flags.get_bool("bta", False)
+    flags.get_str("beta.colour", "x")
+    flags.get_int("limits.max", 1)
+    flags.get_float("limits.max", 1.0)
+    flags.get_object("limits", {})
+    flags.evaluate("bta", False)
+    flags.evaluate("bta", False)  # a shared answer: still counted
+    flags.evaluate("limits", {"a": 1})
+    flags.get_str("off.color", "x")  # a disabled flag's attribute is no missing key
+    report = flags.usage()
+    assert [(m.key, m.count) for m in report.missing] == [
+        ("bta", 4),
+        ("limits", 2),
+        ("limits.max", 2),
+        ("beta.colour", 1),
+    ]
+    assert {m.first_seen for m in report.missing} == {_clock()}
+    assert report.since == _clock()
+    assert report.tracking is False
+    assert report.evaluations == ()
+
+
+def test_nothing_is_missing_before_flags_are_loaded() -> None:
+    with Flags.from_agent("a", "e", "p", url=UNREACHABLE, wait=0) as flags:
+        assert flags.state is State.NOT_READY
+        flags.is_enabled("beta")
+        flags.evaluate("beta", False)
+        assert flags.usage().missing == ()
+
+
+def test_missing_keys_are_bounded() -> None:
+    flags = Flags.from_dict(DOC, clock=_clock)
+    for n in range(MAX_MISSING_KEYS + 5):
+        flags.is_enabled(f"user-{n}")
+    flags.is_enabled("user-0")
+    report = flags.usage()
+    assert len(report.missing) == MAX_MISSING_KEYS
+    assert report.dropped == 5
+    assert report.missing[0] == MissingKey("user-0", 2, _clock())
+
+
+def test_lookups_never_log_missing_keys() -> None:
+    flags = Flags.from_dict(DOC, track_usage=True)  # no poller: nothing logs at all
+    with capture_logs() as logs:
+        flags.is_enabled("bta")
+        flags.get_str("beta.colour", "x")
+        flags.evaluate("bta", False)
+    assert logs == []
+    assert [m.key for m in flags.usage().missing] == ["bta", "beta.colour"]
+
+
+def test_each_missing_key_is_logged_once_from_the_poller_thread(server: LocalAppConfig) -> None:
+    server.put("shop", "prod", "usage", DOC)
+    with Flags.from_appconfig("shop", "prod", "usage", client=server.client()) as flags:
+        with capture_logs() as logs:
+            for _ in range(3):
+                flags.is_enabled("bta")
+                flags.get_str("beta.colour", "x")
+
+            def logged() -> list[MutableMapping[str, Any]]:
+                return [e for e in logs if e["event"] == "appflags.missing_key"]
+
+            assert wait_for(lambda: len(logged()) == 2)
+            flags.is_enabled("bta")
+            polls = server.calls("GetLatestConfiguration")
+            assert wait_for(lambda: server.calls("GetLatestConfiguration") >= polls + 2)
+        assert sorted(e["key"] for e in logged()) == ["beta.colour", "bta"]
+        assert all(e["log_level"] == "warning" for e in logged())
+        assert all(e["source"] == "appconfigdata:shop/prod/usage" for e in logged())
+
+
+def test_track_usage_counts_answers_per_variant_and_reason() -> None:
+    flags = Flags.from_dict(RULES, track_usage=True)
+    assert flags.is_enabled("premium", {"tier": "gold"}) is True
+    assert flags.is_enabled("premium", {"tier": "gold"}) is True
+    assert flags.is_enabled("premium", {"tier": "free"}) is False
+    assert flags.get_str("premium", "x") == "x"
+    assert flags.evaluate("nope", 1).error_code is ErrorCode.FLAG_NOT_FOUND
+    report = flags.usage()
+    assert report.tracking is True
+    counted = {(e.key, e.variant, e.reason, e.error_code): e.count for e in report.evaluations}
+    assert counted == {
+        ("premium", "gold", Reason.TARGETING_MATCH, None): 2,
+        ("premium", None, Reason.DEFAULT, None): 1,
+        ("premium", None, Reason.ERROR, ErrorCode.TYPE_MISMATCH): 1,
+        ("nope", None, Reason.ERROR, ErrorCode.FLAG_NOT_FOUND): 1,
+    }
+    assert [(m.key, m.count) for m in report.missing] == [("nope", 1)]
+
+
+def test_tracking_belongs_to_one_instance() -> None:
+    tracked = Flags.from_dict(DOC, track_usage=True)
+    plain = Flags.from_dict(DOC)
+    tracked.is_enabled("beta")
+    plain.is_enabled("beta")
+    assert [e.count for e in tracked.usage().evaluations] == [1]
+    assert plain.usage().evaluations == ()
+    assert "is_enabled" not in vars(plain)  # untracked lookups are the class's own
+
+
+def test_tracked_counts_from_many_threads() -> None:
+    flags = Flags.from_dict(DOC, track_usage=True)
+
+    def work() -> None:
+        for _ in range(1000):
+            flags.is_enabled("beta")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (counted,) = flags.usage().evaluations
+    # No lock on the lookup path: a count may rarely be lost, never invented.
+    assert 3000 < counted.count <= 4000
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+DEFAULTS: st.SearchStrategy[Any] = st.sampled_from(
+    [None, True, False, 0, 7, 0.5, "", "d", [], {}, {"d": 1}, (1,)]
+)
+
+
+@given(value=JSON_VALUES, default=DEFAULTS)
+def test_tracked_lookups_answer_exactly_as_untracked_ones(value: Any, default: Any) -> None:
+    doc = {"flag": {"enabled": True, "attr": value}}
+    plain = Flags.from_dict(doc, format="json")
+    tracked = Flags.from_dict(doc, format="json", track_usage=True)
+    for key in ("flag.attr", "flag", "flag.enabled", "missing"):
+        assert tracked.is_enabled(key, default=default) == plain.is_enabled(key, default=default)
+        for method in ("get_bool", "get_str", "get_int", "get_float", "get_object"):
+            got = getattr(tracked, method)(key, default)
+            want = getattr(plain, method)(key, default)
+            assert got == want
+            assert type(got) is type(want)
+        assert tracked.evaluate(key, default) == plain.evaluate(key, default)
+
+
+def test_failed_polls_and_last_fetched(server: LocalAppConfig) -> None:
+    server.put("shop", "prod", "health", DOC)
+    client = server.client(config=FAST_CONFIG)
+    with Flags.from_appconfig("shop", "prod", "health", client=client) as flags:
+        report = flags.usage()
+        assert report.failed_polls == 0
+        assert report.last_fetched is not None
+        server.inject(Fault.SERVER_ERROR, times=-1)
+        flags.refresh()
+        assert reaches(flags, State.STALE)
+        assert flags.usage().failed_polls >= 1
+        assert flags.usage().last_fetched == report.last_fetched
+    assert Flags.from_dict(DOC).usage().last_fetched is None
+
+
+def test_the_documented_examples_run() -> None:
+    page = Path(__file__).resolve().parents[1] / "docs" / "usage.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+    for block in blocks[:2]:
+        exec(compile(block, str(page), "exec"), {"__name__": "docs"})  # noqa: S102 - our own docs
+
+
+@pytest.mark.parametrize("track", [False, True])
+def test_overrides_are_not_missing_keys(track: bool) -> None:
+    flags = Flags.from_dict(DOC, track_usage=track)
+    with flags.override({"new": True}):
+        assert flags.is_enabled("new") is True
+    assert flags.usage().missing == ()

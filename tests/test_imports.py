@@ -32,6 +32,7 @@ ALLOWED_APPFLAGS = {
     "appflags._resources",
     "appflags._snapshot",
     "appflags._state",
+    "appflags._usage",
     "appflags._version",
     "appflags.formats",
     "appflags.formats._base",

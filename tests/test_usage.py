@@ -215,3 +215,14 @@ def test_overrides_are_not_missing_keys(track: bool) -> None:
     with flags.override({"new": True}):
         assert flags.is_enabled("new") is True
     assert flags.usage().missing == ()
+
+
+def test_a_failing_clock_never_breaks_a_lookup_or_the_report() -> None:
+    def broken() -> datetime:
+        raise OSError("clock unavailable")
+
+    flags = Flags.from_dict(DOC, clock=broken, track_usage=True)
+    assert flags.is_enabled("bta") is False
+    (missing,) = flags.usage().missing
+    assert missing.key == "bta"
+    assert missing.first_seen.tzinfo is not None

@@ -26,7 +26,7 @@ from appflags._overrides import ENVIRONMENT_VARIABLE, from_environment, overlay,
 from appflags._poller import Poller
 from appflags._snapshot import NOT_READY, Snapshot
 from appflags._state import State
-from appflags._usage import Usage, UsageRecorder, tracked_lookups
+from appflags._usage import Usage, UsageRecorder, safe_now, tracked_lookups
 from appflags.formats import (
     MAX_DOCUMENT_BYTES,
     Clock,
@@ -613,7 +613,7 @@ class Flags(Lookups):
 
     def _on_fetched(self, fetched: Fetched) -> None:
         source = self._source_name
-        self._last_fetched = self._clock()
+        self._last_fetched = safe_now(self._clock)
         self._recorder.log_new_missing(source)
         if self._last_error is not None:
             self._last_error = None

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from appflags._log import logger
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from datetime import datetime
 
     from appflags._evaluation import ErrorCode, Evaluation, Reason
     from appflags._lookups import Lookups
@@ -70,6 +70,15 @@ class Usage:
     """When a poll last succeeded (``None``: never, or flags without a source)."""
 
 
+def safe_now(clock: Callable[[], datetime]) -> datetime:
+    """``clock()``, or the system's UTC time when the injected clock fails: a report's
+    timestamps must never make a lookup or a poll raise."""
+    try:
+        return clock()
+    except Exception:  # noqa: BLE001 - any failure of a user's clock
+        return datetime.now(timezone.utc)
+
+
 class UsageRecorder:
     """The counters behind :class:`Usage`, one per ``Flags``."""
 
@@ -77,7 +86,7 @@ class UsageRecorder:
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._clock = clock
-        self.since = clock()
+        self.since = safe_now(clock)
         self._missing: dict[str, list[Any]] = {}
         self._unlogged: collections.deque[str] = collections.deque()
         self._counts: dict[tuple[str, str | None, Reason, ErrorCode | None], int] = {}
@@ -90,7 +99,7 @@ class UsageRecorder:
             if len(self._missing) >= MAX_MISSING_KEYS:
                 self._dropped += 1
                 return
-            entry = self._missing.setdefault(key, [0, self._clock()])
+            entry = self._missing.setdefault(key, [0, safe_now(self._clock)])
             self._unlogged.append(key)  # deque.append is atomic: no lock
         entry[0] += 1
 

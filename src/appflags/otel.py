@@ -33,6 +33,7 @@ from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from appflags._state import State
+from appflags._usage import safe_now
 from appflags._version import __version__
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class _Instruments:
         for flags, base in self._each():
             last = flags.usage().last_fetched
             if last is not None:
-                yield Observation((flags._clock() - last).total_seconds(), base)
+                yield Observation((safe_now(flags._clock) - last).total_seconds(), base)
 
     def _state(self, options: CallbackOptions) -> Iterable[Observation]:
         for flags, base in self._each():

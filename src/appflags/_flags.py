@@ -208,6 +208,9 @@ class Flags(Lookups):
             schema=self._schema,
             clock=self._clock,
             max_bytes=self._max_bytes,
+            # Flags whose definitions did not change keep their compiled rules.
+            incremental=True,
+            previous=current.incremental,
         )
         if self._variants is not None:
             compiled = self._variants.compile(name, compiled)

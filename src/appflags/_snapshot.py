@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
     from appflags._evaluation import Evaluation
     from appflags.formats import Compiled, Resolved, Rule
+    from appflags.formats._incremental import Incremental
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,8 @@ class Snapshot:
     format: str | None = None
     digest: str | None = None
     ready: bool = True
+    incremental: Incremental | None = field(default=None, compare=False, repr=False)
+    """What compiling the next version starts from (see ``formats._incremental``)."""
     shared: dict[tuple[Any, ...], Evaluation] = field(default_factory=dict, compare=False)
     """``evaluate``'s answers for keys without rules, per key and default (failures too);
     object answers are kept as templates that callers get copies of."""
@@ -62,6 +65,7 @@ class Snapshot:
             version=version,
             format=format,
             digest=digest,
+            incremental=compiled.incremental,
         )
 
     def changed_keys(self, other: Snapshot) -> frozenset[str]:

@@ -25,6 +25,8 @@ from appflags.formats._schemas import compile_schema, problems
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
+    from appflags.formats._incremental import Incremental
+
     FORMATS: dict[str, Format]
 
 __all__ = [
@@ -131,11 +133,17 @@ def compile_document(
     format: str = "auto",  # noqa: A002 - the public API's name for it
     schema: Validator | None = None,
     clock: Clock = utc_now,
+    incremental: bool = False,
+    previous: Incremental | None = None,
 ) -> tuple[str, Compiled]:
     """Validate and compile ``doc``; returns the format's name and the compiled flags.
 
     ``schema`` is the caller's own JSON Schema (compiled), checked before the format's
     own rules. Raises :class:`SchemaError` listing every problem.
+
+    With ``incremental``, the result keeps what the next version needs (its
+    ``incremental``), and ``previous`` (the last version's) lets flags whose definitions
+    did not change keep their compiled rules. Validation is always whole-document.
     """
     if format == "auto":
         chosen = detect(doc)
@@ -149,7 +157,11 @@ def compile_document(
         found += chosen.validate(doc)
         if found:
             raise SchemaError(found)
-        return chosen.name, chosen.compile(doc, clock)
+        if not incremental:
+            return chosen.name, chosen.compile(doc, clock)
+        from appflags.formats._incremental import compile_incrementally  # noqa: PLC0415
+
+        return chosen.name, compile_incrementally(chosen, doc, clock, previous)
     except RecursionError:
         # Validating or compiling a recursive structure (JsonLogic, rule expressions) costs
         # several stack frames per level: a document nested that deep is refused whole.
@@ -164,7 +176,17 @@ def load(
     schema: Validator | None = None,
     clock: Clock = utc_now,
     max_bytes: int = MAX_DOCUMENT_BYTES,
+    incremental: bool = False,
+    previous: Incremental | None = None,
 ) -> tuple[str, Compiled]:
-    """Parse, validate and compile raw bytes fetched from a source."""
+    """Parse, validate and compile raw bytes fetched from a source (``incremental`` and
+    ``previous`` as in :func:`compile_document`)."""
     doc = parse(data, content_type, max_bytes=max_bytes)
-    return compile_document(doc, format=format, schema=schema, clock=clock)
+    return compile_document(
+        doc,
+        format=format,
+        schema=schema,
+        clock=clock,
+        incremental=incremental,
+        previous=previous,
+    )

@@ -61,6 +61,9 @@ class Compiled:
     disabled: frozenset[str] = frozenset()
     metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Per flag key, the metadata the document attaches to it (OpenFeature flag metadata)."""
+    incremental: Any = field(default=None, compare=False, repr=False)
+    """What compiling the next version starts from (``formats._incremental``); None
+    where the format compiles whole."""
 
 
 class Format(Protocol):

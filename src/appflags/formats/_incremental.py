@@ -1,0 +1,156 @@
+"""Incremental compilation: a new version recompiles only the flags whose definitions changed.
+
+Parsing and validation stay whole-document. Compilation then compares each flag's
+definition with the previous version's (dict equality, at C speed) and compiles the
+changed flags alone; unchanged flags keep their compiled rules, the very same objects, so
+comparing snapshots names exactly the flags that changed. Memos of answers belong to a
+snapshot, never to a compiled rule, so an answer always names the version that gave it.
+
+A format takes part by saying how its document splits into a part every flag's
+compilation reads (compared whole: when it changes, everything is recompiled) and one
+definition per flag, and how to build a document of a few flags back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from itertools import compress
+from operator import ne
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from appflags._clock import Clock
+    from appflags.formats._base import Compiled, Format
+
+REBUILD_SHARE = 0.25
+"""Past this share of flags changed, a whole compile is as cheap and simpler."""
+
+_MISSING: Any = object()
+
+
+class Split(NamedTuple):
+    """A document as the part every flag reads, and one definition per flag."""
+
+    shared: Any
+    definitions: dict[str, Any]
+    rebuild: Callable[[Any, dict[str, Any]], Any]
+    """``rebuild(shared, definitions)``: a document holding only those flags."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Incremental:
+    """What the next version's compilation starts from."""
+
+    format: str
+    clock: Clock
+    split: Split
+    compiled: Compiled
+    """The format's own output for the whole document (before anything wraps it)."""
+
+
+def compile_incrementally(
+    chosen: Format, doc: Any, clock: Clock, previous: Incremental | None
+) -> Compiled:
+    """``chosen.compile(doc, clock)``, reusing ``previous`` for the flags that did not change."""
+    split = split_document(chosen.name, doc)
+    if split is None:
+        return chosen.compile(doc, clock)
+    compiled = None
+    if (
+        previous is not None
+        and previous.format == chosen.name
+        and previous.clock is clock
+        and previous.split.shared == split.shared
+    ):
+        compiled = _patch(chosen, clock, previous, split)
+    if compiled is None:
+        compiled = chosen.compile(doc, clock)
+    return dataclasses.replace(
+        compiled, incremental=Incremental(chosen.name, clock, split, compiled)
+    )
+
+
+def _patch(chosen: Format, clock: Clock, previous: Incremental, split: Split) -> Compiled | None:
+    before, now = previous.split.definitions, split.definitions
+    same_keys = list(before) == list(now)  # the usual case: same flags, same order
+    if same_keys:
+        # Compared pairwise in C: about a microsecond a flag, against tens to compile one.
+        changed = list(compress(now, map(ne, before.values(), now.values())))
+        removed: set[str] = set()
+    else:
+        changed = [key for key, value in now.items() if before.get(key, _MISSING) != value]
+        removed = before.keys() - now.keys()
+    if len(changed) + len(removed) > len(now) * REBUILD_SHARE:
+        return None
+    # The previous version's output for the flags that go: compiling their old definitions
+    # again names every key they produced (cheap: a few flags).
+    going = {key: before[key] for key in [*changed, *removed] if key in before}
+    old = chosen.compile(split.rebuild(previous.split.shared, going), clock)
+    new = chosen.compile(split.rebuild(split.shared, {key: now[key] for key in changed}), clock)
+    base = previous.compiled
+    static = _replaced(base.static, old.static, new.static)
+    rules = _replaced(base.rules, old.rules, new.rules)
+    metadata = _replaced(dict(base.metadata), old.metadata, new.metadata)
+    disabled = (base.disabled - old.disabled) | new.disabled
+    if not same_keys or set(old.features) != set(new.features):
+        kept = (set(base.features) - set(old.features)) | set(new.features)
+        features = tuple(key for key in now if key in kept)
+    else:
+        features = base.features
+    return dataclasses.replace(
+        base,
+        static=static,
+        rules=rules,
+        features=features,
+        disabled=disabled,
+        metadata=metadata,
+    )
+
+
+def _replaced(base: Any, old: Any, new: Any) -> Any:
+    out = dict(base)
+    for key in old:
+        out.pop(key, None)
+    out.update(new)
+    return out
+
+
+def split_document(format_name: str, doc: Any) -> Split | None:
+    """How a valid document of ``format_name`` splits per flag; None: compile it whole."""
+    if format_name == "appconfig":
+        if isinstance(doc.get("flags"), dict) and "version" in doc:
+            return _split_stored(doc)
+        return Split(None, doc, _whole)
+    if format_name == "powertools":
+        return Split(None, doc, _whole)
+    if format_name == "flagd":
+        shared = {key: value for key, value in doc.items() if key != "flags"}
+        return Split(shared, doc["flags"], _flagd)
+    return None
+
+
+def _whole(_shared: Any, definitions: dict[str, Any]) -> Any:
+    return definitions
+
+
+def _split_stored(doc: dict[str, Any]) -> Split:
+    values = doc.get("values") or {}
+    definitions = {key: (flag, values.get(key, _MISSING)) for key, flag in doc["flags"].items()}
+    # Values without a definition are not compiled, but belong to no flag either: compare
+    # them whole.
+    orphans = {key: value for key, value in values.items() if key not in definitions}
+    shared = {key: value for key, value in doc.items() if key not in ("flags", "values")}
+    return Split((shared, orphans), definitions, _stored)
+
+
+def _stored(shared: Any, definitions: dict[str, Any]) -> Any:
+    head, _ = shared
+    flags = {key: flag for key, (flag, _) in definitions.items()}
+    values = {key: value for key, (_, value) in definitions.items() if value is not _MISSING}
+    return {**head, "flags": flags, "values": values}
+
+
+def _flagd(shared: Any, definitions: dict[str, Any]) -> Any:
+    return {**shared, "flags": definitions}

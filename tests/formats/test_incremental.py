@@ -1,0 +1,144 @@
+"""Incremental compilation: a new version recompiles only the flags that changed, and gives
+exactly what compiling it whole gives."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from test_draft04 import FLAGD_VALID, POWERTOOLS_VALID, near_misses
+
+from appflags import Change, Flags, SchemaError
+from appflags.formats import Compiled, compile_document
+from appflags.testing import LocalAppConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+STORED = json.loads((ROOT / "examples" / "flags-multivariant.json").read_text(encoding="utf-8"))
+RETRIEVED = json.loads((ROOT / "examples" / "flags.json").read_text(encoding="utf-8"))
+SEEDS = {
+    "powertools": POWERTOOLS_VALID,
+    "flagd": FLAGD_VALID,
+    "appconfig": [STORED, RETRIEVED],
+}
+CONTEXTS: list[dict[str, Any]] = [
+    {},
+    {"user": "u-1", "email": "jo@qa-testers.mycompany.com", "tier": "gold", "a": 1},
+    {"user": "u-2", "v": "2.0.0", "email": "x@example.org", "opted_in_to_beta": "y"},
+]
+
+
+def whole_and_incremental(fmt: str, first: Any, second: Any) -> tuple[Compiled, Compiled]:
+    _, before = compile_document(first, format=fmt, incremental=True)
+    _, whole = compile_document(second, format=fmt)
+    _, patched = compile_document(second, format=fmt, incremental=True, previous=before.incremental)
+    return whole, patched
+
+
+def answers(compiled: Compiled) -> dict[str, Any]:
+    out: dict[str, Any] = {key: [rule(c) for c in CONTEXTS] for key, rule in compiled.rules.items()}
+    return out
+
+
+def assert_same(whole: Compiled, patched: Compiled) -> None:
+    assert patched.static == whole.static
+    assert list(patched.static) == list(whole.static) or set(patched.static) == set(whole.static)
+    assert patched.features == whole.features
+    assert patched.disabled == whole.disabled
+    assert dict(patched.metadata) == dict(whole.metadata)
+    assert answers(patched) == answers(whole)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), fmt=st.sampled_from(sorted(SEEDS)))
+def test_a_patched_version_compiles_to_what_the_whole_version_compiles_to(
+    data: Any, fmt: str
+) -> None:
+    first = copy.deepcopy(data.draw(st.sampled_from(SEEDS[fmt])))
+    second = data.draw(near_misses([first]))
+    try:
+        whole, patched = whole_and_incremental(fmt, first, second)
+    except SchemaError:
+        assume(False)
+    assert_same(whole, patched)
+
+
+def many_flagd_flags(count: int, changed: int | None = None) -> dict[str, Any]:
+    flags: dict[str, Any] = {
+        f"f{i}": {
+            "state": "ENABLED",
+            "variants": {"on": True, "off": False},
+            "defaultVariant": "off",
+            "targeting": {"if": [{"==": [{"var": "user"}, f"u-{i}"]}, "on", "off"]},
+        }
+        for i in range(count)
+    }
+    if changed is not None:
+        flags[f"f{changed}"]["targeting"]["if"][0]["=="][1] = "someone-else"
+    return {"flags": flags}
+
+
+def test_unchanged_flags_keep_their_compiled_rules() -> None:
+    _, first = compile_document(many_flagd_flags(40), incremental=True)
+    _, second = compile_document(
+        many_flagd_flags(40, changed=7), incremental=True, previous=first.incremental
+    )
+    kept = [key for key in first.rules if second.rules[key] is first.rules[key]]
+    assert sorted(kept) == sorted(f"f{i}" for i in range(40) if i != 7)
+    assert second.rules["f7"]({"user": "u-7"}).value is False
+    assert second.rules["f7"]({"user": "someone-else"}).value is True
+
+
+def test_a_change_to_what_every_flag_reads_recompiles_them_all() -> None:
+    doc = many_flagd_flags(5)
+    doc["$evaluators"] = {"x": {"==": [1, 1]}}
+    _, first = compile_document(doc, incremental=True)
+    doc2 = copy.deepcopy(doc)
+    doc2["$evaluators"] = {"x": {"==": [1, 2]}}
+    _, second = compile_document(doc2, incremental=True, previous=first.incremental)
+    assert all(second.rules[key] is not rule for key, rule in first.rules.items())
+
+
+def test_a_new_version_names_only_the_flags_that_changed() -> None:
+    first = many_flagd_flags(30)
+    changes: list[Change] = []
+    arrived = threading.Event()
+    with LocalAppConfig(poll_interval=1) as server:
+        server.put("app", "env", "flags", first)
+        with Flags.from_appconfig("app", "env", "flags", client=server.client()) as flags:
+
+            def listener(change: Change) -> None:
+                changes.append(change)
+                arrived.set()
+
+            flags.on_change(listener)
+            assert flags.evaluate("f3", False, {"user": "u-3"}).value is True
+            server.put("app", "env", "flags", many_flagd_flags(30, changed=3))
+            assert arrived.wait(5)
+            answer = flags.evaluate("f3", False, {"user": "u-3"})
+            assert (answer.value, answer.version) == (False, "2")
+            assert flags.evaluate("f4", False, {"user": "u-4"}).version == "2"
+    assert changes[-1].changed_keys == {"f3"}
+
+
+@pytest.mark.parametrize("fmt", sorted(SEEDS))
+def test_flags_added_removed_and_reordered(fmt: str) -> None:
+    for first in SEEDS[fmt]:
+        flags = first.get("flags", first) if fmt != "powertools" else first
+        if len(flags) < 2:
+            continue
+        second = copy.deepcopy(first)
+        target = second.get("flags", second) if fmt != "powertools" else second
+        keys = list(target)
+        moved = target.pop(keys[0])
+        target[keys[0]] = moved  # the first flag now comes last
+        del target[keys[1]]
+        whole, patched = whole_and_incremental(fmt, first, second)
+        assert_same(whole, patched)
+        whole, patched = whole_and_incremental(fmt, second, first)
+        assert_same(whole, patched)

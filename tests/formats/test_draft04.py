@@ -2,7 +2,7 @@
 
 AWS AppConfig's inline JSON Schema validators take draft-04 only. The files under
 ``schemas/appconfig-validators/`` are translations of the project's 2020-12 schemas
-(``appflags.formats._draft04``) that may accept more than the source, never less.
+(``tools/draft04.py``) that may accept more than the source, never less.
 """
 
 from __future__ import annotations
@@ -22,10 +22,7 @@ from test_flagd_format import EDGE_CASES as FLAGD_EDGE_CASES
 from test_powertools_format import DOC as POWERTOOLS_DOC
 from test_powertools_side_by_side import CASES as POWERTOOLS_CASES
 from test_powertools_side_by_side import INVALID as POWERTOOLS_INVALID
-
-from _openfeature_bdd import CONFORMANCE
-from appflags import Flags, SchemaError
-from appflags.formats._draft04 import (
+from tools.draft04 import (
     DRAFT04,
     MAX_VALIDATOR_CHARS,
     OUTPUT_FOLDER,
@@ -35,6 +32,9 @@ from appflags.formats._draft04 import (
     render,
     to_draft04,
 )
+
+from _openfeature_bdd import CONFORMANCE
+from appflags import Flags, SchemaError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"

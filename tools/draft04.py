@@ -10,7 +10,7 @@ loosened. Loosening flips to tightening under ``not`` (and in the condition of a
 so every subschema is translated with a *polarity*: an over-approximation where accepting
 more is safe, an under-approximation where it is negated.
 
-``python -m appflags.formats._draft04 [SCHEMAS_DIR]`` regenerates the committed validators,
+``python -m tools.draft04 [SCHEMAS_DIR]`` regenerates the committed validators,
 ``schemas/appconfig-validators/<format>.draft-04.json``, from a source checkout.
 """
 
@@ -98,7 +98,7 @@ def render(schema: dict[str, Any], source: str) -> str:
     """
     translated = to_draft04(schema)
     note = (
-        f"Generated from {source} by `python -m appflags.formats._draft04`: a draft-04 "
+        f"Generated from {source} by `python -m tools.draft04`: a draft-04 "
         "translation for AWS AppConfig validators that accepts everything the source "
         "accepts; `appflags validate` checks more."
     )
@@ -116,10 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Write ``<schemas>/appconfig-validators/*.draft-04.json`` from the project schemas."""
     args = sys.argv[1:] if argv is None else list(argv)
     if len(args) > 1 or any(arg.startswith("-") for arg in args):
-        sys.stderr.write("usage: python -m appflags.formats._draft04 [SCHEMAS_DIR]\n")
+        sys.stderr.write("usage: python -m tools.draft04 [SCHEMAS_DIR]\n")
         return 2
     # The checkout's schemas/ by default: an installed wheel is no place to write into.
-    folder = Path(args[0]) if args else Path(__file__).resolve().parents[3] / "schemas"
+    folder = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "schemas"
     if not all((folder / source).is_file() for source in SOURCES):
         sys.stderr.write(f"{folder} does not hold {', '.join(SOURCES)}; pass SCHEMAS_DIR\n")
         return 2

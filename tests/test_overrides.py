@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -213,12 +215,24 @@ def test_cli_eval_says_when_an_override_applies(
     assert "override" not in plain
 
     monkeypatch.setenv("APPFLAGS_OVERRIDES", '{"beta": true}')
-    with capture_logs():  # structlog's default output is stdout: keep it out of the JSON
+    with capture_logs():  # in-process, structlog's default output is stdout
         assert main(["eval", str(document), "beta"]) == 0
     captured = capsys.readouterr()
     output = json.loads(captured.out)
     assert (output["value"], output["variant"], output["override"]) == (True, "override", True)
     assert "beta: answered by an override (APPFLAGS_OVERRIDES)" in captured.err
+
+    # The installed command logs to stderr: stdout stays one JSON document for pipes.
+    result = subprocess.run(
+        [sys.executable, "-m", "appflags", "eval", str(document), "beta"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["override"] is True
+    assert "appflags.overrides_active" in result.stderr
 
 
 def test_the_documented_example_runs() -> None:

@@ -1,7 +1,5 @@
 """``python -m appflags`` runs the command line."""
 
-import sys
+from appflags.cli import run
 
-from appflags.cli import main
-
-sys.exit(main())
+run()

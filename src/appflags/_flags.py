@@ -265,6 +265,10 @@ class Flags(Lookups):
         after it. A valid backup wins over it. It is validated here: an invalid one raises
         :class:`SchemaError`, an unreadable one ``OSError``.
 
+        ``track_usage=True`` (every constructor takes it) counts each lookup's answer per
+        key, variant and reason for :meth:`usage`; lookups then cost about one
+        ``evaluate`` more. Missing keys are counted either way.
+
         >>> flags = Flags.from_appconfig("shop", "prod", "flags", region_name="eu-west-1")
         """
         check_format(format)

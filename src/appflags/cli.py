@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from appflags._errors import SchemaError
 from appflags._flags import Change, Flags
 from appflags._overrides import ENVIRONMENT_VARIABLE
@@ -42,6 +44,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     code: int = args.run(args)
     return code
+
+
+def run() -> None:
+    """The ``appflags`` console script: :func:`main` as a program.
+
+    A program owns its logging: the command's output is for people and for pipes
+    (``eval`` and ``refs --json`` print JSON on stdout), so log events go to stderr.
+    """
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    sys.exit(main())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -337,4 +349,4 @@ def _show(flags: Flags, context: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

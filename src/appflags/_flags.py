@@ -30,6 +30,7 @@ from appflags._usage import Usage, UsageRecorder, safe_now, tracked_lookups
 from appflags.formats import (
     MAX_DOCUMENT_BYTES,
     Clock,
+    Format,
     compile_document,
     compile_schema,
     load,
@@ -94,7 +95,7 @@ class Flags(Lookups):
         *,
         source: Source | None = None,
         snapshot: Snapshot = NOT_READY,
-        format: str = "auto",  # noqa: A002 - the public API's name for it
+        format: str | Format = "auto",  # noqa: A002 - the public API's name for it
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
         wait: float = 5.0,
@@ -240,7 +241,7 @@ class Flags(Lookups):
         endpoint_url: str | None = None,
         poll_interval: int | None = None,
         wait: float = 5.0,
-        format: str = "auto",  # noqa: A002
+        format: str | Format = "auto",  # noqa: A002
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         backup: str | os.PathLike[str] | None = None,
         bootstrap: Bootstrap | None = None,
@@ -307,7 +308,7 @@ class Flags(Lookups):
         timeout: float = 3.0,
         token: str | None = None,
         wait: float = 5.0,
-        format: str = "auto",  # noqa: A002
+        format: str | Format = "auto",  # noqa: A002
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         backup: str | os.PathLike[str] | None = None,
         bootstrap: Bootstrap | None = None,
@@ -393,7 +394,7 @@ class Flags(Lookups):
         path: str | os.PathLike[str],
         *,
         watch: float | None = None,
-        format: str = "auto",  # noqa: A002
+        format: str | Format = "auto",  # noqa: A002
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
         track_usage: bool = False,
@@ -429,7 +430,7 @@ class Flags(Lookups):
         cls,
         doc: Mapping[str, Any],
         *,
-        format: str = "auto",  # noqa: A002
+        format: str | Format = "auto",  # noqa: A002
         schema: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
         track_usage: bool = False,
@@ -661,6 +662,14 @@ class Flags(Lookups):
         self._serving_latest = True
         self._rejected_digest = None  # if it comes back, it is news again
         logger.info("appflags.loaded", source=source, version=fetched.version, format=new.format)
+        if new.warnings:
+            # Once per version: these flags answer with an error code until it is fixed.
+            logger.warning(
+                "appflags.flags_with_errors",
+                source=source,
+                version=fetched.version,
+                problems=[str(p) for p in new.warnings],
+            )
         if self._backup is not None:
             self._backup.save(fetched.content, fetched.content_type, fetched.version)
         self._set_state(State.READY, changed=new.changed_keys(old))

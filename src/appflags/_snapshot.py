@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from appflags._errors import Problem
     from appflags._evaluation import Evaluation
     from appflags.formats import Compiled, Resolved, Rule
     from appflags.formats._incremental import Incremental
@@ -28,6 +29,8 @@ class Snapshot:
     features: tuple[str, ...] = ()
     disabled: frozenset[str] = frozenset()
     metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+    """Flags that load but cannot work as written (``Compiled.warnings``)."""
     version: str | None = None
     format: str | None = None
     digest: str | None = None
@@ -62,6 +65,7 @@ class Snapshot:
             features=compiled.features,
             disabled=compiled.disabled,
             metadata=compiled.metadata,
+            warnings=compiled.warnings,
             version=version,
             format=format,
             digest=digest,

@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML flag documents")
     validate.add_argument("--format", choices=formats, default="auto")
     validate.add_argument("--schema", metavar="FILE", help="your own JSON Schema to check too")
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (flags that load but cannot work as written) as errors",
+    )
     validate.set_defaults(run=_validate)
 
     evaluate = commands.add_parser("eval", help="evaluate one key of a document and print JSON")
@@ -159,9 +164,19 @@ def _validate(args: argparse.Namespace) -> int:
                 count, noun = len(snapshot.static), "key"
             else:
                 count, noun = len(snapshot.features), "flag"
-            print(
-                f"{name}: ok ({snapshot.format} format, {count} {noun}{'' if count == 1 else 's'})"
+            warnings = snapshot.warnings
+            if warnings and args.strict:
+                code = EXIT_INVALID
+            verdict = "invalid" if warnings and args.strict else "ok"
+            noted = (
+                f", {len(warnings)} warning{'' if len(warnings) == 1 else 's'}" if warnings else ""
             )
+            print(
+                f"{name}: {verdict} ({snapshot.format} format, "
+                f"{count} {noun}{'' if count == 1 else 's'}{noted})"
+            )
+            for warning in warnings:
+                print(f"  warning: {warning}")
     return code
 
 

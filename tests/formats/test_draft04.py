@@ -243,13 +243,6 @@ ONLY_APPFLAGS = [
     ),
     ("powertools", schedule("MODULO_RANGE", "user_id", {"BASE": 10.0, "START": 0, "END": 4})),
     ("powertools", schedule("MODULO_RANGE", "user_id", {"BASE": 10, "START": 5, "END": 2})),
-    ("flagd", flag(defaultVariant="c")),
-    ("flagd", flag(targeting={"if": [{"==": [{"var": "k"}, 1]}, "a", "c"]})),
-    ("flagd", flag(targeting={"fractional": [["a", 50], ["c", 50]]})),
-    ("flagd", flag(targeting={"fractional": [["a", 0], ["b", 0]]})),
-    ("flagd", flag(targeting={"$ref": "missing"})),
-    ("flagd", {**flag(targeting={"$ref": "loop"}), "$evaluators": {"loop": {"$ref": "loop"}}}),
-    ("flagd", flag(targeting={"if": [{"sem_ver": [{"var": "v"}, ">=", "two"]}, "a", "b"]})),
 ]
 
 
@@ -258,6 +251,26 @@ def test_what_only_appflags_validate_rejects(fmt: str, doc: Any) -> None:
     assert DRAFT_04[fmt].is_valid(doc)
     with pytest.raises(SchemaError):
         Flags.from_dict(doc, format=fmt)
+
+
+# flagd loads these and answers at evaluation (the caller's default with an error code, or
+# the default variant); so does appflags (docs/openfeature.md), and so may the validator.
+FLAGD_LOADS = [
+    flag(defaultVariant="c"),
+    flag(targeting={"if": [{"==": [{"var": "k"}, 1]}, "a", "c"]}),
+    flag(targeting={"fractional": [["a", 50], ["c", 50]]}),
+    flag(targeting={"fractional": [["a", 0], ["b", 0]]}),
+    flag(targeting={"$ref": "missing"}),
+    {**flag(targeting={"$ref": "loop"}), "$evaluators": {"loop": {"$ref": "loop"}}},
+    flag(targeting={"if": [{"sem_ver": [{"var": "v"}, ">=", "two"]}, "a", "b"]}),
+]
+
+
+@pytest.mark.parametrize("doc", FLAGD_LOADS)
+def test_flagd_documents_whose_rules_cannot_work_load_as_in_flagd(doc: Any) -> None:
+    assert DRAFT_04["flagd"].is_valid(doc)
+    evaluation = Flags.from_dict(doc, format="flagd").evaluate("f", "default", {"k": 1})
+    assert evaluation.value in ("default", "A")
 
 
 # ---------------------------------------------------------------- rejected documents
@@ -297,7 +310,7 @@ BROKEN = [
     ("powertools", schedule("MODULO_RANGE", "a", {"BASE": "10", "START": 0, "END": 1})),
     ("flagd", {}),
     ("flagd", {"flags": [], "metadata": {}}),
-    ("flagd", {"flags": {}, "$evaluatorz": {}}),
+    ("flagd", {"flags": {"f": []}}),
     ("flagd", {"flags": {"f": {"state": "ENABLED"}}}),
     ("flagd", {"flags": {"": {"state": "ENABLED", "variants": {"a": 1}}}}),
     ("flagd", flag(state="ON")),

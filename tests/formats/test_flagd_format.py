@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
+import cbor2
 import mmh3
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
-from appflags import ErrorCode, Flags, Reason, SchemaError
+from _support import wait_for
+from appflags import ErrorCode, Flags, Reason, SchemaError, State
+from appflags.cli import main
 from appflags.formats import detect
-from appflags.formats._flagd import FlagdFormat
+from appflags.formats._flagd import _UNKNOWN_DEFAULT, FlagdFormat
+from appflags.testing import LocalAppConfig
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -157,16 +164,56 @@ SECRET = "s3cr3t-c4n4ry-v4lu3"
     ("doc", "path", "words"),
     [
         (
-            with_flag({"state": "ENABLED", "variants": {"on": SECRET}, "defaultVariant": "of"}),
-            "$.flags.f.defaultVariant",
-            "does not define",
-        ),
-        (
             with_flag({"state": "ENABLED", "variants": {"a": True, "b": SECRET}}),
             "$.flags.f.variants",
             "all booleans, all numbers",
         ),
         (with_flag({"state": "ON", "variants": {"a": SECRET}}), "$.flags.f.state", "ENABLED"),
+        (with_flag({"variants": {"a": SECRET}}), "$.flags.f", "state"),
+        (with_flag({"state": "ENABLED", "variants": {}}), "$.flags.f.variants", "minProperties"),
+        (
+            with_flag({"state": "ENABLED", "variants": {"a": SECRET}, "metadata": {"o": [1]}}),
+            "$.flags.f.metadata.o",
+            "string",
+        ),
+        ({"flags": {"f": [SECRET]}}, "$.flags.f", "object"),
+        (
+            with_flag({"state": "ENABLED", "variants": {"a": SECRET}, "targeting": "a"}),
+            "$.flags.f.targeting",
+            "object",
+        ),
+    ],
+    ids=[
+        "mixed-variants",
+        "state",
+        "no-state",
+        "no-variants",
+        "metadata",
+        "not-an-object",
+        "targeting-not-an-object",
+    ],
+)
+def test_what_flagds_schema_rejects_is_rejected_whole(doc: Any, path: str, words: str) -> None:
+    problems = rejected(doc)
+    assert any(where == path and words in message for where, message in problems), problems
+    assert all(SECRET not in message for _, message in problems)
+
+
+def warned(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """The flags of ``doc`` that load but cannot work, as ``appflags validate`` lists them."""
+    compiled = FlagdFormat().compile(doc, lambda: NOW)
+    return [(p.path, p.message) for p in compiled.warnings]
+
+
+@pytest.mark.parametrize(
+    ("doc", "path", "words", "code"),
+    [
+        (
+            with_flag({"state": "ENABLED", "variants": {"on": SECRET}, "defaultVariant": "of"}),
+            "$.flags.f.defaultVariant",
+            "does not define",
+            ErrorCode.GENERAL,
+        ),
         (
             with_flag(
                 {
@@ -177,28 +224,31 @@ SECRET = "s3cr3t-c4n4ry-v4lu3"
             ),
             "$.flags.f.targeting.if[0].invalid",
             "unknown operator",
+            ErrorCode.PARSE_ERROR,
         ),
         (
             with_flag(
                 {
                     "state": "ENABLED",
                     "variants": {"a": SECRET, "b": "x"},
-                    "targeting": {"if": [{"==": [{"var": "k"}, SECRET]}, "a", "c"]},
+                    "targeting": {"if": [{"==": [{"var": "k"}, "v"]}, "c", "a"]},
                 }
             ),
-            "$.flags.f.targeting.if[2]",
+            "$.flags.f.targeting.if[1]",
             "does not define",
+            ErrorCode.GENERAL,
         ),
         (
             with_flag(
                 {
                     "state": "ENABLED",
-                    "variants": {"a": SECRET, "b": "x"},
-                    "targeting": {"fractional": [["a", 50], ["z", 50]]},
+                    "variants": {"a": SECRET},
+                    "targeting": {"fractional": [["z", 50], ["z", 50]]},
                 }
             ),
-            "$.flags.f.targeting.fractional[1][0]",
+            "$.flags.f.targeting.fractional[0][0]",
             "does not define",
+            ErrorCode.GENERAL,
         ),
         (
             with_flag(
@@ -206,62 +256,99 @@ SECRET = "s3cr3t-c4n4ry-v4lu3"
             ),
             "$.flags.f.targeting.$ref",
             "does not define",
+            ErrorCode.PARSE_ERROR,
         ),
         (
             with_flag(
-                {"state": "ENABLED", "variants": {"a": SECRET}, "targeting": {"$ref": "e"}},
-                **{"$evaluators": {"e": {"sem_ver": [{"var": "v"}, "=", SECRET]}}},
+                {"state": "ENABLED", "variants": {"a": SECRET}, "targeting": {"$ref": "x"}},
+                **{
+                    "$evaluators": {
+                        "x": {"if": [{"$ref": "y"}, "a", None]},
+                        "y": {"!": {"$ref": "x"}},
+                    }
+                },
             ),
-            "$.$evaluators.e.sem_ver[2]",
-            "not a semantic version",
+            "$.$evaluators.x.if[0].$ref",
+            "refers to itself",
+            ErrorCode.PARSE_ERROR,
         ),
-        (
-            with_flag({"state": "ENABLED", "variants": {"a": SECRET}, "extra": 1}),
-            "$.flags.f",
-            "extra",
-        ),
-        ({"flags": {}, "$evaluatorz": {}}, "$", "$evaluatorz"),
     ],
     ids=[
         "default-variant",
-        "mixed-variants",
-        "state",
         "unknown-operator",
         "literal-result",
         "fractional-bucket",
         "dangling-ref",
-        "evaluator",
-        "unknown-flag-key",
-        "unknown-top-key",
+        "evaluator-cycle",
     ],
 )
-def test_problems_name_their_path_and_never_quote_values(doc: Any, path: str, words: str) -> None:
-    problems = rejected(doc)
+def test_flags_whose_rules_cannot_work_load_and_answer_flagds_error(
+    doc: Any, path: str, words: str, code: ErrorCode
+) -> None:
+    # flagd loads these and answers at evaluation; the rest of the document serves.
+    doc = copy.deepcopy(doc)
+    doc["flags"]["ok"] = {"state": "ENABLED", "variants": {"on": "yes"}, "defaultVariant": "on"}
+    flags = Flags.from_dict(doc, format="flagd")
+    evaluation = flags.evaluate("f", "mine", {"k": "v", "targetingKey": "u"})
+    assert (evaluation.value, evaluation.reason, evaluation.error_code) == (
+        "mine",
+        Reason.ERROR,
+        code,
+    )
+    assert flags.get_str("ok", "") == "yes"
+    problems = warned(doc)
     assert any(where == path and words in message for where, message in problems), problems
     assert all(SECRET not in message for _, message in problems)
-    # Where the compiler explains a rule, the schema's vague message is not repeated.
-    if path.startswith(("$.flags.f.targeting", "$.$evaluators")):
-        assert all("allowed shapes" not in message for _, message in problems), problems
 
 
-def test_the_conformance_flags_and_every_problem_at_once() -> None:
-    doc = {
-        "flags": {
-            "a": {"state": "ENABLED", "variants": {"x": 1}, "defaultVariant": "y"},
-            "b": {"state": "ENABLED", "variants": {"x": 1}, "targeting": {"nope": []}},
-        }
-    }
-    paths = [path for path, _ in rejected(doc)]
-    assert paths == ["$.flags.a.defaultVariant", "$.flags.b.targeting.nope"]
-
-
-def test_evaluator_cycles_are_rejected() -> None:
+@pytest.mark.parametrize(
+    ("targeting", "path", "words"),
+    [
+        ({"sem_ver": [{"var": "v"}, "="]}, "$.flags.f.targeting.sem_ver", "3 arguments"),
+        ({"sem_ver": [{"var": "v"}, "===", "1.0.0"]}, "$.flags.f.targeting.sem_ver[1]", "one of"),
+        ({"sem_ver": [{"var": "v"}, "=", SECRET]}, "$.flags.f.targeting.sem_ver[2]", "version"),
+        ({"starts_with": ["abc"]}, "$.flags.f.targeting.starts_with", "2 arguments"),
+        ({"ends_with": [{"var": "v"}, 3]}, "$.flags.f.targeting.ends_with[1]", "strings"),
+        ({"fractional": [["a", 0], ["b", 0]]}, "$.flags.f.targeting.fractional", "weights"),
+        ({"fractional": ["k", ["a", 0.5]]}, "$.flags.f.targeting.fractional", "weights"),
+        ({"fractional": [{"var": "v"}]}, "$.flags.f.targeting.fractional", "bucket"),
+    ],
+)
+def test_flagd_operations_that_cannot_apply_answer_the_default_variant(
+    targeting: Any, path: str, words: str
+) -> None:
+    # flagd's @operator-errors: the operation is null, so the default variant answers.
     doc = with_flag(
-        {"state": "ENABLED", "variants": {"a": "A"}, "targeting": {"$ref": "x"}},
-        **{"$evaluators": {"x": {"if": [{"$ref": "y"}, "a", None]}, "y": {"!": {"$ref": "x"}}}},
+        {
+            "state": "ENABLED",
+            "variants": {"a": "A", "b": "B", "true": "T", "false": "F"},
+            "defaultVariant": "b",
+            "targeting": targeting,
+        }
     )
-    problems = rejected(doc)
-    assert any("refers to itself" in message for _, message in problems)
+    evaluation = Flags.from_dict(doc).evaluate("f", "mine", {"v": "1.0.0", "targetingKey": "u"})
+    assert (evaluation.value, evaluation.reason, evaluation.error_code) == (
+        "B",
+        Reason.DEFAULT,
+        None,
+    )
+    problems = warned(doc)
+    assert any(where == path and words in message for where, message in problems), problems
+    assert all(SECRET not in message for _, message in problems)
+
+
+def test_unknown_keys_load_as_in_flagd() -> None:
+    doc = with_flag(
+        {"state": "ENABLED", "variants": {"a": "A"}, "defaultVariant": "a", "extra": 1},
+        **{"$evaluatorz": {}, "$schema": "https://flagd.dev/schema/v0/flags.json"},
+    )
+    flags = Flags.from_dict(doc, format="flagd")
+    assert flags.get_str("f", "") == "A"
+    assert warned(doc) == []
+
+
+def test_a_document_without_problems_has_no_warnings() -> None:
+    assert warned(copy.deepcopy(DOC)) == []
 
 
 # ---------------------------------------------------------------------- answers
@@ -344,10 +431,11 @@ def test_split_through_a_ref_in_result_position() -> None:
     assert Flags.from_dict(doc).evaluate("f", "", {"targetingKey": "k"}).reason is Reason.SPLIT
 
 
-def reference_variant(bucketing_value: str, buckets: list[tuple[str, int]]) -> str:
-    """flagd's documented choice, computed with mmh3's MurmurHash3 (not appflags')."""
+def reference_variant(bucketing_value: Any, buckets: list[tuple[str, int]]) -> str:
+    """flagd's v3 choice, computed with cbor2's and mmh3's encoders (not appflags')."""
     total = sum(weight for _, weight in buckets)
-    bucket = (mmh3.hash(bucketing_value.encode(), 0, signed=False) * total) >> 32
+    digest = mmh3.hash(cbor2.dumps(bucketing_value, canonical=True), 0, signed=False)
+    bucket = (digest * total) >> 32
     end = 0
     for variant, weight in buckets:
         end += weight
@@ -358,12 +446,24 @@ def reference_variant(bucketing_value: str, buckets: list[tuple[str, int]]) -> s
 
 @pytest.mark.parametrize(
     "key",
-    ["user-1", "user-2", "user-3", "jon@company.com", "jane@company.com", "Łukasz", "", "42"]
+    ["user-1", "user-2", "user-3", "jon@company.com", "jane@company.com", "Łukasz", "42"]
     + [f"acct-{n}" for n in range(0, 400, 13)],
 )
 def test_fractional_buckets_agree_with_flagd(flags: Flags, key: str) -> None:
-    expected = reference_variant("rollout" + key, [("on", 20), ("off", 80)])
+    # The shorthand buckets [flag key, targeting key], CBOR-encoded (flagd's v3).
+    expected = reference_variant(["rollout", key], [("on", 20), ("off", 80)])
     assert flags.evaluate("rollout", False, {"targetingKey": key}).variant == expected
+
+
+def test_fractional_v2_is_an_option_of_the_format() -> None:
+    v2 = Flags.from_dict(DOC, format=FlagdFormat(fractional="v2"))
+    for n in range(50):
+        key = f"acct-{n}"
+        digest = mmh3.hash(("rollout" + key).encode(), 0, signed=False)
+        expected = "on" if (digest * 100) >> 32 < 20 else "off"
+        assert v2.evaluate("rollout", False, {"targetingKey": key}).variant == expected
+    with pytest.raises(ValueError, match="v4"):
+        FlagdFormat(fractional="v4")
 
 
 @pytest.mark.parametrize(
@@ -514,7 +614,7 @@ def test_boolean_flags_are_features(flags: Flags) -> None:
     always_on = next(
         f"user-{n}"
         for n in range(100)
-        if reference_variant(f"rolloutuser-{n}", [("on", 20), ("off", 80)]) == "on"
+        if reference_variant(["rollout", f"user-{n}"], [("on", 20), ("off", 80)]) == "on"
     )
     assert flags.enabled_features({"targetingKey": always_on}) == ["rollout"]
 
@@ -559,3 +659,48 @@ def test_lookups_never_raise_on_odd_contexts(context: dict[str, Any]) -> None:
     for key in DOC["flags"]:
         evaluation = flags.evaluate(key, None, context)
         assert evaluation.error_code in (None, ErrorCode.GENERAL)
+
+
+def test_validate_warns_about_flags_that_cannot_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = copy.deepcopy(DOC)
+    doc["flags"]["broken"] = {
+        "state": "ENABLED",
+        "variants": {"a": "A"},
+        "targeting": {"if": [{"nope": [1]}, "a", None]},
+    }
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "ok (flagd format" in out
+    assert "1 warning" in out
+    assert "warning: $.flags.broken.targeting.if[0].nope: unknown operator" in out
+    assert main(["validate", "--strict", str(path)]) == 1
+    assert "invalid (flagd format" in capsys.readouterr().out
+    path.write_text(json.dumps(DOC), encoding="utf-8")
+    assert main(["validate", "--strict", str(path)]) == 0
+    assert "warning" not in capsys.readouterr().out
+
+
+def test_a_fetched_version_logs_its_flags_that_cannot_work_once(
+    server: LocalAppConfig, client: Any
+) -> None:
+    app = ("shop", "prod", "flagd")
+    server.put(*app, DOC)
+    broken = copy.deepcopy(DOC)
+    broken["flags"]["banner"]["defaultVariant"] = SECRET
+    with Flags.from_appconfig(*app, client=client, format="flagd") as flags, capture_logs() as logs:
+        server.put(*app, broken)
+        assert wait_for(lambda: flags.version == "2")
+        assert wait_for(lambda: server.calls("GetLatestConfiguration") >= 4)
+        # The rest of the version serves; the broken flag answers its error code.
+        assert flags.state is State.READY
+        assert flags.get_int("limit", 0) == 10
+        assert flags.evaluate("banner", "mine").error_code is ErrorCode.GENERAL
+    logged = [e for e in logs if e["event"] == "appflags.flags_with_errors"]
+    assert len(logged) == 1
+    assert logged[0]["version"] == "2"
+    assert logged[0]["problems"] == [f"$.flags.banner.defaultVariant: {_UNKNOWN_DEFAULT}"]
+    assert SECRET not in str(logged[0])

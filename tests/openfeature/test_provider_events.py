@@ -137,7 +137,7 @@ def test_a_rejected_document_is_stale_until_a_good_one(
     events = Events("rejected")
     api.set_provider_and_wait(AppFlagsProvider.from_appconfig(*APP, client=client), "rejected")
     broken = flagd("oops")
-    broken["flags"]["banner"]["defaultVariant"] = "missing"
+    broken["flags"]["banner"]["state"] = "ON"  # flagd's schema rejects the document
     server.put(*APP, broken)
     events.wait(ProviderEvent.PROVIDER_STALE)
     assert events.client.get_string_value("banner", "") == "hello"

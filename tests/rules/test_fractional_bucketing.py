@@ -1,9 +1,10 @@
-"""flagd's fractional bucketing, checked against an independent MurmurHash3 (``mmh3``).
+"""flagd's fractional bucketing, checked against independent implementations.
 
-The expected buckets are computed here from flagd's documented algorithm (flagd
-``core/pkg/evaluator/fractional.go``: MurmurHash3 x86 32-bit, seed 0, of the bucketing
-value; bucket = ``(hash * totalWeight) >> 32``; the first variant whose cumulative weight
-exceeds the bucket), using the ``mmh3`` package rather than appflags' own hash.
+v3 (the default) against flagd-core 2.0's own ``fractional`` (the evaluator of flagd's
+Python provider, installed with the dev extra) and against ``cbor2`` + ``mmh3``; v2 against
+flagd's documented algorithm (flagd ``core/pkg/evaluator/fractional.go``: MurmurHash3 x86
+32-bit, seed 0, of the UTF-8 bucketing value; bucket = ``(hash * totalWeight) >> 32``; the
+first variant whose cumulative weight exceeds the bucket), computed with ``mmh3``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+import cbor2
 import mmh3
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appflags.rules._fractional import MAX_WEIGHT_SUM, bucket_of, murmur3_32
+from appflags.rules._fractional import MAX_WEIGHT_SUM, bucket_of, cbor_encoding, murmur3_32
 from appflags.rules._jsonlogic import Abort, compile_logic
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -35,9 +37,15 @@ def reference_variant(bucketing_value: str, buckets: list[tuple[str, int]]) -> s
     raise AssertionError("unreachable")
 
 
-def fractional(rule_args: list[Any], context: dict[str, Any], flag_key: str = "flag") -> Any:
+def fractional(
+    rule_args: list[Any], context: dict[str, Any], flag_key: str = "flag", version: str = "v2"
+) -> Any:
     node = compile_logic(
-        {"fractional": rule_args}, flag_key=flag_key, evaluators={}, clock=lambda: NOW
+        {"fractional": rule_args},
+        flag_key=flag_key,
+        evaluators={},
+        clock=lambda: NOW,
+        fractional=version,
     )
     return node.fn(context)
 
@@ -80,6 +88,10 @@ SPLITS = [
 def test_targeting_key_lands_in_flagds_bucket(split: list[tuple[str, int]]) -> None:
     rule = [[variant, weight] for variant, weight in split]
     for key in TARGETING_KEYS:
+        if not key:  # flagd: an empty targeting key buckets nobody
+            with pytest.raises(Abort):
+                fractional(rule, {"targetingKey": key}, flag_key="new-checkout")
+            continue
         expected = reference_variant("new-checkout" + key, split)
         assert fractional(rule, {"targetingKey": key}, flag_key="new-checkout") == expected, key
 
@@ -189,3 +201,108 @@ def test_dynamic_weights_that_cannot_bucket_abort() -> None:
 @given(st.text(max_size=40), st.integers(min_value=1, max_value=MAX_WEIGHT_SUM))
 def test_buckets_are_always_in_range(value: str, total: int) -> None:
     assert 0 <= bucket_of(value, total) < total
+
+
+# ----------------------------------------------------------------------------- v3
+
+_JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**64), max_value=2**64 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=30),
+)
+_JSON_VALUES = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+
+
+def _normalized(value: Any) -> Any:
+    # flagd's ADR: whole floats within 64-bit range are integers before encoding.
+    if isinstance(value, float) and value.is_integer() and -(2**63) <= value <= 2**64 - 1:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _normalized(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalized(v) for v in value]
+    return value
+
+
+@given(_JSON_VALUES)
+def test_cbor_encoding_is_cbor2s_canonical_encoding(value: Any) -> None:
+    assert cbor_encoding(value) == cbor2.dumps(_normalized(value), canonical=True)
+
+
+FLAGD_CORE = pytest.importorskip("openfeature.contrib.tools.flagd.core.targeting.custom_ops")
+
+QUARTERS = [["clubs", 25], ["diamonds", 25], ["hearts", 25], ["spades", 25]]
+
+
+@given(st.one_of(_JSON_LEAVES, st.dictionaries(st.text(max_size=8), _JSON_VALUES, max_size=4)))
+def test_v3_agrees_with_flagd_core(value: Any) -> None:
+    # flagd-core logs when it cannot bucket (null); appflags aborts (the default variant).
+    expected = FLAGD_CORE.fractional({}, value, *QUARTERS)
+    if expected is None:
+        with pytest.raises(Abort):
+            fractional([{"var": "v"}, *QUARTERS], {"v": value}, version="v3")
+    else:
+        assert fractional([{"var": "v"}, *QUARTERS], {"v": value}, version="v3") == expected
+
+
+@given(st.text(min_size=1, max_size=40), st.sampled_from(["flag", "new-checkout", "Łódź"]))
+def test_v3_shorthand_agrees_with_flagd_core(targeting_key: str, flag_key: str) -> None:
+    data = {"targetingKey": targeting_key, "$flagd": {"flagKey": flag_key}}
+    expected = FLAGD_CORE.fractional(data, *QUARTERS)
+    actual = fractional(QUARTERS, {"targetingKey": targeting_key}, flag_key, version="v3")
+    assert actual == expected
+
+
+@pytest.mark.parametrize("split", SPLITS, ids=lambda s: "/".join(f"{v}{w}" for v, w in s))
+def test_v3_shorthand_hashes_flag_key_and_targeting_key_as_a_cbor_array(
+    split: list[tuple[str, int]],
+) -> None:
+    rule = [[variant, weight] for variant, weight in split]
+    total = sum(weight for _, weight in split)
+    for key in TARGETING_KEYS:
+        if not key:
+            continue
+        digest = mmh3.hash(cbor2.dumps(["new-checkout", key]), 0, signed=False)
+        bucket, end, expected = (digest * total) >> 32, 0, None
+        for variant, weight in split:
+            end += weight
+            if bucket < end:
+                expected = variant
+                break
+        actual = fractional(rule, {"targetingKey": key}, flag_key="new-checkout", version="v3")
+        assert actual == expected, key
+
+
+@pytest.mark.parametrize("context", [{}, {"v": None}], ids=["missing", "null"])
+def test_v3_refuses_a_null_bucketing_value(context: dict[str, Any]) -> None:
+    with pytest.raises(Abort):
+        fractional(
+            [{"var": "v"}, ["a", 1], ["b", 1]], {**context, "targetingKey": "k"}, version="v3"
+        )
+
+
+@pytest.mark.parametrize("targeting_key", [None, "", 12345, True])
+def test_v3_shorthand_needs_a_non_empty_string_targeting_key(targeting_key: Any) -> None:
+    with pytest.raises(Abort):
+        fractional([["a", 1], ["b", 1]], {"targetingKey": targeting_key}, version="v3")
+
+
+def test_v3_hashes_equal_numbers_alike() -> None:
+    rule = [{"var": "v"}, *QUARTERS]
+    for same in ([1, 1.0], [0, 0.0, -0.0], [2**53, float(2**53)]):
+        assert len({fractional(rule, {"v": v}, version="v3") for v in same}) == 1
+
+
+def test_v1_is_flagds_legacy_percentage_bucketing() -> None:
+    # flagd-testbed @fractional-v1 rows (evaluator/gherkin/fractional.feature).
+    rule = [{"cat": [{"var": "$flagd.flagKey"}, {"var": "user.name"}]}, *QUARTERS]
+    rows = {"jack": "spades", "queen": "clubs", "ten": "diamonds", "nine": "hearts"}
+    for name, suit in rows.items():
+        context = {"user": {"name": name}}
+        assert fractional(rule, context, flag_key="fractional-flag", version="v1") == suit

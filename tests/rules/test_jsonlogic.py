@@ -7,14 +7,14 @@ from its operations (``logic.js``) and JavaScript's coercion rules.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appflags.rules._jsonlogic import Abort, RuleError, compile_logic
+from appflags.rules._jsonlogic import Abort, Misuse, RuleError, compile_logic
 from appflags.rules._jsonlogic_values import js_string, number_string
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -223,18 +223,6 @@ def test_refs_expand_shared_evaluators() -> None:
             ("$evaluators", "b", "$ref"),
             "itself",
         ),
-        ({"sem_ver": [{"var": "v"}, "=="]}, {}, ("rule", "sem_ver"), "exactly 3 arguments"),
-        ({"sem_ver": [{"var": "v"}, "==", "1.0.0"]}, {}, ("rule", "sem_ver", 1), "operator"),
-        (
-            {"sem_ver": [{"var": "v"}, "=", "not.a.version"]},
-            {},
-            ("rule", "sem_ver", 2),
-            "not a semantic version",
-        ),
-        ({"starts_with": [{"var": "v"}]}, {}, ("rule", "starts_with"), "exactly 2 arguments"),
-        ({"ends_with": [{"var": "v"}, 3]}, {}, ("rule", "ends_with", 1), "must be strings"),
-        ({"fractional": [["a", 0], ["b", 0]]}, {}, ("rule", "fractional"), "weights"),
-        ({"fractional": [["a", 1.5]]}, {}, ("rule", "fractional"), "weights"),
         ({"map": [[1]]}, {}, ("rule", "map"), "takes 2 arguments"),
     ],
 )
@@ -245,6 +233,81 @@ def test_rules_that_cannot_compile_are_located(
         compile_logic(rule, flag_key="f", evaluators=evaluators, clock=lambda: NOW, path=("rule",))
     assert caught.value.path == path
     assert message in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("rule", "path", "message"),
+    [
+        ({"sem_ver": [{"var": "v"}, "=="]}, ("rule", "sem_ver"), "exactly 3 arguments"),
+        ({"sem_ver": [{"var": "v"}, "==", "1.0.0"]}, ("rule", "sem_ver", 1), "operator"),
+        (
+            {"sem_ver": [{"var": "v"}, "=", "not.a.version"]},
+            ("rule", "sem_ver", 2),
+            "not a semantic version",
+        ),
+        ({"starts_with": [{"var": "v"}]}, ("rule", "starts_with"), "exactly 2 arguments"),
+        ({"ends_with": [{"var": "v"}, 3]}, ("rule", "ends_with", 1), "must be strings"),
+        ({"fractional": [["a", 0], ["b", 0]]}, ("rule", "fractional"), "weights"),
+        ({"fractional": [["a", 1.5]]}, ("rule", "fractional"), "weights"),
+        ({"fractional": []}, ("rule", "fractional"), "bucket"),
+    ],
+)
+def test_flagd_operations_that_cannot_apply_compile_to_null(
+    rule: Any, path: tuple[Any, ...], message: str
+) -> None:
+    # flagd loads them, and the operation evaluates to null (testbed @operator-errors).
+    misuses: list[Misuse] = []
+    node = compile_logic(
+        {"or": [rule, "other"]},
+        flag_key="f",
+        evaluators={},
+        clock=lambda: NOW,
+        path=("rule",),
+        misuses=misuses,
+    )
+    with pytest.raises(Abort):
+        node.fn({"v": "1.0.0", "targetingKey": "k"})
+    assert [m.path[:1] + m.path[3:] for m in misuses] == [path]
+    assert message in misuses[0].message
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "expected"),
+    [
+        (1, ["apple", "banana"], "banana"),
+        ([1, "none"], ["apple"], "none"),
+        (None, {"a": 1}, {"a": 1}),
+        ([], {"a": 1}, {"a": 1}),
+        ("0.1", [[1, 2]], 2),
+    ],
+)
+def test_var_paths_flagds_schema_accepts(path: Any, data: Any, expected: Any) -> None:
+    # A number indexes an array; null and [] read the whole data (json-logic-js).
+    if isinstance(data, dict):
+        assert run({"var": path}, data) == expected
+    else:
+        assert run({"map": [{"var": "items"}, {"var": path}]}, {"items": [data]}) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2024, 6, 1, 13, 0, tzinfo=timezone.utc), "2024-06-01T13:00:00Z"),
+        (datetime(2024, 6, 1, 15, 0, tzinfo=timezone(timedelta(hours=2))), "2024-06-01T13:00:00Z"),
+        (datetime(2024, 6, 1, 13, 0), "2024-06-01T13:00:00Z"),  # noqa: DTZ001 - naive is UTC
+        (
+            datetime(2024, 6, 1, 13, 0, 0, 250000, tzinfo=timezone.utc),
+            "2024-06-01T13:00:00.250000Z",
+        ),
+    ],
+)
+def test_datetimes_in_the_context_are_iso_instants(moment: datetime, text: str) -> None:
+    assert run({"var": "signup"}, {"signup": moment}) == text
+    assert run({"var": "user.signup"}, {"user": {"signup": moment}}) == text
+    assert run({"var": ["signup", "x"]}, {"signup": moment}) == text
+    later = {">": [{"var": "signup"}, "2024-06-01T12:00:00Z"]}
+    assert run(later, {"signup": moment}) is True
+    assert run({"===": [{"var": "signup"}, text]}, {"signup": moment}) is True
 
 
 def test_nesting_and_expansion_are_bounded() -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "Clock",
     "Compiled",
     "Context",
+    "FlagdFormat",
     "Format",
     "Resolved",
     "Rule",
@@ -130,7 +131,7 @@ def detect(doc: Any) -> Format:
 def compile_document(
     doc: Any,
     *,
-    format: str = "auto",  # noqa: A002 - the public API's name for it
+    format: str | Format = "auto",  # noqa: A002 - the public API's name for it
     schema: Validator | None = None,
     clock: Clock = utc_now,
     incremental: bool = False,
@@ -138,6 +139,7 @@ def compile_document(
 ) -> tuple[str, Compiled]:
     """Validate and compile ``doc``; returns the format's name and the compiled flags.
 
+    ``format`` is a format's name, ``"auto"``, or a format object (``FlagdFormat(...)``).
     ``schema`` is the caller's own JSON Schema (compiled), checked before the format's
     own rules. Raises :class:`SchemaError` listing every problem.
 
@@ -145,7 +147,9 @@ def compile_document(
     ``incremental``), and ``previous`` (the last version's) lets flags whose definitions
     did not change keep their compiled rules. Validation is always whole-document.
     """
-    if format == "auto":
+    if not isinstance(format, str):
+        chosen = format
+    elif format == "auto":
         chosen = detect(doc)
     elif format in _formats():
         chosen = _formats()[format]
@@ -172,7 +176,7 @@ def load(
     data: bytes,
     content_type: str | None = None,
     *,
-    format: str = "auto",  # noqa: A002
+    format: str | Format = "auto",  # noqa: A002
     schema: Validator | None = None,
     clock: Clock = utc_now,
     max_bytes: int = MAX_DOCUMENT_BYTES,

@@ -64,6 +64,9 @@ class Compiled:
     incremental: Any = field(default=None, compare=False, repr=False)
     """What compiling the next version starts from (``formats._incremental``); None
     where the format compiles whole."""
+    warnings: tuple[Problem, ...] = ()
+    """Flags that load but cannot work as written (they answer with an error code or
+    always fall back): ``appflags validate`` reports them, a fetched version logs them."""
 
 
 class Format(Protocol):

@@ -15,33 +15,39 @@ The flag key is the lookup key; it answers the value of the variant it resolves 
 ``TARGETING_MATCH`` (the targeting chose a variant), ``SPLIT`` (a ``fractional`` chose it),
 ``DEFAULT`` (the targeting returned ``null``, or failed in a flagd operation: the default
 variant answers, or the caller's default when ``defaultVariant`` is ``null`` or absent) and
-``DISABLED`` (``state: DISABLED``: the caller's default). A targeting result that names no
-variant answers the caller's default with ``ERROR``/``GENERAL``.
+``DISABLED`` (``state: DISABLED``: the caller's default). A targeting result (or a default
+variant) that names no variant answers the caller's default with ``ERROR``/``GENERAL``; a
+targeting that cannot be compiled, with ``ERROR``/``PARSE_ERROR``: such flags load, as in
+flagd, and are listed in ``Compiled.warnings``.
 
-Targeting is compiled once per document by :mod:`appflags.rules._jsonlogic`.
+Targeting is compiled once per document by :mod:`appflags.rules._jsonlogic`, with the
+``fractional`` bucketing the format was built with (``FlagdFormat(fractional=...)``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cachetools import LRUCache
 
 from appflags._errors import Problem
 from appflags._evaluation import ErrorCode, Reason
 from appflags.formats._base import USE_DEFAULT, Clock, Compiled, Context, Resolved, Rule
-from appflags.formats._schemas import json_path, problems, project_validator
-from appflags.rules._jsonlogic import Abort, RuleError, compile_logic, is_operation
+from appflags.formats._schemas import compile_schema, json_path, problems, schema_text
+from appflags.rules._fractional import VERSIONS as FRACTIONAL_VERSIONS
+from appflags.rules._jsonlogic import Abort, Misuse, RuleError, compile_logic, is_operation
 from appflags.rules._jsonlogic_base import MAX_DEPTH, Path
 from appflags.rules._jsonlogic_values import js_string, truthy
 
 if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
     from appflags.rules._jsonlogic_base import Node
 
 SCHEMA = "flagd.schema.json"
@@ -56,14 +62,37 @@ Tail = Callable[[Context], Resolved]
 class FlagdFormat:
     """OpenFeature flag definitions (``state``, ``variants``, ``defaultVariant``, ``targeting``).
 
+    ``fractional`` picks how ``fractional`` buckets subjects: ``"v3"`` (the default, current
+    flagd: the CBOR encoding of any bucketing value), ``"v2"`` (flagd 0.11 up to the CBOR
+    change: UTF-8 strings only) or ``"v1"`` (flagd before 0.11). Pass an instance where a
+    format name goes::
+
+        Flags.from_appconfig("shop", "prod", "flags", format=FlagdFormat(fractional="v2"))
+
     Detection is strict, so that the format never claims AWS AppConfig's own stored
     document (``{"version": "1", "flags": {...}, "values": {...}}``, whose flags carry
     ``name``/``attributes``): a document is ``flagd`` when its ``flags`` object is not
     empty, every flag in it is an object, some flag has ``state`` or ``variants`` and none
     has ``name`` or ``attributes``; or when its ``$schema`` points at flagd.dev.
+
+    Where flagd draws the line, so does this format: a document whose structure flagd's
+    schema rejects (a flag without ``state``, mixed variant types...) is rejected whole;
+    a flag whose targeting cannot work loads, and answers as flagd does at evaluation
+    (``PARSE_ERROR`` for an unknown operator or ``$ref``, ``GENERAL`` for a result that
+    names no variant, the default variant for a flagd operation that cannot apply). Those
+    flags are listed in ``Compiled.warnings``.
     """
 
     name = "flagd"
+
+    def __init__(self, *, fractional: str = FRACTIONAL_VERSIONS[0]) -> None:
+        if fractional not in FRACTIONAL_VERSIONS:
+            choices = ", ".join(repr(v) for v in FRACTIONAL_VERSIONS)
+            raise ValueError(f"unknown fractional version {fractional!r}; expected {choices}")
+        self.fractional = fractional
+
+    def __repr__(self) -> str:
+        return f"FlagdFormat(fractional={self.fractional!r})"
 
     def detect(self, doc: Any) -> bool:
         """Whether ``doc`` is a flagd document (see the class docstring for the rule)."""
@@ -85,13 +114,17 @@ class FlagdFormat:
         )
 
     def validate(self, doc: Any) -> list[Problem]:
-        """The schema's problems and the compiler's, each once, with its JSON path."""
-        found = problems(project_validator(SCHEMA), doc)
+        """The structural problems flagd's schema finds, each once, with its JSON path.
+
+        Targeting and ``$evaluators`` are checked by compiling them (see ``compile``):
+        flagd loads rules its schema would flag, and decides at evaluation.
+        """
+        found = problems(_structure_validator(), doc)
         if not isinstance(doc, dict):
             return found
-        precise = _semantic_problems(doc)
-        # About a rule or a set of variants, the schema can only say "matches none of the
-        # allowed shapes"; where the compiler says exactly what is wrong, it speaks instead.
+        precise = _variant_problems(doc)
+        # About a set of variants, the schema can only say "matches none of the allowed
+        # shapes"; where the check says exactly what is wrong, it speaks instead.
         anchors = {anchor for anchor, _ in precise}
         kept = [p for p in found if not any(_within(p.path, anchor) for anchor in anchors)]
         unique = {(p.path, p.message): p for p in [*kept, *(p for _, p in precise)]}
@@ -104,6 +137,7 @@ class FlagdFormat:
         static: dict[str, Resolved] = {}
         rules: dict[str, Rule] = {}
         metadata: dict[str, Mapping[str, Any]] = {}
+        warnings: list[Problem] = []
         features = []
         for key, flag in doc["flags"].items():
             variants = flag["variants"]
@@ -113,14 +147,50 @@ class FlagdFormat:
             if merged:
                 metadata[key] = MappingProxyType(merged)
             outcomes = _Outcomes(variants, flag.get("defaultVariant"))
+            if outcomes.default is outcomes.error:
+                where = json_path(("flags", key, "defaultVariant"))
+                warnings.append(Problem(where, _UNKNOWN_DEFAULT))
             targeting = flag.get("targeting")
             if flag["state"] == "DISABLED":
                 static[key] = Resolved(USE_DEFAULT, None, Reason.DISABLED)
-            elif not targeting:
+            elif targeting is None or targeting == {}:
                 static[key] = outcomes.static
             else:
-                rules[key] = _reused_targeting(key, flag, outcomes, evaluators, clock)
-        return Compiled(static=static, rules=rules, features=tuple(features), metadata=metadata)
+                compiled = _reused_targeting(
+                    key, flag, outcomes, evaluators, clock, fractional=self.fractional
+                )
+                warnings += compiled.problems
+                if compiled.rule is None:
+                    static[key] = _PARSE_ERROR
+                else:
+                    rules[key] = compiled.rule
+        return Compiled(
+            static=static,
+            rules=rules,
+            features=tuple(features),
+            metadata=metadata,
+            warnings=tuple(warnings),
+        )
+
+
+_UNKNOWN_DEFAULT = (
+    "names a variant that the flag does not define: "
+    "the flag answers the caller's default with GENERAL"
+)
+_PARSE_ERROR = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.PARSE_ERROR)
+
+
+@functools.cache
+def _structure_validator() -> Validator:
+    """flagd's document structure: the project schema with rules checked as objects only.
+
+    Rules are compiled instead (and reported as warnings, as flagd logs them); skipping
+    their schema also keeps validating a large document cheap.
+    """
+    schema = json.loads(schema_text(SCHEMA))
+    schema["$defs"]["targeting"] = {"type": "object"}
+    schema["properties"]["$evaluators"]["additionalProperties"] = {"type": "object"}
+    return compile_schema(schema)
 
 
 class _Outcomes:
@@ -131,14 +201,17 @@ class _Outcomes:
             name: Resolved(v, name, Reason.TARGETING_MATCH) for name, v in variants.items()
         }
         self.split = {name: Resolved(v, name, Reason.SPLIT) for name, v in variants.items()}
+        self.error = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.GENERAL)
         if default_variant is None:
             self.default = Resolved(USE_DEFAULT, None, Reason.DEFAULT)
             self.static = self.default
+        elif default_variant not in variants:
+            # flagd loads the flag; resolving to its default variant is a GENERAL error.
+            self.default = self.static = self.error
         else:
             value = variants[default_variant]
             self.default = Resolved(value, default_variant, Reason.DEFAULT)
             self.static = Resolved(value, default_variant, Reason.STATIC)
-        self.error = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.GENERAL)
 
     def pick(self, result: Any, split: bool) -> Resolved:  # noqa: FBT001
         """The answer for a targeting result: a variant name, ``true``/``false``, or null."""
@@ -158,7 +231,15 @@ class _Outcomes:
         return result is None or self.pick(result, split=False) is not self.error
 
 
-_RULES: LRUCache[tuple[str, Clock, bytes], Rule] = LRUCache(maxsize=4096)
+class _Targeting(NamedTuple):
+    """A flag's compiled targeting: its rule (``None`` when it cannot be compiled: the
+    flag answers ``PARSE_ERROR``) and what is wrong with it, if anything."""
+
+    rule: Rule | None
+    problems: tuple[Problem, ...]
+
+
+_RULES: LRUCache[tuple[str, Clock, str, bytes], _Targeting] = LRUCache(maxsize=4096)
 _RULES_LOCK = threading.Lock()  # several Flags may compile documents on their own threads
 
 
@@ -168,7 +249,9 @@ def _reused_targeting(
     outcomes: _Outcomes,
     evaluators: Mapping[str, Any],
     clock: Clock,
-) -> Rule:
+    *,
+    fractional: str,
+) -> _Targeting:
     """The flag's compiled targeting, reused while its definition is unchanged.
 
     A new version of a document then keeps the very same rule objects for the flags it
@@ -176,16 +259,18 @@ def _reused_targeting(
     unchanged flag is not compiled again).
     """
     used = (flag["targeting"], flag["variants"], flag.get("defaultVariant"), evaluators)
-    text = json.dumps(used, sort_keys=True, separators=(",", ":")).encode()
+    text = json.dumps(used, sort_keys=True, separators=(",", ":"), default=str).encode()
     # The digest, not the text, is kept: the cache stays small however large the rules.
-    cache_key = (key, clock, hashlib.sha256(text).digest())
+    cache_key = (key, clock, fractional, hashlib.sha256(text).digest())
     with _RULES_LOCK:
-        rule = _RULES.get(cache_key)
-    if rule is None:
-        rule = _compile_targeting(key, flag["targeting"], outcomes, evaluators, clock)
+        compiled = _RULES.get(cache_key)
+    if compiled is None:
+        compiled = _compile_targeting(
+            key, flag["targeting"], outcomes, evaluators, clock, fractional=fractional
+        )
         with _RULES_LOCK:
-            rule = _RULES.setdefault(cache_key, rule)
-    return rule
+            compiled = _RULES.setdefault(cache_key, compiled)
+    return compiled
 
 
 def _compile_targeting(
@@ -194,12 +279,35 @@ def _compile_targeting(
     outcomes: _Outcomes,
     evaluators: Mapping[str, Any],
     clock: Clock,
-) -> Rule:
+    *,
+    fractional: str,
+) -> _Targeting:
+    here: Path = ("flags", key, "targeting")
+    if type(targeting) is not dict:
+        return _Targeting(None, (Problem(json_path(here), _NOT_A_RULE),))
+    misuses: list[Misuse] = []
+
     def expression(node: Any, path: Path) -> Node:
-        return compile_logic(node, flag_key=key, evaluators=evaluators, clock=clock, path=path)
+        return compile_logic(
+            node,
+            flag_key=key,
+            evaluators=evaluators,
+            clock=clock,
+            path=path,
+            fractional=fractional,
+            misuses=misuses,
+        )
 
     results = _Results(outcomes, expression, evaluators)
-    tail = results.tail(targeting, ("flags", key, "targeting"), (), 0)
+    try:
+        tail = results.tail(targeting, here, (), 0)
+    except RuleError as exc:
+        message = f"{exc.message}: the flag answers the caller's default with PARSE_ERROR"
+        return _Targeting(None, (Problem(json_path(exc.path), message),))
+    found = [
+        *results.problems,
+        *(Problem(json_path(m.path), f"{m.message}: {_ALWAYS_NULL}") for m in misuses),
+    ]
     default = outcomes.default
 
     def targeting_rule(context: Context) -> Resolved:
@@ -208,14 +316,24 @@ def _compile_targeting(
         except Abort:
             return default  # a flagd operation failed: the targeting evaluates to null
 
-    return targeting_rule
+    unique = {(p.path, p.message): p for p in found}
+    return _Targeting(targeting_rule, tuple(unique.values()))
+
+
+_NOT_A_RULE = "targeting must be an object: the flag answers the caller's default with PARSE_ERROR"
+_ALWAYS_NULL = "it always evaluates to null (the flag's default variant answers)"
+_NO_SUCH_VARIANT = (
+    "names a variant that the flag does not define: "
+    "when chosen, the flag answers the caller's default with GENERAL"
+)
 
 
 class _Results:
     """Compiles a targeting's result positions: the branches of ``if``, through ``$ref``s.
 
-    A result position whose value is a literal answers a precomputed outcome (and must
-    name a variant); one whose value a ``fractional`` produces answers with ``SPLIT``.
+    A result position whose value is a literal answers a precomputed outcome (one that
+    names no variant answers ``GENERAL``, and is listed in ``problems``); one whose value
+    a ``fractional`` produces answers with ``SPLIT``.
     """
 
     def __init__(
@@ -227,6 +345,7 @@ class _Results:
         self.outcomes = outcomes
         self.expression = expression
         self.evaluators = evaluators
+        self.problems: list[Problem] = []
 
     def tail(self, node: Any, path: Path, expanding: tuple[str, ...], depth: int) -> Tail:
         if depth > MAX_DEPTH:
@@ -242,7 +361,7 @@ class _Results:
             args = node["if"] if type(node["if"]) is list else [node["if"]]
             return self.branches(args, (*path, "if"), expanding, depth)
         if operator == "fractional":
-            _check_buckets(node["fractional"], (*path, "fractional"), self.outcomes)
+            self.check_buckets(node["fractional"], (*path, "fractional"))
         split = operator == "fractional"
         return self.result(self.expression(node, path), split=split, path=path)
 
@@ -250,7 +369,7 @@ class _Results:
         outcomes = self.outcomes
         if node.constant:
             if not outcomes.names(node.value):
-                raise RuleError(path, "returns a variant name that the flag does not define")
+                self.problems.append(Problem(json_path(path), _NO_SUCH_VARIANT))
             answer = outcomes.pick(node.value, split)
 
             def fixed(_context: Context) -> Resolved:
@@ -308,80 +427,38 @@ class _Results:
 
         return no_branch
 
-
-def _check_buckets(args: Any, path: Path, outcomes: _Outcomes) -> None:
-    """A literal bucket of a result-position ``fractional`` must name a variant."""
-    if type(args) is not list:
-        return
-    for index, bucket in enumerate(args):
-        literal = type(bucket) is list and bucket and is_operation(bucket[0]) is None
-        if literal and (type(bucket[0]) in (list, dict) or not outcomes.names(bucket[0])):
-            raise RuleError((*path, index, 0), "names a variant that the flag does not define")
+    def check_buckets(self, args: Any, path: Path) -> None:
+        """A literal bucket of a result-position ``fractional`` should name a variant."""
+        if type(args) is not list:
+            return
+        for index, bucket in enumerate(args):
+            literal = type(bucket) is list and bucket and is_operation(bucket[0]) is None
+            if literal and (type(bucket[0]) in (list, dict) or not self.outcomes.names(bucket[0])):
+                self.problems.append(Problem(json_path((*path, index, 0)), _NO_SUCH_VARIANT))
 
 
 # ------------------------------------------------------------------------ checks
 
 
-def _semantic_problems(doc: dict[str, Any]) -> list[tuple[str, Problem]]:
-    """What the schema cannot say: unknown default variants, mixed variant types, rules
-    that do not compile (unknown operators, wrong arities, dangling or cyclic ``$ref``s).
+def _variant_problems(doc: dict[str, Any]) -> list[tuple[str, Problem]]:
+    """Mixed variant types, said precisely (the schema can only say "no shape matches").
 
-    Each problem comes with its anchor: the part of the document (a flag's targeting or
-    variants, one evaluator) whose schema errors it replaces.
+    Each problem comes with its anchor: the part of the document whose schema errors it
+    replaces.
     """
     found: list[tuple[str, Problem]] = []
-    evaluators = doc.get("$evaluators")
-    if not isinstance(evaluators, dict):
-        evaluators = {}
-    for name, body in evaluators.items():
-        try:
-            compile_logic(
-                body, flag_key="", evaluators=evaluators, clock=_epoch, path=("$evaluators", name)
-            )
-        except RuleError as exc:
-            found.append(_rule_problem(exc, ("$evaluators", name)))
     flags = doc.get("flags")
-    if isinstance(flags, dict):
-        for key, flag in flags.items():
-            if isinstance(flag, dict):
-                found += _flag_problems(key, flag, evaluators)
-    return found
-
-
-def _rule_problem(exc: RuleError, anchor: Path) -> tuple[str, Problem]:
-    if exc.path[:1] == ("$evaluators",):
-        anchor = exc.path[:2]  # the error is inside a shared evaluator
-    return json_path(anchor), Problem(json_path(exc.path), exc.message)
-
-
-def _flag_problems(
-    key: str, flag: dict[str, Any], evaluators: dict[str, Any]
-) -> list[tuple[str, Problem]]:
-    here = ("flags", key)
-    variants = flag.get("variants")
-    if not isinstance(variants, dict):
-        return []
-    found = []
-    kinds = {_kind(value) for value in variants.values()}
-    if len(kinds) > 1 or None in kinds:
-        where = json_path((*here, "variants"))
-        message = "variants must be all booleans, all numbers, all strings or all objects"
-        found.append((where, Problem(where, message)))
-    default_variant = flag.get("defaultVariant")
-    if default_variant is not None and (
-        not isinstance(default_variant, str) or default_variant not in variants
-    ):
-        where = json_path((*here, "defaultVariant"))
-        if isinstance(default_variant, str):
-            found.append((where, Problem(where, "names a variant that the flag does not define")))
-        return found  # without a valid default variant the targeting cannot be checked
-    targeting = flag.get("targeting")
-    if targeting and isinstance(targeting, dict):
-        outcomes = _Outcomes(variants, default_variant)
-        try:
-            _compile_targeting(key, targeting, outcomes, evaluators, _epoch)
-        except RuleError as exc:
-            found.append(_rule_problem(exc, (*here, "targeting")))
+    if not isinstance(flags, dict):
+        return found
+    for key, flag in flags.items():
+        variants = flag.get("variants") if isinstance(flag, dict) else None
+        if not isinstance(variants, dict):
+            continue
+        kinds = {_kind(value) for value in variants.values()}
+        if len(kinds) > 1 or None in kinds:
+            where = json_path(("flags", key, "variants"))
+            message = "variants must be all booleans, all numbers, all strings or all objects"
+            found.append((where, Problem(where, message)))
     return found
 
 
@@ -395,11 +472,6 @@ def _kind(value: Any) -> str | None:
     if isinstance(value, dict):
         return "object"
     return None
-
-
-def _epoch() -> datetime:
-    # Validation compiles rules to check them, and never evaluates them: any clock will do.
-    return datetime.fromtimestamp(0, timezone.utc)
 
 
 def _within(path: str, anchor: str) -> bool:

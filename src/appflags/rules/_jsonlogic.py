@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from appflags.rules._fractional import build_fractional
+from appflags.rules._fractional import VERSIONS, always_null, fractional_builder
 from appflags.rules._jsonlogic_base import (
     MAX_DEPTH,
     Abort,
     Expr,
+    Misuse,
     Node,
     OpBuilder,
     Path,
@@ -49,7 +51,7 @@ from appflags.rules._semver import build_sem_ver
 if TYPE_CHECKING:
     from appflags.formats._base import Clock
 
-__all__ = ["MAX_NODES", "Abort", "Node", "RuleError", "compile_logic", "is_operation"]
+__all__ = ["MAX_NODES", "Abort", "Misuse", "Node", "RuleError", "compile_logic", "is_operation"]
 
 MAX_NODES = 20_000
 """Rules (with their ``$ref`` expansions) larger than this are rejected, so that a
@@ -78,7 +80,19 @@ def _read(data: Any, steps: _Steps, default: Any) -> Any:
             data = data[index]
         else:
             return default
-    return data
+    return instant(data) if isinstance(data, datetime) else data
+
+
+def instant(value: datetime) -> str:
+    """A context ``datetime`` as JsonLogic sees it: an ISO-8601 instant in UTC.
+
+    ``2024-06-01T13:00:00Z`` (with ``.ffffff`` when there are microseconds); a naive
+    datetime is taken as UTC, as the AppConfig rules take it. Rules then compare it with
+    timestamp literals as text, the way flagd's other providers pass a date-time.
+    """
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.replace(tzinfo=None).isoformat() + "Z"
 
 
 def is_operation(node: Any) -> str | None:
@@ -95,24 +109,40 @@ def compile_logic(
     evaluators: Mapping[str, Any],
     clock: Clock,
     path: Path = (),
+    fractional: str = VERSIONS[0],
+    misuses: list[Misuse] | None = None,
 ) -> Node:
     """Compile one JsonLogic rule for the flag ``flag_key``.
 
     ``evaluators`` is the document's ``$evaluators`` (``$ref`` targets) and ``path`` the
     rule's location, used in :class:`RuleError`. The result's ``fn`` takes the evaluation
     context (a mapping) and may raise :class:`Abort` when a flagd operation fails; callers
-    turn that into a ``null`` result.
+    turn that into a ``null`` result. ``fractional`` names the bucketing algorithm
+    (:data:`appflags.rules._fractional.VERSIONS`).
+
+    A flagd operation that can never apply (``sem_ver`` with two arguments, an unknown
+    ``sem_ver`` operator, ``starts_with`` of a number...) compiles, as flagd loads it, to
+    an operation that always evaluates to ``null``; each is appended to ``misuses``.
+    Anything else that cannot be compiled raises :class:`RuleError`.
     """
-    return _Compiler(flag_key, evaluators, clock).compile(node, path, top=True, depth=0)
+    compiler = _Compiler(flag_key, evaluators, clock, fractional)
+    compiled = compiler.compile(node, path, top=True, depth=0)
+    if misuses is not None:
+        misuses += compiler.misuses
+    return compiled
 
 
 class _Compiler:
-    def __init__(self, flag_key: str, evaluators: Mapping[str, Any], clock: Clock) -> None:
+    def __init__(
+        self, flag_key: str, evaluators: Mapping[str, Any], clock: Clock, fractional: str
+    ) -> None:
         self.flag_key = flag_key
         self.evaluators = evaluators
         self.clock = clock
         self.expanding: list[str] = []
         self.budget = MAX_NODES
+        self.custom = _CUSTOM_BY_VERSION[fractional]
+        self.misuses: list[Misuse] = []
 
     def compile(self, node: Any, path: Path, *, top: bool, depth: int) -> Node:
         if depth > MAX_DEPTH:
@@ -150,8 +180,12 @@ class _Compiler:
             return self._var(nodes, site)
         if operator in _LAZY:
             return _LAZY[operator](nodes)
-        if operator in _CUSTOM:
-            built = _CUSTOM[operator](nodes, args, site)
+        if operator in self.custom:
+            try:
+                built = self.custom[operator](nodes, args, site)
+            except Misuse as misuse:
+                self.misuses.append(misuse)
+                return Node(always_null)
             # fractional may read the targeting key even when its arguments are literals.
             if operator == "fractional" or built.constant:
                 return built
@@ -216,13 +250,16 @@ class _Compiler:
             if default is None:
 
                 def context_value(data: Any) -> Any:
-                    return data.get(key)
+                    value = data.get(key)
+                    return instant(value) if isinstance(value, datetime) else value
 
                 return Node(context_value)
 
             def context_value_or_default(data: Any) -> Any:
                 value = data.get(key, _MISSING)
-                return default if value is _MISSING else value
+                if value is _MISSING:
+                    return default
+                return instant(value) if isinstance(value, datetime) else value
 
             return Node(context_value_or_default)
 
@@ -827,10 +864,10 @@ _SCOPED: dict[str, _Scoped] = {
 def _string_test(name: str, test: Callable[[str, str], bool]) -> OpBuilder:
     def build(nodes: list[Node], _raw: list[Any], site: Site) -> Node:
         if len(nodes) != 2:
-            raise RuleError(site.path, f"{name} takes exactly 2 arguments")
+            raise Misuse(site.path, f"{name} takes exactly 2 arguments")
         for index, node in enumerate(nodes):
             if node.constant and type(node.value) is not str:
-                raise RuleError((*site.path, index), f"{name}'s arguments must be strings")
+                raise Misuse((*site.path, index), f"{name}'s arguments must be strings")
         get_text, get_affix = nodes[0].fn, nodes[1].fn
         if nodes[1].constant:
             affix = nodes[1].value
@@ -864,11 +901,13 @@ def _constant_if_possible(fn: Callable[[Any], Any], nodes: list[Node]) -> Node:
 
 
 _CUSTOM: dict[str, OpBuilder] = {
-    "fractional": build_fractional,
     "sem_ver": build_sem_ver,
     "starts_with": _string_test("starts_with", str.startswith),
     "ends_with": _string_test("ends_with", str.endswith),
 }
+_CUSTOM_BY_VERSION = {
+    version: {**_CUSTOM, "fractional": fractional_builder(version)} for version in VERSIONS
+}
 
-OPERATORS = frozenset((*_EAGER, *_LAZY, *_SCOPED, *_DATA_OPERATIONS, *_CUSTOM, "var"))
+OPERATORS = frozenset((*_EAGER, *_LAZY, *_SCOPED, *_DATA_OPERATIONS, *_CUSTOM, "fractional", "var"))
 """Every operator a rule may use."""

@@ -63,6 +63,16 @@ class RuleError(Exception):
         self.message = message
 
 
+class Misuse(RuleError):  # noqa: N818 - a kind of RuleError, named for what it reports
+    """A flagd operation that can never apply as written (wrong arity, an unknown
+    ``sem_ver`` operator, a literal that is not a version...).
+
+    flagd loads such a rule and the operation evaluates to ``null`` every time, so the
+    compiler does the same: it records the misuse (``appflags validate`` reports it, a
+    fetched version logs it) and compiles an operation that always fails.
+    """
+
+
 class Abort(Exception):  # noqa: N818 - a control-flow signal, not an error for callers
     """Raised by a flagd operation that cannot apply to this context (an invalid version,
     a non-string ``starts_with`` operand, a ``fractional`` with nothing to bucket by).

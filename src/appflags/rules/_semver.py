@@ -22,7 +22,7 @@ import functools
 import re
 from typing import Any
 
-from appflags.rules._jsonlogic_base import Abort, Node, RuleError, Site
+from appflags.rules._jsonlogic_base import Abort, Misuse, Node, Site
 from appflags.rules._jsonlogic_values import number_string
 
 _NUMERIC = r"0|[1-9]\d*"
@@ -106,17 +106,17 @@ def _compare(left: Version, operator: Any, right: Version) -> bool:  # noqa: PLR
 def build_sem_ver(nodes: list[Node], _raw: list[Any], site: Site) -> Node:
     """Compile ``sem_ver``; literal versions and operators are checked and parsed here."""
     if len(nodes) != 3:
-        raise RuleError(site.path, "sem_ver takes exactly 3 arguments: version, operator, version")
+        raise Misuse(site.path, "sem_ver takes exactly 3 arguments: version, operator, version")
     left_node, operator_node, right_node = nodes
     if operator_node.constant and operator_node.value not in OPERATORS:
-        raise RuleError((*site.path, 1), f"sem_ver's operator must be one of {' '.join(OPERATORS)}")
+        raise Misuse((*site.path, 1), f"sem_ver's operator must be one of {' '.join(OPERATORS)}")
     for index in (0, 2):
         node = nodes[index]
         if node.constant:
             try:
                 _version_of(node.value)
             except Abort:
-                raise RuleError((*site.path, index), "not a semantic version") from None
+                raise Misuse((*site.path, index), "not a semantic version") from None
 
     get_left, get_operator, get_right = left_node.fn, operator_node.fn, right_node.fn
     if operator_node.constant and right_node.constant:

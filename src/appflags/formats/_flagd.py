@@ -39,7 +39,14 @@ from cachetools import LRUCache
 from appflags._errors import Problem
 from appflags._evaluation import ErrorCode, Reason
 from appflags.formats._base import USE_DEFAULT, Clock, Compiled, Context, Resolved, Rule
-from appflags.formats._schemas import compile_schema, json_path, problems, schema_text
+from appflags.formats._schemas import (
+    CompiledSchema,
+    compile_schema,
+    default_engine,
+    json_path,
+    problems,
+    schema_text,
+)
 from appflags.rules._fractional import VERSIONS as FRACTIONAL_VERSIONS
 from appflags.rules._jsonlogic import Abort, Misuse, RuleError, compile_logic, is_operation
 from appflags.rules._jsonlogic_base import MAX_DEPTH, Path
@@ -122,6 +129,7 @@ class FlagdFormat:
         found = problems(_structure_validator(), doc)
         if not isinstance(doc, dict):
             return found
+        found = [p for p in found if not _inside_a_rule(p.path, doc)]
         precise = _variant_problems(doc)
         # About a set of variants, the schema can only say "matches none of the allowed
         # shapes"; where the check says exactly what is wrong, it speaks instead.
@@ -181,7 +189,7 @@ _PARSE_ERROR = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.PARSE_ERROR)
 
 
 @functools.cache
-def _structure_validator() -> Validator:
+def _structure_validator() -> Validator | CompiledSchema:
     """flagd's document structure: the project schema with rules checked as objects only.
 
     Rules are compiled instead (and reported as warnings, as flagd logs them); skipping
@@ -190,7 +198,22 @@ def _structure_validator() -> Validator:
     schema = json.loads(schema_text(SCHEMA))
     schema["$defs"]["targeting"] = {"type": "object"}
     schema["properties"]["$evaluators"]["additionalProperties"] = {"type": "object"}
+    if default_engine() == "jsonschema-rs":
+        return CompiledSchema(SCHEMA, schema)
     return compile_schema(schema)
+
+
+def _inside_a_rule(path: str, doc: dict[str, Any]) -> bool:
+    """Whether a schema problem lies within a targeting or an evaluator (not at its root).
+
+    The structure schema never reports one; the full schema does, when ``CompiledSchema``
+    hands a document Rust cannot read over to the reference engine.
+    """
+    anchors = [json_path(("$evaluators", name)) for name in doc.get("$evaluators") or {}]
+    flags = doc.get("flags")
+    if isinstance(flags, dict):
+        anchors += [json_path(("flags", key, "targeting")) for key in flags]
+    return any(path.startswith((anchor + ".", anchor + "[")) for anchor in anchors)
 
 
 class _Outcomes:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
     from appflags.formats._incremental import Incremental
+    from appflags.formats._flagd import FlagdFormat
 
     FORMATS: dict[str, Format]
 
@@ -69,6 +70,10 @@ def _formats() -> dict[str, Format]:
 def __getattr__(name: str) -> Any:
     if name == "FORMATS":  # every format by name, in detection order
         return _formats()
+    if name == "FlagdFormat":  # the flagd format, with its options (fractional=...)
+        from appflags.formats._flagd import FlagdFormat  # noqa: PLC0415
+
+        return FlagdFormat
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -16,14 +16,21 @@ MAX_SECONDS = 86400.0
 """No interval, period, wait or timeout is longer than a day (AppConfig's own maximum)."""
 
 
-def check_format(value: object) -> str:
-    """``format=``: ``"auto"`` or the name of a known format."""
+def check_format(value: object) -> object:
+    """``format=``: ``"auto"``, the name of a known format, or a format object with options
+    (``FlagdFormat(fractional="v2")``)."""
     from appflags.formats import FORMATS  # noqa: PLC0415 - loads the formats: only when asked
 
     names = ("auto", *FORMATS)
+    methods = ("detect", "validate", "compile")
+    is_format = all(callable(getattr(value, method, None)) for method in methods)
+    if not isinstance(value, str) and is_format and getattr(value, "name", None) in FORMATS:
+        return value
     if not isinstance(value, str) or value not in names:
         choices = ", ".join(map(repr, names))
-        raise ValueError(f"unknown format {value!r}: format must be one of {choices}")
+        raise ValueError(
+            f"unknown format {value!r}: format must be one of {choices}, or a format object"
+        )
     return value
 
 

@@ -704,3 +704,18 @@ def test_a_fetched_version_logs_its_flags_that_cannot_work_once(
     assert logged[0]["version"] == "2"
     assert logged[0]["problems"] == [f"$.flags.banner.defaultVariant: {_UNKNOWN_DEFAULT}"]
     assert SECRET not in str(logged[0])
+
+
+def test_every_constructor_takes_the_format_object(
+    server: LocalAppConfig, client: Any, tmp_path: Path
+) -> None:
+    v2 = FlagdFormat(fractional="v2")
+    key = "acct-7"
+    digest = mmh3.hash(("rollout" + key).encode(), 0, signed=False)
+    expected = "on" if (digest * 100) >> 32 < 20 else "off"
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps(DOC), encoding="utf-8")
+    server.put("shop", "prod", "flagd", DOC)
+    with Flags.from_appconfig("shop", "prod", "flagd", client=client, format=v2) as fetched:
+        for flags in (fetched, Flags.from_file(path, format=v2), Flags.from_dict(DOC, format=v2)):
+            assert flags.evaluate("rollout", False, {"targetingKey": key}).variant == expected

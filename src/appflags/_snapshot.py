@@ -65,7 +65,7 @@ class Snapshot:
             features=compiled.features,
             disabled=compiled.disabled,
             metadata=compiled.metadata,
-            warnings=compiled.warnings,
+            warnings=tuple(p for found in compiled.warnings.values() for p in found),
             version=version,
             format=format,
             digest=digest,

@@ -25,8 +25,8 @@ from appflags.formats._schemas import compile_schema, problems
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-    from appflags.formats._incremental import Incremental
     from appflags.formats._flagd import FlagdFormat
+    from appflags.formats._incremental import Incremental
 
     FORMATS: dict[str, Format]
 

@@ -64,9 +64,10 @@ class Compiled:
     incremental: Any = field(default=None, compare=False, repr=False)
     """What compiling the next version starts from (``formats._incremental``); None
     where the format compiles whole."""
-    warnings: tuple[Problem, ...] = ()
-    """Flags that load but cannot work as written (they answer with an error code or
-    always fall back): ``appflags validate`` reports them, a fetched version logs them."""
+    warnings: Mapping[str, tuple[Problem, ...]] = field(default_factory=dict)
+    """Per flag key, why the flag loads but cannot work as written (it answers with an
+    error code or always falls back): ``appflags validate`` reports them, a fetched version
+    logs them."""
 
 
 class Format(Protocol):

@@ -145,7 +145,7 @@ class FlagdFormat:
         static: dict[str, Resolved] = {}
         rules: dict[str, Rule] = {}
         metadata: dict[str, Mapping[str, Any]] = {}
-        warnings: list[Problem] = []
+        warnings: dict[str, tuple[Problem, ...]] = {}
         features = []
         for key, flag in doc["flags"].items():
             variants = flag["variants"]
@@ -155,9 +155,10 @@ class FlagdFormat:
             if merged:
                 metadata[key] = MappingProxyType(merged)
             outcomes = _Outcomes(variants, flag.get("defaultVariant"))
+            found: tuple[Problem, ...] = ()
             if outcomes.default is outcomes.error:
                 where = json_path(("flags", key, "defaultVariant"))
-                warnings.append(Problem(where, _UNKNOWN_DEFAULT))
+                found = (Problem(where, _UNKNOWN_DEFAULT),)
             targeting = flag.get("targeting")
             if flag["state"] == "DISABLED":
                 static[key] = Resolved(USE_DEFAULT, None, Reason.DISABLED)
@@ -167,17 +168,19 @@ class FlagdFormat:
                 compiled = _reused_targeting(
                     key, flag, outcomes, evaluators, clock, fractional=self.fractional
                 )
-                warnings += compiled.problems
+                found += compiled.problems
                 if compiled.rule is None:
                     static[key] = _PARSE_ERROR
                 else:
                     rules[key] = compiled.rule
+            if found:
+                warnings[key] = found
         return Compiled(
             static=static,
             rules=rules,
             features=tuple(features),
             metadata=metadata,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
 

@@ -93,6 +93,7 @@ def _patch(chosen: Format, clock: Clock, previous: Incremental, split: Split) ->
     static = _replaced(base.static, old.static, new.static)
     rules = _replaced(base.rules, old.rules, new.rules)
     metadata = _replaced(dict(base.metadata), old.metadata, new.metadata)
+    warnings = _replaced(base.warnings, old.warnings, new.warnings)
     disabled = (base.disabled - old.disabled) | new.disabled
     if not same_keys or set(old.features) != set(new.features):
         kept = (set(base.features) - set(old.features)) | set(new.features)
@@ -106,6 +107,7 @@ def _patch(chosen: Format, clock: Clock, previous: Incremental, split: Split) ->
         features=features,
         disabled=disabled,
         metadata=metadata,
+        warnings=warnings,
     )
 
 

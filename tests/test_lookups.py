@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +268,43 @@ def test_deeply_nested_rules_are_a_schema_error_not_a_crash(depth: int) -> None:
         return
     with pytest.raises(SchemaError):
         Flags.from_dict(doc, format="flagd")
+
+
+class _SwappingContext(Mapping[str, Any]):
+    """A context that makes the flags load a new version while a rule reads it."""
+
+    def __init__(self, swap: Callable[[], object]) -> None:
+        self._swap: Callable[[], object] | None = swap
+
+    def __getitem__(self, name: str) -> Any:
+        if self._swap is not None:
+            swap, self._swap = self._swap, None
+            swap()
+        if name == "tier":
+            return "gold"
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["tier"])
+
+    def __len__(self) -> int:
+        return 1
+
+
+def test_enabled_features_answers_from_one_snapshot(tmp_path: Path) -> None:
+    gold = {"action": "EQUALS", "key": "tier", "value": "gold"}
+    rules = {"gold": {"when_match": True, "conditions": [gold]}}
+    v1 = {"premium": {"default": False, "rules": rules}, "later": {"default": True}}
+    v2 = {"premium": {"default": False, "rules": rules}, "later": {"default": False}}
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps(v1))
+    with Flags.from_file(path, watch=60, format="powertools") as flags:
+
+        def deploy_v2() -> None:
+            path.write_text(json.dumps(v2))
+            assert flags.refresh(timeout=10)
+
+        # The rule of "premium" reads the context, which swaps in version 2 right then:
+        # "later" must still be answered from version 1, where it is on.
+        assert flags.enabled_features(_SwappingContext(deploy_v2)) == ["premium", "later"]
+        assert flags.is_enabled("later") is False  # version 2 did arrive

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from appflags._backup import Backup
 from appflags._bootstrap import Bootstrap, as_stale, read_bootstrap
-from appflags._checks import check_format
+from appflags._checks import (
+    check_clock,
+    check_format,
+    check_optional_str,
+    check_path,
+    check_positive_int,
+    check_seconds,
+)
 from appflags._errors import Problem, SchemaError
 from appflags._log import logger
 from appflags._lookups import Lookups
@@ -57,6 +64,8 @@ if TYPE_CHECKING:
 Listener = Callable[["Change"], object]
 
 DEFAULT_POLL_INTERVAL = 15.0
+MAX_WAIT = 3600.0
+"""The longest ``wait=`` for the first configuration (an hour)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +116,9 @@ class Flags(Lookups):
         track_usage: bool = False,
     ) -> None:
         """Prefer the ``from_*`` constructors; this one wires a source by hand."""
+        _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
+        check_seconds("interval", interval, zero=False)
         self._variants = variants
-        check_format(format)
         self._lock = threading.Lock()  # guards listeners, state and overrides, never lookups
         self._document = self._snapshot = snapshot
         self._overrides: dict[str, Any] = {}
@@ -260,6 +270,12 @@ class Flags(Lookups):
         defaults. With ``backup=PATH`` each accepted version is saved there, and a cold
         start serves the saved flags (``STALE``) until AppConfig answers.
 
+        Every parameter is checked here, before a thread starts or a request is sent: a
+        value of the wrong type is a ``TypeError``, one out of range (``wait`` is 0 to
+        3600 s, ``max_bytes`` at least 1; NaN and infinities never) a ``ValueError``
+        whose message names the parameter and its range. ``format`` is ``"auto"``,
+        ``"appconfig"``, ``"powertools"``, ``"flagd"`` or ``"json"``.
+
         ``bootstrap`` (a document, a path to one, or a packaged resource such as
         ``importlib.resources.files("myapp") / "flags.json"``) answers until the first
         configuration is fetched, with state ``STALE`` and reason ``STALE``, and never
@@ -272,7 +288,11 @@ class Flags(Lookups):
 
         >>> flags = Flags.from_appconfig("shop", "prod", "flags", region_name="eu-west-1")
         """
-        check_format(format)
+        _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
+        check_optional_str("region_name", region_name)
+        check_optional_str("endpoint_url", endpoint_url)
+        if client is not None and not hasattr(client, "get_latest_configuration"):
+            raise TypeError(f"client must be a boto3 'appconfigdata' client, got {client!r}")
         source = AppConfigDataSource(
             application,
             environment,
@@ -329,7 +349,9 @@ class Flags(Lookups):
         ``http://localhost:$AWS_APPCONFIG_EXTENSION_HTTP_PORT`` (the Lambda extension's
         setting), else ``http://localhost:2772``. ``token`` is the Agent's access token,
         sent as ``Authorization: Bearer``. States, validation, ``backup`` and
-        ``bootstrap`` behave as with :meth:`from_appconfig`.
+        ``bootstrap`` behave as with :meth:`from_appconfig`. ``poll_interval`` is above 0
+        to 86400 s and ``timeout`` (per request) above 0 to 300 s, checked here like every
+        other parameter.
 
         **Multi-variant flags are answered per lookup context.** A flag whose polled
         answer carries ``"_variant"`` is asked of the Agent (``?flag=KEY``) with the
@@ -354,7 +376,7 @@ class Flags(Lookups):
         >>> flags = Flags.from_agent("shop", "prod", "flags")
         >>> flags.get_bool("ui_refresh.dark_mode_support", False, {"email": "j@example.org"})
         """
-        check_format(format)
+        _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
         source = AgentSource(
             application,
             environment,
@@ -403,17 +425,22 @@ class Flags(Lookups):
 
         The file is read and validated now: a missing or invalid file raises
         (:class:`SchemaError` names the file and the JSON path of every problem). With
-        ``watch=seconds`` the file is checked that often and reloaded when it changes; a
-        later invalid edit is rejected and the last good flags keep answering.
+        ``watch=seconds`` (above 0 to 86400) the file is checked that often and reloaded
+        when it changes; a later invalid edit is rejected and the last good flags keep
+        answering.
         """
-        check_format(format)
-        file_source = FileSource(path, interval=watch or 0.0)
+        _check_options(format=format, clock=clock)
+        check_path("path", path, optional=False)
+        interval = DEFAULT_POLL_INTERVAL
+        if watch is not None:
+            interval = check_seconds("watch", watch, zero=False)
+        file_source = FileSource(path, interval=interval)
         fetched = file_source.read()
         flags = cls(
             format=format,
             schema=schema,
             clock=clock,
-            interval=watch or 0.0,
+            interval=interval,
             track_usage=track_usage,
         )
         try:
@@ -442,7 +469,7 @@ class Flags(Lookups):
         >>> Flags.from_dict({"beta": {"enabled": True}}).is_enabled("beta")
         True
         """
-        check_format(format)
+        _check_options(format=format, clock=clock)
         name, compiled = compile_document(
             _plain(doc), format=format, schema=_load_schema(schema), clock=clock or utc_now
         )
@@ -794,9 +821,35 @@ def _plain(doc: Mapping[str, Any]) -> Any:
         raise SchemaError([Problem("$", f"not JSON data: {exc}")]) from None
 
 
+def _check_options(
+    *,
+    format: object,  # noqa: A002 - the public API's name for it
+    clock: object,
+    wait: object = 0.0,
+    max_bytes: object = MAX_DOCUMENT_BYTES,
+    backup: object = None,
+) -> None:
+    """The parameters every constructor shares, checked before anything starts."""
+    check_format(format)
+    check_clock(clock)
+    check_seconds("wait", wait, zero=True, maximum=MAX_WAIT)
+    check_positive_int("max_bytes", max_bytes)
+    check_path("backup", backup)
+
+
 def _load_schema(schema: Mapping[str, Any] | str | os.PathLike[str] | None) -> Validator | None:
     if schema is None:
         return None
     if isinstance(schema, Mapping):
-        return compile_schema(dict(schema))
-    return compile_schema(json.loads(Path(schema).read_text(encoding="utf-8")))
+        document: Any = dict(schema)
+    elif isinstance(schema, (str, os.PathLike)):
+        document = json.loads(Path(schema).read_text(encoding="utf-8"))
+    else:
+        raise TypeError(f"schema must be a mapping, a path or None, got {schema!r}")
+    try:
+        return compile_schema(document)
+    except (ValueError, TypeError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the validator library's own SchemaError
+        message = getattr(exc, "message", None) or type(exc).__name__
+        raise ValueError(f"schema is not a valid JSON Schema: {message}") from None

@@ -96,7 +96,13 @@ def _converter(default: Any) -> Callable[[Any], Any]:
 
 
 class Lookups:
-    """The read side of :class:`~appflags.Flags`: every lookup reads ``_snapshot`` once."""
+    """The read side of :class:`~appflags.Flags`: every lookup reads ``_snapshot`` once.
+
+    No lookup raises, whatever it is given: a key that is not a string (``None``, a
+    number, bytes, a tuple, a list, a dict) names no flag, so it answers the default, and
+    ``evaluate`` says ``FLAG_NOT_FOUND``; a context that is not a mapping answers the
+    default with ``INVALID_CONTEXT`` where a rule would read it.
+    """
 
     __slots__ = ()
     _snapshot: Snapshot = NOT_READY
@@ -109,7 +115,10 @@ class Lookups:
         """Whether the flag ``key`` is on for ``context``; ``default`` when it cannot tell."""
         snapshot = self._snapshot
         # Most lookups are of static booleans: one dict lookup answers them.
-        answer = snapshot.bools.get(key)
+        try:
+            answer = snapshot.bools.get(key)
+        except TypeError:  # an unhashable key (a list, a dict) names no flag
+            return default
         if answer is not None:
             return answer
         resolved = snapshot.static.get(key)
@@ -134,7 +143,10 @@ class Lookups:
         """The string at ``key``, or ``default`` when missing or not a string."""
         # The static case is inlined (as in is_enabled): it is most lookups, and a
         # function call would cost a third of the lookup.
-        resolved = self._snapshot.static.get(key)
+        try:
+            resolved = self._snapshot.static.get(key)
+        except TypeError:  # an unhashable key names no flag
+            return default
         if resolved is not None:
             value = resolved.value
             return value if type(value) is str else default
@@ -176,7 +188,10 @@ class Lookups:
         shared_at: tuple[Any, ...] | None = shared_key
         try:
             shared = snapshot.shared.get(shared_key)
-        except TypeError:  # another unhashable default: nothing to share
+        except TypeError:  # another unhashable default, or key: nothing to share
+            if not isinstance(key, str):
+                message = _not_found(key)
+                return _failed(default, ErrorCode.FLAG_NOT_FOUND, message, snapshot.version)
             shared = shared_at = None
         if shared is not None:
             if type(shared) is Evaluation:
@@ -190,8 +205,12 @@ class Lookups:
         return answer
 
     def enabled_features(self, context: Mapping[str, Any] | None = None) -> list[str]:
-        """The flags that are on for ``context``, in document order."""
-        return [key for key in self._snapshot.features if self.is_enabled(key, context)]
+        """The flags that are on for ``context``, in document order.
+
+        All of them are read from one snapshot, so the list never mixes two versions.
+        """
+        snapshot = self._snapshot
+        return [key for key in snapshot.features if _enabled(snapshot, key, context)]
 
     def metadata(self, key: str) -> Mapping[str, Any]:
         """The metadata the document attaches to flag ``key`` (read-only; empty when none).
@@ -199,7 +218,10 @@ class Lookups:
         Only formats that carry flag metadata fill it (``flagd``: the flag's ``metadata``
         over the flag set's). Never raises, never copies.
         """
-        return self._snapshot.metadata.get(key, _NO_METADATA)
+        try:
+            return self._snapshot.metadata.get(key, _NO_METADATA)
+        except TypeError:  # an unhashable key names no flag
+            return _NO_METADATA
 
     def _lookup(
         self,
@@ -209,7 +231,10 @@ class Lookups:
         convert: Callable[[Any], Any],
     ) -> T:
         snapshot = self._snapshot
-        resolved = snapshot.static.get(key)
+        try:
+            resolved = snapshot.static.get(key)
+        except TypeError:  # an unhashable key names no flag
+            return default
         if resolved is None:
             resolved = self._resolve_dynamic(snapshot, key, context)
             if resolved is None:
@@ -221,7 +246,7 @@ class Lookups:
     def _missing(self, snapshot: Snapshot, key: str) -> None:
         # Before any flags arrive every key is "missing": only loaded flags count.
         usage = self._usage
-        if usage is not None and snapshot.ready:
+        if usage is not None and snapshot.ready and isinstance(key, str):
             usage.missing(key)
 
     @staticmethod
@@ -230,9 +255,7 @@ class Lookups:
     ) -> Resolved | None:
         rule = snapshot.rules.get(key)
         if rule is None:
-            if snapshot.disabled and key.rpartition(".")[0] in snapshot.disabled:
-                return _DISABLED
-            return None
+            return _resolve_missing(snapshot, key)
         if context is None:
             context = _EMPTY
         elif not isinstance(context, Mapping):
@@ -362,15 +385,31 @@ def _dynamic(
 
 def _resolve_missing(snapshot: Snapshot, key: str) -> Resolved | None:
     """A key with neither a static answer nor rules: a disabled flag's attribute, or none."""
-    if snapshot.disabled and key.rpartition(".")[0] in snapshot.disabled:
+    # A key that is not a string (None, a number, bytes...) is no flag's attribute.
+    if snapshot.disabled and isinstance(key, str) and key.rpartition(".")[0] in snapshot.disabled:
         return _DISABLED
     return None
+
+
+def _enabled(snapshot: Snapshot, key: str, context: Mapping[str, Any] | None) -> bool:
+    """``is_enabled(key, context)`` answered from ``snapshot``, for a known flag key."""
+    answer = snapshot.bools.get(key)
+    if answer is not None:
+        return answer
+    resolved = snapshot.static.get(key) or Lookups._resolve_dynamic(snapshot, key, context)
+    return resolved is not None and resolved.value is True
+
+
+def _not_found(key: object) -> str:
+    if isinstance(key, str):
+        return f"flag {key!r} not found"
+    return f"flag keys are strings, got {type(key).__name__}: no flag found"
 
 
 def _answer(version: str | None, key: str, default: Any, resolved: Resolved | None) -> Evaluation:
     """The Evaluation of ``resolved`` for a caller expecting ``default``'s type."""
     if resolved is None:
-        return _failed(default, ErrorCode.FLAG_NOT_FOUND, f"flag {key!r} not found", version)
+        return _failed(default, ErrorCode.FLAG_NOT_FOUND, _not_found(key), version)
     value = resolved.value
     if value is USE_DEFAULT:
         error = resolved.error

@@ -11,6 +11,7 @@ import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from appflags._checks import check_optional_str, check_seconds
 from appflags.sources._base import Fetched, SourceError
 from appflags.sources.appconfigdata import check_identifier
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 DEFAULT_AGENT_URL = "http://localhost:2772"
+MAX_TIMEOUT = 300.0
+"""The longest ``timeout`` for one request to the Agent (five minutes)."""
 AGENT_URL_ENV = "APPFLAGS_AGENT_URL"
 """The Agent's URL for ``Flags.from_agent`` when no ``url`` is given."""
 EXTENSION_PORT_ENV = "AWS_APPCONFIG_EXTENSION_HTTP_PORT"
@@ -62,8 +65,13 @@ class AgentSource:
         timeout: float = 3.0,
         token: str | None = None,
     ) -> None:
+        if not isinstance(url, str):
+            raise TypeError(f"url must be a string, got {url!r}")
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"url must be an http(s) URL, got {url!r}")
+        interval = check_seconds("poll_interval", interval, zero=False)
+        timeout = check_seconds("timeout", timeout, zero=False, maximum=MAX_TIMEOUT)
+        check_optional_str("token", token)
         path = "/".join(
             (
                 "applications",

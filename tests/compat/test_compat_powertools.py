@@ -349,3 +349,11 @@ def test_extension_store_reads_the_extension_and_passes_the_context(
         ]
     finally:
         store.close()
+
+
+def test_extension_store_refuses_a_bad_agent_url_when_built_never_on_a_lookup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("APPFLAGS_AGENT_URL", "localhost:2772")
+    with pytest.raises(ValueError, match="APPFLAGS_AGENT_URL"):
+        AppConfigExtensionStore("dev", "shop", "features")

@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 
 from _support import wait_for
 from appflags import Flags, Reason, State
-from appflags.sources._agent_variants import AgentVariants, VariantOptions, header_text
+from appflags.sources._agent_variants import (
+    MAX_PENDING,
+    AgentVariants,
+    VariantOptions,
+    header_text,
+)
 from appflags.sources.agent import default_agent_url
 from appflags.testing import AgentRequest, Fault, LocalAppConfig
 from appflags.testing._agent import parse_context
@@ -172,8 +177,13 @@ def test_background_mode_answers_at_once_and_fetches_for_next_time(
         {"email": "jane@qa-testers.mycompany.com", "tags": ["a"]},
         {"email": "jane@qa-testers.mycompany.com", "score": float("nan")},
         {"email": "jane@qa-testers.mycompany.com", "a=b": "1"},
+        # Past what a Context header may carry (8,192 characters), and an int that
+        # Python refuses to write as text (more than 4,300 digits).
+        {"email": "j" * 20_000 + "@qa-testers.mycompany.com"},
+        {"email": "jane@qa-testers.mycompany.com", **{f"k{i:04}": "v" * 8 for i in range(2_000)}},
+        {"email": "jane@qa-testers.mycompany.com", "n": 10**5000},
     ],
-    ids=["comma", "equals", "newline", "space", "list", "nan", "name"],
+    ids=["comma", "equals", "newline", "space", "list", "nan", "name", "long", "wide", "bigint"],
 )
 def test_unsafe_contexts_are_not_sent(
     flags: Flags, stored: LocalAppConfig, context: dict[str, Any]
@@ -181,6 +191,18 @@ def test_unsafe_contexts_are_not_sent(
     assert flags.get_bool("ui_refresh.dark_mode_support", True, context) is True  # default
     assert flags.get_str("ui_refresh._variant", "", context) == "Default Variant"
     assert variant_requests(stored) == []
+
+
+def test_contexts_that_cannot_be_encoded_never_stop_other_contexts(
+    flags: Flags, stored: LocalAppConfig
+) -> None:
+    # A lone surrogate (json.loads makes one of "\\ud800") cannot be sent as UTF-8. More
+    # such contexts than there are request slots must leave the slots free for others.
+    for i in range(MAX_PENDING + 1):
+        lonely = {"email": f"u{i}\ud800@qa-testers.mycompany.com"}
+        assert flags.get_str("ui_refresh._variant", "", lonely) == "Default Variant"
+    assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
+    assert [r.context for r in variant_requests(stored)] == [QA]
 
 
 def test_values_go_as_text_and_context_keys_limit_what_leaves(
@@ -275,6 +297,10 @@ def test_default_url_honours_appflags_and_lambda_extension_variables(
     monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", "http")
     with pytest.raises(ValueError, match="AWS_APPCONFIG_EXTENSION_HTTP_PORT"):
         default_agent_url()
+    # A URL without its scheme names the variable it came from.
+    monkeypatch.setenv("APPFLAGS_AGENT_URL", "localhost:2772")
+    with pytest.raises(ValueError, match="APPFLAGS_AGENT_URL"):
+        Flags.from_agent(*APP, wait=0)
 
 
 _VALUES = st.one_of(

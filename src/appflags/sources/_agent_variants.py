@@ -53,6 +53,9 @@ WORKERS = 3
 # What would change the meaning of a Context header: its separators, anything that
 # could end or fold a header line, and whitespace a reader may trim.
 _UNSAFE = re.compile(r"[,=\x00-\x1f\x7f]|^\s|\s$")
+MAX_CONTEXT_CHARS = 8192
+"""The longest ``Context`` header sent (``name=value`` pairs and commas); a longer context
+is not sent. Also bounds what a lookup spends on a context, hits included."""
 _NAMES_KEPT = 1024
 """Context attribute names remembered as safe (checked once each, up to this many)."""
 
@@ -76,7 +79,8 @@ def header_text(value: Any) -> str | None:
     """A context value as the text the Agent receives, or ``None`` if it cannot be sent.
 
     Strings go as they are, booleans as ``true``/``false``, numbers as JSON text. A value
-    of any other type, a non-finite number, or text containing ``,``, ``=``, control
+    of any other type, a non-finite number, an int too long to write as text, or text
+    containing ``,``, ``=``, control
     characters or surrounding whitespace cannot travel in a ``Context`` header.
     """
     kind = type(value)
@@ -85,7 +89,10 @@ def header_text(value: Any) -> str | None:
     elif kind is bool:
         text = "true" if value else "false"
     elif kind is int:
-        text = str(value)
+        try:
+            text = str(value)
+        except ValueError:  # more digits than Python writes as text (4,300 by default)
+            return None
     elif kind is float:
         if not math.isfinite(value):
             return None
@@ -256,21 +263,26 @@ class AgentVariants:
         names = self._names
         unsafe = _UNSAFE.search
         pairs = []
+        room = MAX_CONTEXT_CHARS + 1  # the first pair has no comma before it
         for name, value in context.items():
             if value is None or (allowed is not None and name not in allowed):
                 continue
             if name not in names:
-                if type(name) is not str or not name or unsafe(name):
+                if type(name) is not str or not 0 < len(name) < room or unsafe(name):
                     return None
                 if len(names) < _NAMES_KEPT:
                     names.add(name)
             if type(value) is str:
-                if unsafe(value):
+                room -= len(name) + len(value) + 2
+                if room < 0 or unsafe(value):
                     return None
                 pairs.append((name, value))
             else:
                 text = header_text(value)
                 if text is None:
+                    return None
+                room -= len(name) + len(text) + 2
+                if room < 0:
                     return None
                 pairs.append((name, text))
         pairs.sort()
@@ -301,6 +313,11 @@ class AgentVariants:
         header = ",".join(f"{name}={text}" for name, text in pairs) or None
         entity = self.options.entity_id
         entity_id = next((text for name, text in pairs if name == entity), None)
+        if header is not None and not header.isascii():
+            try:
+                header.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate has no UTF-8: not sent, not logged
+                return None
         try:
             value = self._fetch_flag(flag, header, entity_id)
         except SourceError as exc:
@@ -378,11 +395,17 @@ class _Answers:
         return future
 
     def _fetch(self, key: CacheKey, epoch: int) -> None:
-        answer = self._owner.fetch(key)
-        with self._lock:
-            if epoch == self._epoch:  # else asked before a new version: not kept
-                self._cache[key] = answer
-                self._pending.pop(key, None)
+        answer = None
+        try:
+            answer = self._owner.fetch(key)
+        finally:
+            # Whatever happened, the request's slot is freed and its answer (None for a
+            # failure) cached: a stuck pending entry would stop this context for good,
+            # and MAX_PENDING of them every other context too.
+            with self._lock:
+                if epoch == self._epoch:  # else asked before a new version: not kept
+                    self._cache[key] = answer
+                    self._pending.pop(key, None)
 
     def clear(self) -> None:
         """Forget every answer (a new version arrived)."""

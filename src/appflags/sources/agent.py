@@ -37,6 +37,8 @@ def default_agent_url(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     url = env.get(AGENT_URL_ENV, "").strip()
     if url:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"{AGENT_URL_ENV} must be an http(s) URL, got {url!r}")
         return url
     port = env.get(EXTENSION_PORT_ENV, "").strip()
     if not port:

@@ -354,10 +354,11 @@ class Flags(Lookups):
         other parameter.
 
         **Multi-variant flags are answered per lookup context.** A flag whose polled
-        answer carries ``"_variant"`` is asked of the Agent (``?flag=KEY``) with the
-        lookup's context as a ``Context`` header, and the answer is cached per (flag,
-        context) for ``variant_ttl`` seconds (default and maximum: ``poll_interval``;
-        at most ``variant_cache_size`` contexts; emptied when a new version arrives).
+        answer carries ``"_variant"`` is asked of the Agent (all such flags in one request,
+        ``?flag=A&flag=B``) with the lookup's context as a ``Context`` header, and the
+        answers are cached per context for ``variant_ttl`` seconds (default and maximum:
+        ``poll_interval``; at most ``variant_cache_size`` contexts; emptied when a new
+        version arrives).
         These are the only lookups that may do I/O, and only on a cache miss:
 
         - ``variants="blocking"`` (default): a miss waits at most ``variant_budget``
@@ -395,7 +396,7 @@ class Flags(Lookups):
             context_keys=context_keys,
             entity_id=entity_id,
         )
-        variant_answers = AgentVariants(source.fetch_flag, options, name=source.name)
+        variant_answers = AgentVariants(source.fetch_flags, options, name=source.name)
         source.on_version = variant_answers.version_seen
         return cls(
             source=source,

@@ -193,6 +193,29 @@ def test_unsafe_contexts_are_not_sent(
     assert variant_requests(stored) == []
 
 
+def test_one_request_per_context_answers_every_multi_variant_flag(
+    server: LocalAppConfig,
+) -> None:
+    # enabled_features (or a page reading several such flags) for a new context waits on
+    # one request and one budget, not one per flag.
+    document = copy.deepcopy(STORED)
+    for name in ("ui_b", "ui_c"):
+        document["flags"][name] = document["flags"]["ui_refresh"]
+        document["values"][name] = document["values"]["ui_refresh"]
+    server.put(*APP, document)
+    with Flags.from_agent(
+        *APP, url=server.endpoint_url, poll_interval=60, variant_budget=10
+    ) as flags:
+        assert sorted(flags.enabled_features(QA)) == ["checkout", "ui_b", "ui_c", "ui_refresh"]
+        assert flags.get_str("ui_c._variant", "", BETA) == "Beta Testers"
+        assert flags.get_str("ui_b.theme", "", BETA) == ""
+        assert flags.is_enabled("ui_refresh", BETA) is True
+    assert [(r.flags, r.context["email"]) for r in variant_requests(server)] == [
+        (("ui_b", "ui_c", "ui_refresh"), QA["email"]),
+        (("ui_b", "ui_c", "ui_refresh"), BETA["email"]),
+    ]
+
+
 def test_contexts_that_cannot_be_encoded_never_stop_other_contexts(
     flags: Flags, stored: LocalAppConfig
 ) -> None:

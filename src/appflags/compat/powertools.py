@@ -169,7 +169,7 @@ class AppConfigStore:
                 interval=interval,
             )
             options = self._variant_options or VariantOptions(ttl=interval)
-            variants = AgentVariants(agent.fetch_flag, options, name=agent.name)
+            variants = AgentVariants(agent.fetch_flags, options, name=agent.name)
             agent.on_version = variants.version_seen
             source = agent
         else:

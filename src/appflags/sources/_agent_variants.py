@@ -4,20 +4,21 @@ The Agent evaluates a multi-variant flag per request, from the caller's context 
 ``Context: key=value`` headers; the polled answer (no context) only ever carries the
 variant the empty context gets. ``Flags.from_agent`` therefore compiles every flag whose
 polled answer carries ``"_variant"`` into rules (``callable(context) -> Resolved``) that
-ask the Agent for that flag (``?flag=KEY``) with the lookup's context, and remember the
-answer per (flag, context) in a bounded TTL cache. The rest of the snapshot, and every
-other lookup, stays in memory.
+ask the Agent for those flags (``?flag=A&flag=B``, one request) with the lookup's
+context, and remember the answers per context in a bounded TTL cache. The rest of the
+snapshot, and every other lookup, stays in memory.
 
 These rules are the only lookups in appflags that may do I/O, and only on a cache miss:
 
-- ``blocking`` (the default): a miss waits at most ``budget`` seconds (50 ms) for the
-  Agent, then answers the polled answer; a late answer still fills the cache.
+- ``blocking`` (the default): a miss waits for the Agent at most ``budget`` seconds
+  (50 ms) from when its request started, then answers the polled answer; a late answer
+  still fills the cache.
 - ``background``: a miss answers the polled answer at once and fetches in the background
   for the next lookup of that context (for event-loop code).
 
 A context that cannot travel safely, or cannot be a cache key, is never sent: that lookup
-answers the polled answer. Failed requests are cached too, so each (flag, context) costs
-at most one Agent request per TTL whatever the Agent does.
+answers the polled answer. Failed requests are cached too, so each context costs at most
+one Agent request per TTL whatever the Agent does.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import math
 import os
 import re
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
@@ -37,7 +39,7 @@ from appflags.formats import USE_DEFAULT, Compiled, Resolved, Rule
 from appflags.sources._base import SourceError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from concurrent.futures import Future, ThreadPoolExecutor
 
 MODES = ("blocking", "background", "off")
@@ -184,20 +186,22 @@ def _polled(flag: str, static: dict[str, Resolved]) -> _Answer:
 class AgentVariants:
     """Per-context answers of the Agent's multi-variant flags, for one ``Flags``.
 
-    ``fetch_flag(flag, context_header, entity_id)`` asks the Agent for one flag and
-    returns its answer (raising :class:`SourceError`); :meth:`compile` turns a compiled
-    polled answer into one whose multi-variant flags ask it per context.
+    ``fetch_flags(flags, context_header, entity_id)`` asks the Agent for some flags in
+    one request and returns their answers (raising :class:`SourceError`); :meth:`compile`
+    turns a compiled polled answer into one whose multi-variant flags ask it per context.
     """
 
     def __init__(
         self,
-        fetch_flag: Callable[[str, str | None, str | None], Mapping[str, Any]],
+        fetch_flags: Callable[
+            [Sequence[str], str | None, str | None], Mapping[str, Mapping[str, Any]]
+        ],
         options: VariantOptions,
         *,
         name: str = "agent",
     ) -> None:
         self.options = options
-        self._fetch_flag = fetch_flag
+        self._fetch_flags = fetch_flags
         self._name = name
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
@@ -307,9 +311,9 @@ class AgentVariants:
                 )
             return self._executor.submit(job)
 
-    def fetch(self, key: CacheKey) -> _Answer | None:
-        """Ask the Agent for one flag for one context; ``None`` when it could not answer."""
-        flag, pairs = key
+    def fetch(self, flags: Sequence[str], pairs: Pairs) -> dict[str, _Answer] | None:
+        """Ask the Agent for ``flags`` for one context, in one request; ``None`` when it
+        could not answer."""
         header = ",".join(f"{name}={text}" for name, text in pairs) or None
         entity = self.options.entity_id
         entity_id = next((text for name, text in pairs if name == entity), None)
@@ -319,7 +323,7 @@ class AgentVariants:
             except UnicodeEncodeError:  # a lone surrogate has no UTF-8: not sent, not logged
                 return None
         try:
-            value = self._fetch_flag(flag, header, entity_id)
+            values = self._fetch_flags(flags, header, entity_id)
         except SourceError as exc:
             # Logged when the failure starts or changes; never the context.
             if str(exc) != self._last_error:
@@ -327,21 +331,31 @@ class AgentVariants:
                 logger.warning("appflags.agent_variant_failed", source=self._name, error=str(exc))
             return None
         self._last_error = None
-        return _answer(flag, value, Reason.TARGETING_MATCH)
+        return {
+            flag: _answer(flag, value, Reason.TARGETING_MATCH) for flag, value in values.items()
+        }
 
 
 class _Answers:
-    """One snapshot's cache of Agent answers, keyed by (flag, context)."""
+    """One snapshot's cache of Agent answers, keyed by context.
+
+    A miss asks the Agent for every multi-variant flag at once (``?flag=A&flag=B``), so
+    ``enabled_features`` or a page that reads several such flags costs one request, and
+    one budget, per new context.
+    """
 
     def __init__(self, owner: AgentVariants, polled: dict[str, _Answer]) -> None:
         options = owner.options
         self.flags = frozenset(polled)
+        self._asked = tuple(sorted(polled))
         self._owner = owner
         self._polled = polled
         self._blocking = options.mode == "blocking"
         self._budget = options.budget
-        self._cache: TTLCache[CacheKey, _Answer | None] = TTLCache(options.cache_size, options.ttl)
-        self._pending: dict[CacheKey, Future[None]] = {}
+        self._cache: TTLCache[Pairs, dict[str, _Answer] | None] = TTLCache(
+            options.cache_size, options.ttl
+        )
+        self._pending: dict[Pairs, tuple[Future[None], float]] = {}
         self._lock = threading.Lock()
         self._generation = _FORKS[0]
         self._epoch = 0
@@ -368,44 +382,54 @@ class _Answers:
             return None  # not sendable, or nothing to send: the polled answer is the answer
         if self._generation != _FORKS[0]:
             self._after_fork()
+        pairs = key[1]
         with self._lock:
             try:
-                return self._cache[key]
+                answers = self._cache[pairs]
             except KeyError:  # a miss, or expired
-                future = self._pending.get(key) or self._start(key)
-        if future is None or not self._blocking:
+                pending = self._pending.get(pairs) or self._start(pairs)
+            else:
+                return None if answers is None else answers.get(flag)
+        if pending is None or not self._blocking:
             return None
-        try:
-            future.result(timeout=self._budget)
-        except Exception:  # noqa: BLE001 - a timeout, or cancelled by close(): polled answer
-            return None
+        future, deadline = pending
+        # Every lookup waiting for one request shares its budget: a slow Agent costs
+        # enabled_features (or a burst of lookups of one context) one budget, not one each.
+        remaining = deadline - time.monotonic()
+        if remaining > 0:
+            try:
+                future.result(timeout=remaining)
+            except Exception:  # noqa: BLE001 - a timeout, or cancelled by close(): polled answer
+                return None
         with self._lock:
-            return self._cache.get(key)
+            answers = self._cache.get(pairs)
+        return None if answers is None else answers.get(flag)
 
-    def _start(self, key: CacheKey) -> Future[None] | None:
+    def _start(self, pairs: Pairs) -> tuple[Future[None], float] | None:
         """Ask the Agent in the background (the caller holds the lock)."""
         if len(self._pending) >= MAX_PENDING:
             return None
         # Submitted under the lock, so the job's own bookkeeping (which takes the lock)
         # always finds its pending entry.
         epoch = self._epoch
-        future = self._owner.submit(lambda: self._fetch(key, epoch))
-        if future is not None:
-            self._pending[key] = future
-        return future
+        future = self._owner.submit(lambda: self._fetch(pairs, epoch))
+        if future is None:
+            return None
+        pending = self._pending[pairs] = (future, time.monotonic() + self._budget)
+        return pending
 
-    def _fetch(self, key: CacheKey, epoch: int) -> None:
+    def _fetch(self, pairs: Pairs, epoch: int) -> None:
         answer = None
         try:
-            answer = self._owner.fetch(key)
+            answer = self._owner.fetch(self._asked, pairs)
         finally:
             # Whatever happened, the request's slot is freed and its answer (None for a
             # failure) cached: a stuck pending entry would stop this context for good,
             # and MAX_PENDING of them every other context too.
             with self._lock:
                 if epoch == self._epoch:  # else asked before a new version: not kept
-                    self._cache[key] = answer
-                    self._pending.pop(key, None)
+                    self._cache[pairs] = answer
+                    self._pending.pop(pairs, None)
 
     def clear(self) -> None:
         """Forget every answer (a new version arrived)."""

@@ -16,7 +16,7 @@ from appflags.sources._base import Fetched, SourceError
 from appflags.sources.appconfigdata import check_identifier
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
 DEFAULT_AGENT_URL = "http://localhost:2772"
 MAX_TIMEOUT = 300.0
@@ -121,18 +121,20 @@ class AgentSource:
             self.on_version(version)
         return Fetched(content, headers.get("Content-Type"), version, self._interval)
 
-    def fetch_flag(
-        self, flag: str, context: str | None, entity_id: str | None
-    ) -> Mapping[str, Any]:
-        """One flag's answer for one context: ``GET ...?flag=FLAG`` with a ``Context``
-        header (``a=1,b=2``) and ``Entity-Id``. Raises :class:`SourceError`."""
+    def fetch_flags(
+        self, flags: Sequence[str], context: str | None, entity_id: str | None
+    ) -> dict[str, Mapping[str, Any]]:
+        """Some flags' answers for one context, in one request: ``GET ...?flag=A&flag=B``
+        with a ``Context`` header (``a=1,b=2``) and ``Entity-Id``. A flag the answer lacks
+        is left out; raises :class:`SourceError` when none came."""
         headers: dict[str, str | bytes] = dict(self._headers)
         # Bytes: non-ASCII text travels as UTF-8 (http.client would send Latin-1).
         if context:
             headers["Context"] = context.encode("utf-8")
         if entity_id:
             headers["Entity-Id"] = entity_id.encode("utf-8")
-        url = f"{self._url}?flag={quote(flag, safe='')}"
+        query = "&".join(f"flag={quote(flag, safe='')}" for flag in flags)
+        url = f"{self._url}?{query}"
         import http.client  # noqa: PLC0415 - as in fetch()
         import urllib.error  # noqa: PLC0415
         import urllib.request  # noqa: PLC0415
@@ -150,11 +152,19 @@ class AgentSource:
             ) from None
         except ValueError:
             raise SourceError("Agent answered a flag that is not JSON", code="NotJson") from None
-        # {"flag": {...}}; a bare flag object is accepted too.
-        value = document.get(flag, document) if isinstance(document, dict) else None
-        if not isinstance(value, dict) or type(value.get("enabled")) is not bool:
+        # {"flag": {...}, ...}; for one flag, a bare flag object is accepted too.
+        if not isinstance(document, dict):
+            document = {}
+        elif len(flags) == 1 and flags[0] not in document:
+            document = {flags[0]: document}
+        values: dict[str, Mapping[str, Any]] = {
+            flag: value
+            for flag in flags
+            if isinstance(value := document.get(flag), dict) and type(value.get("enabled")) is bool
+        }
+        if not values:
             raise SourceError("Agent answered no such flag", code="NoFlag")
-        return value
+        return values
 
     def reset(self) -> None:
         """Nothing to drop: every poll opens its own connection."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import platform
 import sys
@@ -55,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
     if args.write:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         machine = (
-            f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}"
+            f"{platform.python_implementation()} {platform.python_version()}, "
+            f"{platform.machine()}, {os.cpu_count()} CPUs, load average {load} at the end"
         )
         (ROOT / "docs" / "performance.md").write_text(
             markdown(results, figures, machine), encoding="utf-8"

@@ -1,0 +1,146 @@
+"""Import cost and cold start (interpreter start -> first answer), beside Powertools."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from bench._harness import Figure
+
+POWERTOOLS_IMPORT = (
+    "from aws_lambda_powertools.utilities.feature_flags import FeatureFlags, AppConfigStore"
+)
+DOC = {"new-checkout": {"enabled": True, "button_color": "green"}}
+POWERTOOLS_DOC = {"new-checkout": {"default": True}}
+
+
+def _run(code: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+    return done.stdout.strip()
+
+
+def _import_seconds(statement: str, repeat: int) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    return min(float(_run(code)) for _ in range(repeat))
+
+
+def _importtime_ms(statement: str) -> float:
+    """The -X importtime figure of the statement: its top-level imports' cumulative
+    microseconds, less those of an interpreter that imports nothing."""
+    return _importtime_total(statement) - _importtime_total("pass")
+
+
+def _importtime_total(statement: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", statement],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    total = 0
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        top_level = parts[-1].startswith(" ") and not parts[-1].startswith("  ")
+        if len(parts) == 3 and top_level and parts[1].strip().isdigit():
+            total += int(parts[1])
+    return total / 1000
+
+
+def _wall(code: str, repeat: int, env: dict[str, str] | None = None) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _run(code, env)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def figures(*, quick: bool) -> list[Figure]:
+    """Import ratio to Powertools, -X importtime, cold start from LocalAppConfig and Agent."""
+    repeat = 3 if quick else 9
+    out: list[Figure] = []
+    ours = _import_seconds("import appflags", repeat)
+    try:
+        theirs = _import_seconds(POWERTOOLS_IMPORT, repeat)
+    except subprocess.CalledProcessError:
+        return out
+    out.append(
+        Figure(
+            "import appflags, x Powertools' feature_flags import",
+            ours / theirs,
+            "x",
+            "<= 0.6",
+            ours / theirs <= 0.6,
+            note=f"{ours * 1e3:.0f} ms vs {theirs * 1e3:.0f} ms; -X importtime: "
+            f"{_importtime_ms('import appflags'):.0f} ms vs "
+            f"{_importtime_ms(POWERTOOLS_IMPORT):.0f} ms",
+        )
+    )
+    out += _cold_starts(repeat)
+    return out
+
+
+def _cold_starts(repeat: int) -> list[Figure]:
+    from appflags.testing import LocalAppConfig
+
+    env = {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    with LocalAppConfig(poll_interval=60) as server:
+        server.put("app", "env", "flags", DOC)
+        server.put("app", "env", "pt", POWERTOOLS_DOC)
+        url = server.endpoint_url
+        appconfig = (
+            "import appflags\n"
+            f"f = appflags.Flags.from_appconfig('app', 'env', 'flags', endpoint_url={url!r},"
+            " region_name='us-east-1')\n"
+            "assert f.is_enabled('new-checkout')\nf.close()"
+        )
+        agent = (
+            "import appflags\n"
+            f"f = appflags.Flags.from_agent('app', 'env', 'flags', url={url!r})\n"
+            "assert f.is_enabled('new-checkout')\nf.close()"
+        )
+        powertools = (
+            "import boto3\n"
+            f"{POWERTOOLS_IMPORT}\n"
+            f"client = boto3.client('appconfigdata', endpoint_url={url!r},"
+            " region_name='us-east-1')\n"
+            "store = AppConfigStore(environment='env', application='app', name='pt', "
+            "boto3_client=client)\n"
+            "assert FeatureFlags(store=store).evaluate(name='new-checkout', default=False)"
+        )
+        bare = _wall("pass", repeat, env)
+        ours = _wall(appconfig, repeat, env)
+        via_agent = _wall(agent, repeat, env)
+        theirs = _wall(powertools, repeat, env)
+    note = f"interpreter start alone {bare * 1e3:.0f} ms"
+    return [
+        Figure(
+            "cold start to first answer: from_appconfig (LocalAppConfig)",
+            ours * 1e3,
+            "ms",
+            f"<= Powertools ({theirs * 1e3:.0f} ms)",
+            ours <= theirs,
+            note=note,
+        ),
+        Figure(
+            "cold start to first answer: from_agent (LocalAppConfig's Agent route)",
+            via_agent * 1e3,
+            "ms",
+            f"<= 0.5x Powertools via AppConfigData ({theirs * 1e3:.0f} ms)",
+            via_agent <= theirs * 0.5,
+            note=note + "; no boto3 loaded",
+        ),
+    ]

@@ -49,7 +49,11 @@ def read_bootstrap(bootstrap: Bootstrap) -> tuple[bytes, str]:
 def as_stale(snapshot: Snapshot) -> Snapshot:
     """``snapshot`` with every answer's reason ``STALE`` (errors keep ``ERROR``)."""
     static = {key: _stale(resolved) for key, resolved in snapshot.static.items()}
-    rules = {key: _stale_rule(rule) for key, rule in snapshot.rules.items()}
+    rules = snapshot.rules
+    if type(rules) is dict:
+        rules = {key: _stale_rule(rule) for key, rule in rules.items()}
+    # else: the Agent's per-context variant rules, a mapping that answers attributes on
+    # demand; replacing it would lose them, so those answers keep their own reasons.
     return dataclasses.replace(
         snapshot,
         static=static,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from structlog.testing import capture_logs
 import appflags._flags
 from _support import reaches, wait_for
 from appflags import Change, ErrorCode, Flags, Reason, State
-from appflags.testing import Fault, LocalAppConfig
+from appflags.testing import Fault, LocalAppConfig, ProfileType
 
 APP = ("shop", "prod", "flags")
 V1 = {"beta": {"enabled": True, "color": "red"}, "old": {"enabled": False}}
@@ -21,17 +23,17 @@ V2 = {"beta": {"enabled": True, "color": "green"}, "old": {"enabled": True}}
 
 @pytest.fixture
 def flags(server: LocalAppConfig, client: Any) -> Any:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     with Flags.from_appconfig(*APP, client=client) as loaded:
         yield loaded
 
 
 def test_first_configuration_is_loaded_before_returning(flags: Flags) -> None:
     assert flags.state is State.READY
-    assert flags.version == "1"
+    assert flags.version == "v1"
     assert flags.is_enabled("beta") is True
     assert flags.get_str("beta.color", "blue") == "red"
-    assert flags.evaluate("beta.color", "blue").version == "1"
+    assert flags.evaluate("beta.color", "blue").version == "v1"
 
 
 def test_exactly_one_get_latest_configuration_per_interval(
@@ -66,7 +68,7 @@ def test_empty_bodies_keep_flags_without_parsing(
         return real_load(data, *args, **kwargs)
 
     monkeypatch.setattr(appflags._flags, "load", counting_load)
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     with Flags.from_appconfig(*APP, client=client) as flags:
         assert len(parses) == 1
         assert wait_for(lambda: server.calls("GetLatestConfiguration") >= 3)
@@ -83,12 +85,12 @@ def test_new_version_arrives_within_one_interval(server: LocalAppConfig, flags: 
         arrived.set()
 
     flags.on_change(listener)
-    server.put(*APP, V2)
+    server.put(*APP, V2, version_label="v2")
     started = time.monotonic()
     assert arrived.wait(3)
     # One interval is 1.0-1.1 s with jitter; a second one would take it past 2 s.
     assert time.monotonic() - started < 2.0
-    assert flags.version == "2"
+    assert flags.version == "v2"
     assert flags.get_str("beta.color", "") == "green"
     assert changes[-1].changed_keys == {"beta.color", "old"}
     assert changes[-1].state is State.READY
@@ -105,20 +107,20 @@ def test_invalid_document_is_rejected_and_last_good_flags_keep_answering(
     server: LocalAppConfig, flags: Flags, bad: Any, problem: str
 ) -> None:
     with capture_logs() as logs:
-        server.put(*APP, bad)
+        server.put(*APP, bad, version_label="bad")
         assert wait_for(lambda: flags.state is State.STALE)
         assert flags.get_str("beta.color", "blue") == "red"
-        assert flags.version == "1"
+        assert flags.version == "v1"
         # Later polls return empty bodies: still stale, and the rejection is logged once.
         assert wait_for(lambda: server.calls("GetLatestConfiguration") >= 4)
         assert flags.state is State.STALE
     rejected = [e for e in logs if e["event"] == "appflags.rejected"]
     assert len(rejected) == 1
     assert any(p.startswith(problem) for p in rejected[0]["problems"])
-    assert rejected[0]["version"] == "2"
+    assert rejected[0]["version"] == "bad"
     assert "yes" not in str(rejected[0])  # never the document's values
-    server.put(*APP, V2)
-    assert wait_for(lambda: flags.version == "3")
+    server.put(*APP, V2, version_label="v2")
+    assert wait_for(lambda: flags.version == "v2")
     assert reaches(flags, State.READY)
 
 
@@ -135,7 +137,7 @@ def test_not_json_fault_is_rejected(server: LocalAppConfig, flags: Flags) -> Non
 def test_errors_never_make_lookups_raise_and_polling_recovers(
     server: LocalAppConfig, client: Any, fault: Fault, call: str
 ) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     with Flags.from_appconfig(*APP, client=client) as flags:
         started, calls_before = time.monotonic(), server.calls()
         server.expire_tokens()  # the next poll fails and starts a new session
@@ -144,8 +146,8 @@ def test_errors_never_make_lookups_raise_and_polling_recovers(
         for _ in range(1000):
             assert flags.get_str("beta.color", "blue") == "red"
             assert flags.evaluate("nope", 1).error_code is ErrorCode.FLAG_NOT_FOUND
-        server.put(*APP, V2)
-        assert wait_for(lambda: flags.state is State.READY and flags.version == "2", 10)
+        server.put(*APP, V2, version_label="v2")
+        assert wait_for(lambda: flags.state is State.READY and flags.version == "v2", 10)
         # Within budget: backoff never polls faster than the 1 s interval allows, so at
         # most one GET and one session start per second, plus the poll in progress.
         elapsed = time.monotonic() - started
@@ -185,7 +187,7 @@ def test_wait_bounds_start_and_defaults_answer_until_flags_arrive(
 
 
 def test_wait_zero_never_blocks(server: LocalAppConfig, client: Any) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     server.slow_seconds = 2.0
     server.inject(Fault.SLOW, call="StartConfigurationSession")
     started = time.monotonic()
@@ -198,7 +200,7 @@ def test_wait_zero_never_blocks(server: LocalAppConfig, client: Any) -> None:
 def test_close_returns_promptly_with_a_request_in_flight(
     server: LocalAppConfig, client: Any
 ) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     flags = Flags.from_appconfig(*APP, client=server.client())
     server.slow_seconds = 30.0
     server.inject(Fault.SLOW)
@@ -218,7 +220,7 @@ def test_poll_interval_is_validated_before_any_call(server: LocalAppConfig, bad:
 
 
 def test_poll_interval_is_sent_as_required_minimum(server: LocalAppConfig) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     client = server.client()
     sent: list[dict[str, Any]] = []
     client.meta.events.register(
@@ -239,7 +241,7 @@ def test_identifiers_are_validated() -> None:
 
 
 def test_client_built_from_endpoint_url_and_region(server: LocalAppConfig) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     with Flags.from_appconfig(
         *APP, endpoint_url=server.endpoint_url, region_name="us-east-1"
     ) as flags:
@@ -247,11 +249,11 @@ def test_client_built_from_endpoint_url_and_region(server: LocalAppConfig) -> No
 
 
 def test_refresh_polls_now_and_returns_when_done(server: LocalAppConfig, client: Any) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     with Flags.from_appconfig(*APP, client=client) as flags:
-        server.put(*APP, V2)
+        server.put(*APP, V2, version_label="v2")
         assert flags.refresh(timeout=2) is True
-        assert flags.version == "2"
+        assert flags.version == "v2"
 
 
 def test_a_listener_that_raises_breaks_nothing(server: LocalAppConfig, flags: Flags) -> None:
@@ -262,16 +264,16 @@ def test_a_listener_that_raises_breaks_nothing(server: LocalAppConfig, flags: Fl
 
     flags.on_change(bad)
     unsubscribe = flags.on_change(lambda change: seen.append(change.version))
-    server.put(*APP, V2)
-    assert wait_for(lambda: seen == ["2"])
+    server.put(*APP, V2, version_label="v2")
+    assert wait_for(lambda: seen == ["v2"])
     unsubscribe()
-    server.put(*APP, V1)
-    assert wait_for(lambda: flags.version == "3")
-    assert seen == ["2"]
+    server.put(*APP, V1, version_label="v1")
+    assert wait_for(lambda: flags.version == "v1")
+    assert seen == ["v2"]
 
 
 def test_poller_thread_is_named_daemon_and_stops_on_close(server: LocalAppConfig) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     flags = Flags.from_appconfig(*APP, client=server.client())
     threads = [t for t in threading.enumerate() if t.name.startswith("appflags-poller")]
     assert any("shop/prod/flags" in t.name and t.daemon for t in threads)
@@ -282,7 +284,7 @@ def test_poller_thread_is_named_daemon_and_stops_on_close(server: LocalAppConfig
 def test_refresh_from_a_listener_schedules_a_poll_without_deadlock(
     server: LocalAppConfig, client: Any
 ) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     with Flags.from_appconfig(*APP, client=client) as flags:
         results: list[bool] = []
 
@@ -294,7 +296,7 @@ def test_refresh_from_a_listener_schedules_a_poll_without_deadlock(
 
         flags.on_change(listener)
         before = server.calls("GetLatestConfiguration")
-        server.put(*APP, V2)
+        server.put(*APP, V2, version_label="v2")
         assert flags.refresh(timeout=5) is True  # delivers V2: the listener runs
         assert results == [False, True]  # scheduled, not waited for
         assert wait_for(lambda: server.calls("GetLatestConfiguration") >= before + 2, 3)
@@ -304,9 +306,9 @@ def test_refresh_from_a_listener_schedules_a_poll_without_deadlock(
 def test_refresh_calls_share_one_poll_at_the_earliest_allowed_moment() -> None:
     # AWS refuses a poll sooner than the interval it announced: refresh() waits for it.
     with LocalAppConfig(poll_interval=2) as server:
-        server.put(*APP, V1)
+        server.put(*APP, V1, version_label="v1")
         with Flags.from_appconfig(*APP, client=server.client()) as flags:
-            server.put(*APP, V2)
+            server.put(*APP, V2, version_label="v2")
             results: list[bool] = []
             callers = [
                 threading.Thread(target=lambda: results.append(flags.refresh(timeout=3)))
@@ -317,7 +319,7 @@ def test_refresh_calls_share_one_poll_at_the_earliest_allowed_moment() -> None:
             for caller in callers:
                 caller.join()
             assert results == [True] * 5  # within one interval (2 s) and the 3 s timeout
-            assert flags.version == "2"
+            assert flags.version == "v2"
             assert flags.state is State.READY
             assert server.early_polls == 0
             # The first poll, then the one poll the five calls shared, on one session.
@@ -339,7 +341,7 @@ def test_refresh_without_anything_new_changes_nothing(server: LocalAppConfig, fl
 def test_a_poll_refused_as_too_early_is_retried_without_going_stale(uses_token: bool) -> None:
     # Clock skew: the client waited what it was told, the service still says "too early".
     with LocalAppConfig(poll_interval=1, refused_poll_uses_token=uses_token) as server:
-        server.put(*APP, V1)
+        server.put(*APP, V1, version_label="v1")
         with (
             capture_logs() as logs,
             Flags.from_appconfig(*APP, client=server.client()) as flags,
@@ -347,9 +349,9 @@ def test_a_poll_refused_as_too_early_is_retried_without_going_stale(uses_token: 
             states: list[State] = []
             flags.on_change(lambda change: states.append(change.state))
             server.inject(Fault.TOO_EARLY, times=2)
-            server.put(*APP, V2)
+            server.put(*APP, V2, version_label="v2")
             assert flags.refresh(timeout=8) is True  # the poll finishes when it is answered
-            assert flags.version == "2"
+            assert flags.version == "v2"
         assert states == [State.READY]  # the new version; never STALE on the way
         assert not [e for e in logs if e["log_level"] in ("warning", "error")]
         assert server.early_polls == 0
@@ -370,7 +372,7 @@ def test_missing_region_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_body_cut_on_the_first_version_starts_a_new_session(
     server: LocalAppConfig, client: Any
 ) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     server.inject(Fault.CUT_BODY)
     with capture_logs() as logs, Flags.from_appconfig(*APP, client=client) as flags:
         # The cut poll loaded nothing: not READY on an empty snapshot.
@@ -378,7 +380,7 @@ def test_body_cut_on_the_first_version_starts_a_new_session(
         assert flags.evaluate("beta", False).error_code is ErrorCode.PROVIDER_NOT_READY
         # The next poll starts a session of its own and receives the version whole.
         assert reaches(flags, State.READY)
-        assert flags.version == "1"
+        assert flags.version == "v1"
         assert flags.get_str("beta.color", "blue") == "red"
     assert server.calls("StartConfigurationSession") == 2
     assert [e["event"] for e in logs].count("appflags.poll_failed") == 1
@@ -388,10 +390,10 @@ def test_body_cut_on_a_later_version_starts_a_new_session(
     server: LocalAppConfig, flags: Flags
 ) -> None:
     server.inject(Fault.CUT_BODY)
-    server.put(*APP, V2)
+    server.put(*APP, V2, version_label="v2")
     # The cut poll is a failure; the one after it fetches version 2 on a new session
     # instead of being told "unchanged" and staying READY on version 1.
-    assert wait_for(lambda: flags.version == "2" and flags.state is State.READY)
+    assert wait_for(lambda: flags.version == "v2" and flags.state is State.READY)
     assert flags.get_str("beta.color", "") == "green"
     assert server.calls("StartConfigurationSession") == 2
 
@@ -425,13 +427,13 @@ def test_unexpected_failure_while_compiling_is_a_rejected_version(
 
     monkeypatch.setattr(appflags._flags, "load", buggy_load)
     with capture_logs() as logs:
-        server.put(*APP, {"boom": {"enabled": True}})
+        server.put(*APP, {"boom": {"enabled": True}}, version_label="boom")
         assert wait_for(lambda: flags.state is State.STALE)
         # Later polls are "unchanged" on the same session: STALE, not READY, no re-parse.
         polls = server.calls("GetLatestConfiguration")
         assert wait_for(lambda: server.calls("GetLatestConfiguration") >= polls + 2)
         assert flags.state is State.STALE
-        assert flags.version == "1"
+        assert flags.version == "v1"
         assert flags.get_str("beta.color", "blue") == "red"
     assert len([d for d in loads if b"boom" in d]) == 1
     assert server.calls("StartConfigurationSession") == 1  # the session was kept
@@ -439,9 +441,9 @@ def test_unexpected_failure_while_compiling_is_a_rejected_version(
     assert "appflags.poll_failed" not in events
     (rejected,) = [e for e in logs if e["event"] == "appflags.rejected"]
     assert rejected["problems"] == ["$: the document could not be read (TypeError)"]
-    assert rejected["version"] == "2"
-    server.put(*APP, V2)
-    assert wait_for(lambda: flags.version == "3" and flags.state is State.READY)
+    assert rejected["version"] == "boom"
+    server.put(*APP, V2, version_label="v2")
+    assert wait_for(lambda: flags.version == "v2" and flags.state is State.READY)
 
 
 def test_a_rejected_first_version_stays_not_ready(server: LocalAppConfig, client: Any) -> None:
@@ -450,14 +452,14 @@ def test_a_rejected_first_version_stays_not_ready(server: LocalAppConfig, client
         polls = server.calls("GetLatestConfiguration")
         assert wait_for(lambda: server.calls("GetLatestConfiguration") >= polls + 2)
         assert flags.state is State.NOT_READY  # empty bodies confirm nothing loaded
-        server.put(*APP, V1)
+        server.put(*APP, V1, version_label="v1")
         assert reaches(flags, State.READY)
         assert flags.is_enabled("beta") is True
 
 
 @pytest.mark.parametrize("bad", ["xml", None, "JSON", "", 1])
 def test_unknown_format_is_a_value_error_before_any_call(server: LocalAppConfig, bad: Any) -> None:
-    server.put(*APP, V1)
+    server.put(*APP, V1, version_label="v1")
     with pytest.raises(ValueError, match="format must be one of 'auto', "):
         Flags.from_appconfig(*APP, client=server.client(), format=bad)
     with pytest.raises(ValueError, match="format must be one of"):
@@ -465,3 +467,27 @@ def test_unknown_format_is_a_value_error_before_any_call(server: LocalAppConfig,
     with pytest.raises(ValueError, match="format must be one of"):
         Flags.from_dict({"beta": {"enabled": True}}, format=bad)
     assert server.calls() == 0
+
+
+MULTIVARIANT = Path(__file__).parents[1] / "examples" / "flags-multivariant.json"
+
+
+def test_a_feature_flag_profile_serves_no_variants_a_freeform_one_does(
+    server: LocalAppConfig, client: Any
+) -> None:
+    doc = json.loads(MULTIVARIANT.read_text(encoding="utf-8"))
+    qa = {"email": "jane@qa-testers.mycompany.com"}
+    server.put(*APP, doc)  # a stored document: a feature-flag profile, as in AWS
+    server.put("shop", "prod", "freeform", doc, profile_type=ProfileType.FREEFORM)
+    with (
+        Flags.from_appconfig(*APP, client=client) as flags,
+        Flags.from_appconfig("shop", "prod", "freeform", client=client) as freeform,
+    ):
+        # The retrieval form: the default variant (disabled here), whatever the context.
+        result = flags.evaluate("ui_refresh", True, qa)
+        assert (result.value, result.variant, result.reason) == (False, None, Reason.DISABLED)
+        assert flags.get_str("ui_refresh._variant", "none", qa) == "none"
+        assert flags.version is None  # no Version-Label: AWS sends none
+        # The same document in a freeform profile: variants evaluated in-process.
+        assert freeform.evaluate("ui_refresh", False, qa).variant == "QA"
+        assert freeform.is_enabled("ui_refresh", qa) is True

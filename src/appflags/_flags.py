@@ -487,7 +487,12 @@ class Flags(Lookups):
 
     @property
     def version(self) -> str | None:
-        """The ``Version-Label`` of the flags answering now (``None`` when unlabelled)."""
+        """The version of the flags answering now, as their source names it.
+
+        ``from_appconfig``: the ``Version-Label`` AppConfig sent with them, ``None`` when
+        the version has no label (labels are optional in AppConfig). ``from_agent``: the
+        Agent's ``Configuration-Version`` header. ``from_file``/``from_dict``: ``None``.
+        """
         return self._snapshot.version
 
     def usage(self) -> Usage:

@@ -126,7 +126,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--environment", default="local")
     serve.add_argument("--profile", default="flags")
     serve.add_argument(
-        "--poll-interval", type=int, default=15, help="NextPollIntervalInSeconds to answer"
+        "--poll-interval",
+        type=float,
+        default=15,
+        help="seconds each session must wait between polls (default: %(default)s, AWS's minimum)",
+    )
+    serve.add_argument(
+        "--profile-type",
+        choices=["auto", "AWS.AppConfig.FeatureFlags", "AWS.Freeform"],
+        default="auto",
+        help="auto: a stored feature-flag document makes a feature-flag profile",
     )
     serve.set_defaults(run=_serve)
 
@@ -288,7 +297,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"{path}: no such file", file=sys.stderr)
         return EXIT_INVALID
     server = LocalAppConfig(port=args.port, poll_interval=args.poll_interval)
-    server.watch_file(args.application, args.environment, args.profile, path)
+    profile_type = None if args.profile_type == "auto" else args.profile_type
+    server.watch_file(
+        args.application, args.environment, args.profile, path, profile_type=profile_type
+    )
     with server:
         print(f"Serving {path} over the AppConfigData protocol at {server.endpoint_url}")
         print(
@@ -310,7 +322,8 @@ def _demo(_args: argparse.Namespace) -> int:
     flags_file = workdir / "flags.json"
     flags_file.write_text(read_text("_data/flags.json", "examples/flags.json"), encoding="utf-8")
     context = {"user_id": "u-42", "tier": "gold"}
-    # AWS asks for at least 15 s between polls; the local server answers 1 s to keep it short.
+    # AWS polls every 60 s by default, 15 s at the least; the demo asks the local server for
+    # 1 s explicitly to keep the tour short.
     with LocalAppConfig(poll_interval=1) as server:
         server.watch_file(*DEMO_NAMES, flags_file)
         print(f"1. Local AppConfigData server at {server.endpoint_url}, serving {flags_file}")

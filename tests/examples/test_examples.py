@@ -149,7 +149,7 @@ def test_lambda_handler_reads_flags_from_appconfig_per_event(
     # AppConfig asks for 300 s between polls: any call during the invocations below
     # would have come from the handler itself.
     with LocalAppConfig(poll_interval=300) as server:
-        server.put("shop", "prod", profile, APPCONFIG_DOC)
+        server.put("shop", "prod", profile, APPCONFIG_DOC, version_label="v1")
         monkeypatch.setenv("APPFLAGS_PROFILE", profile)
         monkeypatch.setenv("APPFLAGS_ENDPOINT_URL", server.endpoint_url)
         monkeypatch.delenv("APPFLAGS_SOURCE", raising=False)
@@ -164,7 +164,7 @@ def test_lambda_handler_reads_flags_from_appconfig_per_event(
             "button_color": "green",
             "max_items": 25,
             "banner": "Try the new checkout!",
-            "flags_version": "1",
+            "flags_version": "v1",
             "flags_state": "READY",
         }
         assert server.calls("GetLatestConfiguration") == polls
@@ -211,13 +211,13 @@ def test_lambda_handler_answers_defaults_when_the_extension_is_down(
 # --------------------------------------------------------------------------- flask_app
 
 
-@pytest.mark.appflags_document(POWERTOOLS_DOC)
+@pytest.mark.appflags_document(POWERTOOLS_DOC, version_label="v1")
 def test_flask_request_headers_become_the_rule_context(
     load_example: Loader, web_profile: LocalProfile
 ) -> None:
     module = load_example("flask_app")
     client = module.app.test_client()
-    assert client.get("/healthz").json == {"state": "READY", "version": "1", "pid": os.getpid()}
+    assert client.get("/healthz").json == {"state": "READY", "version": "v1", "pid": os.getpid()}
 
     anonymous = client.get("/checkout").json
     assert anonymous["premium"] is False
@@ -238,9 +238,9 @@ def test_flask_request_headers_become_the_rule_context(
     assert beta["new_checkout"] is True
 
     # A new version reaches the running app without a restart.
-    web_profile.deploy({**POWERTOOLS_DOC, "dark_mode": {"default": True}})
+    web_profile.deploy({**POWERTOOLS_DOC, "dark_mode": {"default": True}}, version_label="v2")
     assert wait_for(lambda: client.get("/checkout").json["dark_mode"] is True)
-    assert client.get("/healthz").json["version"] == "2"
+    assert client.get("/healthz").json["version"] == "v2"
 
 
 @pytest.mark.appflags_document(POWERTOOLS_DOC)
@@ -261,14 +261,14 @@ def test_flask_views_under_flag_overrides(
 # ------------------------------------------------------------------------- fastapi_app
 
 
-@pytest.mark.appflags_document(POWERTOOLS_DOC)
+@pytest.mark.appflags_document(POWERTOOLS_DOC, version_label="v1")
 def test_fastapi_lifespan_owns_the_flags(load_example: Loader, web_profile: LocalProfile) -> None:
     profile = web_profile.profile
     module = load_example("fastapi_app")
     assert _poller_threads(profile) == []  # importing the app builds nothing
     with TestClient(module.app) as client:
         assert _poller_threads(profile) == [f"appflags-poller[appconfigdata:app/test/{profile}]"]
-        assert client.get("/healthz").json() == {"state": "READY", "version": "1"}
+        assert client.get("/healthz").json() == {"state": "READY", "version": "v1"}
 
         anonymous = client.get("/checkout").json()
         assert anonymous["premium"] is False

@@ -93,7 +93,7 @@ def sdk() -> Iterator[None]:
 def test_ready_changed_stale_and_ready_again(
     server: LocalAppConfig, client: Any, sdk: None
 ) -> None:
-    server.put(*APP, flagd("hello"))
+    server.put(*APP, flagd("hello"), version_label="v1")
     events = Events("events")
     provider = AppFlagsProvider.from_appconfig(*APP, client=client)
     api.set_provider_and_wait(provider, "events")
@@ -102,10 +102,10 @@ def test_ready_changed_stale_and_ready_again(
     assert events.client.get_string_value("banner", "") == "hello"
 
     # A new version: the keys whose answers (or metadata) changed, nothing else.
-    server.put(*APP, flagd("bonjour", owner="mobile"))
+    server.put(*APP, flagd("bonjour", owner="mobile"), version_label="v2")
     changed = events.wait(ProviderEvent.PROVIDER_CONFIGURATION_CHANGED)
     assert changed.flags_changed == ["banner", "dark-mode"]
-    assert changed.metadata == {"version": "2"}
+    assert changed.metadata == {"version": "v2"}
     assert events.client.get_string_value("banner", "") == "bonjour"
     assert events.client.get_boolean_details("dark-mode", True).flag_metadata == {
         "owner": "mobile",
@@ -206,7 +206,7 @@ def test_a_profile_that_does_not_exist_is_fatal(
 def test_shutdown_leaves_flags_it_does_not_own(
     server: LocalAppConfig, client: Any, sdk: None
 ) -> None:
-    server.put(*APP, flagd("hello"))
+    server.put(*APP, flagd("hello"), version_label="v1")
     with Flags.from_appconfig(*APP, client=client) as mine:
         provider = AppFlagsProvider(mine)
         api.set_provider_and_wait(provider, "borrowed")
@@ -214,8 +214,8 @@ def test_shutdown_leaves_flags_it_does_not_own(
         assert mine.refresh() is True  # still polling
         emitted: list[Any] = []
         provider.attach(lambda _provider, event, _details: emitted.append(event))
-        server.put(*APP, flagd("again"))
-        assert wait_for(lambda: mine.version == "2")
+        server.put(*APP, flagd("again"), version_label="v2")
+        assert wait_for(lambda: mine.version == "v2")
         assert mine.get_str("banner", "") == "again"
         assert emitted == []  # the provider no longer listens to them
 

@@ -23,7 +23,8 @@ from botocore.exceptions import (
     ResponseStreamingError,
 )
 
-from appflags.testing import Call, Fault, LocalAppConfig
+from appflags import SchemaError
+from appflags.testing import Call, Fault, LocalAppConfig, ProfileType
 
 if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient
@@ -74,12 +75,12 @@ def error_of(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, dict[
 def test_first_get_returns_content_and_headers(
     server: LocalAppConfig, client: AppConfigDataClient
 ) -> None:
-    assert server.put(*NAMES, {"beta": {"enabled": True}}) == "1"
+    assert server.put(*NAMES, {"beta": {"enabled": True}}, version_label="v1") == 1
     token = start(client)
     content, response = get(client, token)
     assert json.loads(content) == {"beta": {"enabled": True}}
     assert response["ContentType"] == "application/json"
-    assert response["VersionLabel"] == "1"
+    assert response["VersionLabel"] == "v1"
     assert response["NextPollIntervalInSeconds"] == 0
     assert response["NextPollConfigurationToken"] not in ("", token)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
@@ -102,14 +103,11 @@ def test_new_version_arrives_on_the_next_get(
 ) -> None:
     server.put(*NAMES, {"v": 1})
     _, response = get(client, start(client))
-    assert server.put(*NAMES, "color: red\n", content_type="application/x-yaml") == "2"
+    assert server.put(*NAMES, "color: red\n", content_type="application/x-yaml") == 2
     content, response = get(client, response["NextPollConfigurationToken"])
-    assert (content, response["ContentType"], response["VersionLabel"]) == (
-        b"color: red\n",
-        "application/x-yaml",
-        "2",
-    )
-    assert server.put(*NAMES, [1, 2], version_label="release-7") == "release-7"
+    assert (content, response["ContentType"]) == (b"color: red\n", "application/x-yaml")
+    assert "VersionLabel" not in response  # unlabelled, as AWS allows
+    assert server.put(*NAMES, [1, 2], version_label="release-7") == 3
     content, response = get(client, response["NextPollConfigurationToken"])
     assert (content, response["VersionLabel"]) == (b"[1, 2]", "release-7")
     # Every put is a deployment, even of identical bytes under the same label.
@@ -425,15 +423,15 @@ def test_short_slow_fault_answers_normally(
 def test_not_json_fault_is_a_new_version_then_the_real_one_returns(
     server: LocalAppConfig, client: AppConfigDataClient
 ) -> None:
-    server.put(*NAMES, {"v": 1})
+    server.put(*NAMES, {"v": 1}, version_label="v1")
     _, response = get(client, start(client))
     server.inject(Fault.NOT_JSON)
     content, response = get(client, response["NextPollConfigurationToken"])
     assert content == b"<html>oops"
     assert response["ContentType"] == "application/json"
-    assert response["VersionLabel"] not in ("", "1")
+    assert response["VersionLabel"] not in ("", "v1")
     content, response = get(client, response["NextPollConfigurationToken"])
-    assert (content, response["VersionLabel"]) == (b'{"v": 1}', "1")
+    assert (content, response["VersionLabel"]) == (b'{"v": 1}', "v1")
 
 
 def test_cut_body_fault_ends_the_body_early_and_counts_as_delivered(
@@ -470,7 +468,8 @@ def test_watch_file_serves_edits_as_new_versions(
     path.write_text('{"v": 1}', encoding="utf-8")
     server.watch_file(*NAMES, path)
     content, response = get(client, start(client))
-    assert (content, response["VersionLabel"]) == (b'{"v": 1}', "1")
+    assert content == b'{"v": 1}'
+    assert "VersionLabel" not in response  # a file's versions are unlabelled
     content, response = get(client, response["NextPollConfigurationToken"])
     assert content == b""
 
@@ -478,7 +477,7 @@ def test_watch_file_serves_edits_as_new_versions(
     mtime = path.stat().st_mtime_ns + 2_000_000_000
     os.utime(path, ns=(mtime, mtime))
     content, response = get(client, response["NextPollConfigurationToken"])
-    assert (content, response["VersionLabel"]) == (b'{"v": 2}', "2")
+    assert content == b'{"v": 2}'
 
     path.unlink()
     with pytest.raises(client.exceptions.ResourceNotFoundException):
@@ -582,3 +581,150 @@ def test_invalid_arguments_are_rejected(server: LocalAppConfig) -> None:
     for bad in (True, float("nan"), "1"):
         with pytest.raises(TypeError, match="poll_interval"):
             LocalAppConfig(poll_interval=bad)  # type: ignore[arg-type] # a caller's mistake
+
+
+STORED: dict[str, Any] = {
+    "version": "1",
+    "flags": {
+        "beta": {
+            "name": "Beta",
+            "_createdAt": "2024-01-01T00:00:00Z",
+            "_updatedAt": "2024-01-02T00:00:00Z",
+            "attributes": {"color": {"constraints": {"type": "string", "enum": ["red", "green"]}}},
+        },
+        "off": {"name": "Off", "attributes": {"n": {"constraints": {"type": "number"}}}},
+        "tiered": {
+            "name": "Tiered",
+            "attributes": {"dark": {"constraints": {"type": "boolean"}}},
+        },
+        "bare": {"name": "Bare"},
+    },
+    "values": {
+        "beta": {
+            "enabled": True,
+            "color": "red",
+            "_createdAt": "2024-01-01T00:00:00Z",
+            "_updatedAt": "2024-01-02T00:00:00Z",
+        },
+        "off": {"enabled": False, "n": 3},
+        "tiered": {
+            "_variants": [
+                {
+                    "name": "QA",
+                    "enabled": True,
+                    "rule": '(eq $tier "qa")',
+                    "attributeValues": {"dark": True},
+                },
+                {"name": "Default", "enabled": True, "attributeValues": {"dark": False}},
+            ]
+        },
+    },
+}
+
+
+def test_feature_flag_profile_serves_the_retrieval_form(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    assert server.put(*NAMES, STORED) == 1
+    assert server.profile_type(*NAMES) is ProfileType.FEATURE_FLAGS
+    content, response = get(client, start(client))
+    assert json.loads(content) == {
+        "beta": {"enabled": True, "color": "red"},
+        "off": {"enabled": False},  # a disabled flag comes without its attributes
+        "tiered": {"enabled": True, "dark": False},  # the default (last) variant, no _variant
+        "bare": {"enabled": False},  # defined, no value
+    }
+    assert response["ContentType"] == "application/json"
+    assert "VersionLabel" not in response  # AWS sends none for an unlabelled version
+
+
+def test_freeform_profile_serves_a_stored_document_verbatim(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    data = json.dumps(STORED).encode()
+    assert server.put(*NAMES, data, profile_type="AWS.Freeform", version_label="v1") == 1
+    assert server.profile_type(*NAMES) is ProfileType.FREEFORM
+    content, response = get(client, start(client))
+    assert (content, response["VersionLabel"]) == (data, "v1")
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"color": "blue"}, "$.values.beta.color"),  # not in the attribute's enum
+        ({"size": 1}, "$.values.beta.size"),  # no such attribute
+        ({"enabled": "yes"}, "$.values.beta.enabled"),
+    ],
+)
+def test_feature_flag_profile_refuses_an_invalid_document_with_the_reason(
+    server: LocalAppConfig, client: AppConfigDataClient, change: dict[str, Any], path: str
+) -> None:
+    server.put(*NAMES, STORED)
+    bad = json.loads(json.dumps(STORED))
+    bad["values"]["beta"].update(change)
+    with pytest.raises(SchemaError) as caught:
+        server.put(*NAMES, bad)
+    assert any(p.path == path for p in caught.value.problems), caught.value.problems
+    content, _ = get(client, start(client))  # the valid version is still deployed
+    assert json.loads(content)["beta"] == {"enabled": True, "color": "red"}
+
+
+def test_feature_flag_profile_refuses_a_bad_rule_and_non_json(server: LocalAppConfig) -> None:
+    bad = json.loads(json.dumps(STORED))
+    bad["values"]["tiered"]["_variants"][0]["rule"] = "(eq $tier"
+    with pytest.raises(SchemaError, match=r"_variants\[0\]\.rule"):
+        server.put(*NAMES, bad)
+    with pytest.raises(SchemaError, match="JSON object"):
+        server.put(
+            *NAMES,
+            "version: '1'\n",
+            content_type="application/x-yaml",
+            profile_type=ProfileType.FEATURE_FLAGS,
+        )
+
+
+def test_a_profiles_type_is_fixed_when_it_is_created(server: LocalAppConfig) -> None:
+    server.put(*NAMES, STORED)
+    with pytest.raises(SchemaError, match="version"):
+        server.put(*NAMES, {"beta": {"enabled": True}})  # a retrieval form is no stored document
+    with pytest.raises(ValueError, match="cannot change"):
+        server.put(*NAMES, {"beta": {"enabled": True}}, profile_type=ProfileType.FREEFORM)
+    with pytest.raises(ValueError, match="profile_type"):
+        server.put("shop", "prod", "other", {}, profile_type="AWS.Whatever")
+    server.delete(*NAMES)  # a new profile of the same name may have another type
+    server.put(*NAMES, {"beta": {"enabled": True}})
+    assert server.profile_type(*NAMES) is ProfileType.FREEFORM
+
+
+@pytest.mark.parametrize("label", ["7", "0042", "x" * 65])
+def test_version_labels_are_never_all_digits(server: LocalAppConfig, label: str) -> None:
+    with pytest.raises(ValueError, match="version_label"):
+        server.put(*NAMES, {}, version_label=label)
+    assert server.put(*NAMES, {}, version_label=f"v{label}"[:64]) == 1
+
+
+def test_watched_feature_flag_file_skips_an_invalid_edit(
+    tmp_path: Path, server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps(STORED), encoding="utf-8")
+    server.watch_file(*NAMES, path)
+    assert server.profile_type(*NAMES) is ProfileType.FEATURE_FLAGS
+    content, response = get(client, start(client))
+    assert json.loads(content)["beta"] == {"enabled": True, "color": "red"}
+
+    def edit(doc: dict[str, Any], seconds: int) -> None:
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        mtime = path.stat().st_mtime_ns + seconds * 1_000_000_000
+        os.utime(path, ns=(mtime, mtime))
+
+    bad = json.loads(json.dumps(STORED))
+    bad["values"]["beta"]["color"] = "blue"
+    edit(bad, 2)
+    content, response = get(client, response["NextPollConfigurationToken"])
+    assert content == b""  # AWS would not have created that version: nothing new
+    good = json.loads(json.dumps(STORED))
+    good["values"]["beta"]["color"] = "green"
+    edit(good, 4)
+    content, response = get(client, response["NextPollConfigurationToken"])
+    assert json.loads(content)["beta"] == {"enabled": True, "color": "green"}

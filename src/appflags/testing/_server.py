@@ -22,6 +22,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 
+from appflags._errors import Problem, SchemaError
+from appflags.formats._appconfig import STORED_SCHEMA
+from appflags.formats._appconfig_document import document_problems
+from appflags.formats._schemas import problems, project_validator
 from appflags.testing._agent import AgentRequest, AgentRequestError, agent_answer, parse_context
 
 if TYPE_CHECKING:
@@ -76,6 +80,16 @@ class Fault(enum.Enum):
     """
 
 
+class ProfileType(str, enum.Enum):
+    """A configuration profile's type: what ``GetLatestConfiguration`` serves of a version."""
+
+    FEATURE_FLAGS = "AWS.AppConfig.FeatureFlags"
+    """Stores the full feature-flag document, validated when put, and serves its
+    retrieval form: values only, a disabled flag as ``{"enabled": false}``."""
+    FREEFORM = "AWS.Freeform"
+    """Serves the bytes and content type put, verbatim."""
+
+
 class Call(NamedTuple):
     """One request the server received."""
 
@@ -99,9 +113,14 @@ class _Response(NamedTuple):
 @dataclass(eq=False)
 class _Version:
     # Compared by identity: a new put() is a new deployment even when label and bytes repeat.
-    label: str
+    label: str | None
     content: bytes
+    """As put: for a feature-flag profile, the stored document (the Agent route reads it)."""
     content_type: str
+    number: int = 0
+    """The hosted configuration version number: 1, 2, ... per profile."""
+    served: bytes | None = None
+    """What ``GetLatestConfiguration`` answers when it is not ``content``."""
 
 
 @dataclass
@@ -136,6 +155,7 @@ class _Pending:
 @dataclass
 class _State:
     versions: dict[Key, _Version] = field(default_factory=dict)
+    types: dict[Key, ProfileType] = field(default_factory=dict)
     deployments: dict[Key, int] = field(default_factory=dict)
     watches: dict[Key, _Watch] = field(default_factory=dict)
     tokens: dict[str, _Token] = field(default_factory=dict)
@@ -327,17 +347,29 @@ class LocalAppConfig:
         *,
         content_type: str = _JSON,
         version_label: str | None = None,
-    ) -> str:
-        """Deploy a new version of a profile and return its label.
+        profile_type: ProfileType | str | None = None,
+    ) -> int:
+        """Create and deploy a new version of a profile; returns its version number.
 
-        Mappings and lists are JSON-encoded, strings UTF-8 encoded. Without
-        ``version_label`` the label counts the profile's deployments: ``"1"``, ``"2"``...
-        A put replaces any :meth:`watch_file` of the profile.
+        Mappings and lists are JSON-encoded, strings UTF-8 encoded. Version numbers count
+        the profile's versions: 1, 2... ``version_label`` is optional, as in AWS, and may
+        not be all digits; without one, ``GetLatestConfiguration`` sends no
+        ``Version-Label``.
+
+        A profile's type is fixed by its first put (or :meth:`watch_file`): the
+        ``profile_type`` given, else :attr:`ProfileType.FEATURE_FLAGS` when the content is
+        a stored feature-flag document (a JSON object with ``version`` and no keys but
+        ``version``/``flags``/``values``), else :attr:`ProfileType.FREEFORM`. A
+        feature-flag version is validated as AWS validates it when a version is created
+        (the same checks as ``appflags validate``) and an invalid one is refused with
+        :class:`appflags.SchemaError`; ``GetLatestConfiguration`` serves its retrieval
+        form. A put replaces any :meth:`watch_file` of the profile.
         """
         key = _key(application, environment, profile)
         _check_header("content_type", content_type)
         if version_label is not None:
-            _check_header("version_label", version_label)
+            _check_label(version_label)
+        chosen = _profile_type(profile_type)
         if isinstance(content, (bytes, bytearray)):
             data = bytes(content)
         elif isinstance(content, str):
@@ -345,8 +377,16 @@ class LocalAppConfig:
         else:
             data = json.dumps(content).encode("utf-8")
         with self._lock:
+            kind = self._type_of(key, chosen, data, content_type)
+            served = _served(kind, data, content_type)
             self._state.watches.pop(key, None)
-            return self._deploy(key, data, content_type, version_label).label
+            self._state.types[key] = kind
+            return self._deploy(key, data, content_type, version_label, served).number
+
+    def profile_type(self, application: str, environment: str, profile: str) -> ProfileType:
+        """The type of a profile that has been put or watched (``KeyError`` otherwise)."""
+        with self._lock:
+            return self._state.types[_key(application, environment, profile)]
 
     def delete(self, application: str, environment: str, profile: str) -> None:
         """Remove a profile (and any watch of it): calls for it get a 404 from now on."""
@@ -354,6 +394,7 @@ class LocalAppConfig:
         with self._lock:
             self._state.versions.pop(key, None)
             self._state.watches.pop(key, None)
+            self._state.types.pop(key, None)
 
     def watch_file(
         self,
@@ -363,16 +404,23 @@ class LocalAppConfig:
         path: str | os.PathLike[str],
         *,
         content_type: str = _JSON,
+        profile_type: ProfileType | str | None = None,
     ) -> None:
-        """Serve a file's bytes; an edit is deployed as a new version on the next call.
+        """Serve a file; an edit is deployed as a new version (unlabelled) on the next call.
 
         The file is checked (mtime and size) on every request for the profile; while it
-        is missing, those requests get ``ResourceNotFoundException``.
+        is missing, those requests get ``ResourceNotFoundException``. The profile's type
+        is decided as in :meth:`put`, from the file's first readable content when not
+        given; an edit that a feature-flag profile refuses is not deployed, and the last
+        valid version keeps being served.
         """
         key = _key(application, environment, profile)
         _check_header("content_type", content_type)
+        chosen = _profile_type(profile_type)
         with self._lock:
             self._state.versions.pop(key, None)
+            if chosen is not None:
+                self._state.types[key] = chosen
             self._state.watches[key] = _Watch(Path(path), content_type)
             self._refresh(key)
 
@@ -509,7 +557,9 @@ class LocalAppConfig:
             if version is None:
                 return _not_found()
             if not_json:
-                version = _Version(f"{version.label}-not-json", NOT_JSON_BODY, _JSON)
+                version = _Version(
+                    f"{version.label or version.number}-not-json", NOT_JSON_BODY, _JSON
+                )
             interval = max(self.poll_interval, session.min_interval or 0)
             headers = {
                 "Next-Poll-Configuration-Token": self._issue(session, interval),
@@ -523,8 +573,10 @@ class LocalAppConfig:
                 # [Version-Label] is empty", and so is the body.
                 return _Response(200, headers, b"")
             session.last = version
-            headers["Version-Label"] = version.label
-            return _Response(200, headers, version.content)
+            if version.label is not None:
+                headers["Version-Label"] = version.label
+            body = version.content if version.served is None else version.served
+            return _Response(200, headers, body)
 
     def _agent(self, path: str, request: AgentRequest | None, *, not_json: bool) -> _Response:
         # The Agent answers the whole cached document on every request (no tokens, no
@@ -545,22 +597,36 @@ class LocalAppConfig:
         if version is None:
             return _error(404, "ResourceNotFoundException", {"Message": "not found"})
         if not_json:
-            version = _Version(f"{version.label}-not-json", NOT_JSON_BODY, _JSON)
+            version = _Version(f"{version.label or version.number}-not-json", NOT_JSON_BODY, _JSON)
         answer = agent_answer(version.content, version.content_type, request)
         if isinstance(answer, str):
             return _error(400, "BadRequestException", {"Message": answer})
         content, content_type = answer
-        headers = {"Content-Type": content_type, "Configuration-Version": version.label}
+        # The Agent always names the version: the local server sends its number.
+        headers = {"Content-Type": content_type, "Configuration-Version": str(version.number)}
         return _Response(200, headers, content)
 
     # -- state helpers (the caller holds self._lock) ----------------------------------
 
-    def _deploy(self, key: Key, content: bytes, content_type: str, label: str | None) -> _Version:
+    def _deploy(
+        self, key: Key, content: bytes, content_type: str, label: str | None, served: bytes | None
+    ) -> _Version:
         count = self._state.deployments.get(key, 0) + 1
         self._state.deployments[key] = count
-        version = _Version(str(count) if label is None else label, content, content_type)
+        version = _Version(label, content, content_type, count, served)
         self._state.versions[key] = version
         return version
+
+    def _type_of(
+        self, key: Key, chosen: ProfileType | None, data: bytes, content_type: str
+    ) -> ProfileType:
+        """The profile's type: fixed once known, as AWS fixes it when a profile is created."""
+        known = self._state.types.get(key)
+        if known is not None and chosen is not None and chosen is not known:
+            raise ValueError(
+                f"profile {'/'.join(key)} is {known.value}; a profile's type cannot change"
+            )
+        return known or chosen or _inferred_type(data, content_type)
 
     def _refresh(self, key: Key) -> None:
         watch = self._state.watches.get(key)
@@ -578,7 +644,13 @@ class LocalAppConfig:
             self._state.versions.pop(key, None)
             return
         watch.stamp = stamp
-        self._deploy(key, content, watch.content_type, None)
+        try:
+            kind = self._type_of(key, None, content, watch.content_type)
+            served = _served(kind, content, watch.content_type)
+        except ValueError:
+            return  # AWS would not have created this version: the last valid one stays
+        self._state.types[key] = kind
+        self._deploy(key, content, watch.content_type, None, served)
 
     def _issue(self, session: _Session, wait: float = 0.0) -> str:
         """A new token for ``session``, too early to use for ``wait`` seconds."""
@@ -636,6 +708,86 @@ def _parse_start(body: bytes) -> tuple[Key, int | None] | str:
             f"{MIN_POLL_INTERVAL} to {MAX_POLL_INTERVAL}"
         )
     return (request[names[0]], request[names[1]], request[names[2]]), interval
+
+
+def _profile_type(value: ProfileType | str | None) -> ProfileType | None:
+    if value is None or isinstance(value, ProfileType):
+        return value
+    try:
+        return ProfileType(value)
+    except ValueError:
+        kinds = ", ".join(repr(k.value) for k in ProfileType)
+        raise ValueError(f"profile_type must be one of {kinds}, got {value!r}") from None
+
+
+def _check_label(label: str) -> None:
+    # AppConfig's VersionLabel: 1-64 characters, at least one of them not a digit.
+    _check_header("version_label", label)
+    if len(label) > 64 or label.isdigit():
+        raise ValueError(
+            f"version_label must be 1 to 64 characters, not all digits (as in AWS), got {label!r}"
+        )
+
+
+_STORED_KEYS = frozenset(("version", "flags", "values"))
+_VALUE_META = frozenset(("enabled", "_createdAt", "_updatedAt", "_variants"))
+
+
+def _json_document(data: bytes, content_type: str) -> Any:
+    if content_type.split(";", maxsplit=1)[0].strip().lower() != _JSON:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
+def _inferred_type(data: bytes, content_type: str) -> ProfileType:
+    doc = _json_document(data, content_type)
+    if isinstance(doc, dict) and "version" in doc and doc.keys() <= _STORED_KEYS:
+        return ProfileType.FEATURE_FLAGS
+    return ProfileType.FREEFORM
+
+
+def _served(kind: ProfileType, data: bytes, content_type: str) -> bytes | None:
+    """What GetLatestConfiguration answers for a new version (``None``: the bytes put).
+
+    Raises :class:`SchemaError` for a feature-flag document AWS would refuse.
+    """
+    if kind is ProfileType.FREEFORM:
+        return None
+    doc = _json_document(data, content_type)
+    if not isinstance(doc, dict):
+        raise SchemaError([Problem("$", f"a feature-flag profile takes a JSON object as {_JSON}")])
+    found = problems(project_validator(STORED_SCHEMA), doc) or document_problems(doc)
+    if found:
+        raise SchemaError(found)
+    return _json(retrieval_form(doc))
+
+
+def retrieval_form(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``GetLatestConfiguration`` returns for a valid stored feature-flag document.
+
+    Values only: no definitions, constraints, ``version`` or timestamps; a disabled flag is
+    ``{"enabled": false}`` without attributes. AWS says SDK callers get no variant data; for
+    a multi-variant flag the local server serves its default (last) variant's values,
+    without ``_variant`` (an assumption: AWS does not document what it serves). A flag
+    defined without a value is served disabled.
+    """
+    values: Mapping[str, Any] = doc.get("values", {})
+    served: dict[str, Any] = {}
+    for name in doc.get("flags", {}):
+        value: Mapping[str, Any] = values.get(name, {})
+        variants = value.get("_variants")
+        if variants:
+            default = variants[-1]
+            enabled = default.get("enabled", False)
+            attributes = dict(default.get("attributeValues", {}))
+        else:
+            enabled = value.get("enabled", False)
+            attributes = {k: v for k, v in value.items() if k not in _VALUE_META}
+        served[name] = {"enabled": True, **attributes} if enabled else {"enabled": False}
+    return served
 
 
 def _check_header(what: str, value: str) -> None:

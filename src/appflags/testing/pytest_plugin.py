@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from appflags._flags import Flags
-from appflags.testing._server import LocalAppConfig
+from appflags.testing._server import LocalAppConfig, ProfileType
 
 if TYPE_CHECKING:
     from appflags._flags import Override
@@ -37,8 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker, so ``--strict-markers`` suites accept it."""
     config.addinivalue_line(
         "markers",
-        f"{DOCUMENT_MARKER}(document, *, content_type='application/json'): the flag document "
-        "the appflags_profile fixture deploys first (a dict, str or bytes)",
+        f"{DOCUMENT_MARKER}(document, *, content_type='application/json', version_label=None, "
+        "profile_type=None): the flag document the appflags_profile fixture deploys first "
+        "(a dict, str or bytes)",
     )
 
 
@@ -66,14 +67,21 @@ class LocalProfile:
         document: bytes | str | Mapping[str, Any],
         *,
         content_type: str = "application/json",
-    ) -> str:
-        """Deploy a new version of the profile; returns its version label."""
+        version_label: str | None = None,
+        profile_type: ProfileType | str | None = None,
+    ) -> int:
+        """Deploy a new version of the profile; returns its version number.
+
+        ``version_label`` and ``profile_type`` are as for :meth:`LocalAppConfig.put`.
+        """
         return self.server.put(
             self.application,
             self.environment,
             self.profile,
             document,
             content_type=content_type,
+            version_label=version_label,
+            profile_type=profile_type,
         )
 
     def flags(self, **options: Any) -> Flags:
@@ -121,8 +129,12 @@ def appflags_profile(
     marker = request.node.get_closest_marker(DOCUMENT_MARKER)
     if marker is not None:
         document = marker.args[0] if marker.args else marker.kwargs["document"]
-        content_type = marker.kwargs.get("content_type", "application/json")
-        profile.deploy(document, content_type=content_type)
+        profile.deploy(
+            document,
+            content_type=marker.kwargs.get("content_type", "application/json"),
+            version_label=marker.kwargs.get("version_label"),
+            profile_type=marker.kwargs.get("profile_type"),
+        )
     else:
         profile.deploy({})
     try:

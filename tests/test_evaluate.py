@@ -97,16 +97,17 @@ def test_object_answers_are_fresh_copies_every_time(default: Any) -> None:
 
 def test_each_answer_names_the_version_that_gave_it() -> None:
     with LocalAppConfig(poll_interval=1) as server:
-        server.put("app", "env", "flags", {"beta": {"enabled": True, "color": "red"}})
+        v1 = {"beta": {"enabled": True, "color": "red"}}
+        server.put("app", "env", "flags", v1, version_label="v1")
         with Flags.from_appconfig("app", "env", "flags", client=server.client()) as flags:
             for _ in range(2):
-                assert flags.evaluate("beta.color", "") == Evaluation("red", version="1")
-                assert flags.evaluate("nope", "").version == "1"
+                assert flags.evaluate("beta.color", "") == Evaluation("red", version="v1")
+                assert flags.evaluate("nope", "").version == "v1"
             v2 = {"beta": {"enabled": True, "color": "red"}, "other": {"enabled": True}}
-            server.put("app", "env", "flags", v2)
-            assert wait_for(lambda: flags.version == "2")
-            assert flags.evaluate("beta.color", "") == Evaluation("red", version="2")
-            assert flags.evaluate("nope", "").version == "2"
+            server.put("app", "env", "flags", v2, version_label="v2")
+            assert wait_for(lambda: flags.version == "v2")
+            assert flags.evaluate("beta.color", "") == Evaluation("red", version="v2")
+            assert flags.evaluate("nope", "").version == "v2"
 
 
 def test_not_ready_answers_name_no_version() -> None:

@@ -22,8 +22,10 @@ from botocore.exceptions import (
     ReadTimeoutError,
     ResponseStreamingError,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from appflags import SchemaError
+from appflags import Flags, SchemaError
 from appflags.testing import Call, Fault, LocalAppConfig, ProfileType
 
 if TYPE_CHECKING:
@@ -728,3 +730,47 @@ def test_watched_feature_flag_file_skips_an_invalid_edit(
     edit(good, 4)
     content, response = get(client, response["NextPollConfigurationToken"])
     assert json.loads(content)["beta"] == {"enabled": True, "color": "green"}
+
+
+_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+_ATTRIBUTE = st.one_of(
+    st.booleans().map(lambda v: ("boolean", v)),
+    st.integers(-1000, 1000).map(lambda v: ("number", v)),
+    st.text(max_size=8).map(lambda v: ("string", v)),
+)
+
+
+@settings(max_examples=40)
+@given(
+    st.dictionaries(
+        _NAMES,
+        st.tuples(st.booleans(), st.dictionaries(_NAMES, _ATTRIBUTE, max_size=4)),
+        max_size=5,
+    )
+)
+def test_served_basic_flags_answer_as_the_stored_document_does(
+    flags: dict[str, tuple[bool, dict[str, tuple[str, Any]]]],
+) -> None:
+    stored: dict[str, Any] = {
+        "version": "1",
+        "flags": {
+            name: {
+                "name": name,
+                "attributes": {a: {"constraints": {"type": t}} for a, (t, _) in attrs.items()},
+            }
+            for name, (_, attrs) in flags.items()
+        },
+        "values": {
+            name: {"enabled": enabled, **{a: v for a, (_, v) in attrs.items()}}
+            for name, (enabled, attrs) in flags.items()
+        },
+    }
+    with LocalAppConfig(poll_interval=0) as server:
+        client = server.client(config=ONE_ATTEMPT)
+        server.put(*NAMES, stored)
+        served = json.loads(get(client, start(client))[0])
+    from_stored, from_served = Flags.from_dict(stored), Flags.from_dict(served)
+    keys = [*flags, *(f"{n}.{a}" for n, (_, attrs) in flags.items() for a in attrs)]
+    for key in keys:
+        assert from_served.get_object(key, "default") == from_stored.get_object(key, "default")
+        assert from_served.is_enabled(key) is from_stored.is_enabled(key)

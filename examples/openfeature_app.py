@@ -60,7 +60,7 @@ FLAGS: dict[str, Any] = {
 def main() -> int:
     """Deploy flags, evaluate them through OpenFeature, deploy a change, see it arrive."""
     with LocalAppConfig(poll_interval=1) as server:
-        server.put(*APP, FLAGS)
+        server.put(*APP, FLAGS, version_label="v1")
         provider = AppFlagsProvider.from_appconfig(*APP, client=server.client())
 
         changed = threading.Event()

@@ -93,12 +93,12 @@ def test_the_first_fetch_replaces_it_for_good(server: LocalAppConfig) -> None:
 def test_a_fetched_document_identical_to_the_bootstrap_still_becomes_ready(
     server: LocalAppConfig,
 ) -> None:
-    server.put("shop", "prod", "same", BOOTSTRAP)
+    server.put("shop", "prod", "same", BOOTSTRAP, version_label="v1")
     with Flags.from_appconfig(
         "shop", "prod", "same", client=server.client(), bootstrap=BOOTSTRAP
     ) as flags:
         assert flags.state is State.READY
-        assert flags.version == "1"
+        assert flags.version == "v1"
         assert flags.evaluate("beta", False).reason is Reason.STATIC
 
 

@@ -134,8 +134,8 @@ def test_overrides_outlive_new_versions(server: LocalAppConfig) -> None:
     server.put("shop", "prod", "ovr", DOC)
     with Flags.from_appconfig("shop", "prod", "ovr", client=server.client()) as flags:
         flags.override({"beta": True})
-        server.put("shop", "prod", "ovr", {**DOC, "search": {"enabled": False}})
-        assert wait_for(lambda: flags.version == "2")
+        server.put("shop", "prod", "ovr", {**DOC, "search": {"enabled": False}}, version_label="v2")
+        assert wait_for(lambda: flags.version == "v2")
         assert flags.is_enabled("search") is False  # the new document answers
         assert flags.is_enabled("beta") is True  # the override still does
         flags.clear_overrides()

@@ -17,7 +17,7 @@ def test_the_example_runs_and_exits_zero() -> None:
     lines = done.stdout.splitlines()
     assert "new-checkout for u-1: True (TARGETING_MATCH, variant on)" in lines
     assert "max-items on app 2.3.1: 100" in lines
-    metadata = "{'flagSetId': 'checkout', 'owner': 'design', 'version': '1'}"
+    metadata = "{'flagSetId': 'checkout', 'owner': 'design', 'version': 'v1'}"
     assert f"button-color: #0050ff metadata={metadata}" in lines
     assert "configuration changed: ['button-color']" in lines
     assert "button-color now: #00a050" in lines

@@ -109,7 +109,7 @@ def test_ready_changed_stale_and_ready_again(
     assert events.client.get_string_value("banner", "") == "bonjour"
     assert events.client.get_boolean_details("dark-mode", True).flag_metadata == {
         "owner": "mobile",
-        "version": "2",
+        "version": "v2",
     }
 
     # AppConfig fails: the last good flags keep answering, and the provider says so.

@@ -23,7 +23,8 @@ def test_profile_is_deployed_and_flags_poll_it(appflags_profile):
     assert flags.state.value == "READY"
     assert flags.is_enabled("beta")
     assert flags.get_str("beta.color", "blue") == "red"
-    assert appflags_profile.deploy({"beta": {"enabled": False}}) == "2"
+    assert appflags_profile.deploy({"beta": {"enabled": False}}, version_label="v2") == 2
+    assert wait_for(lambda: flags.version == "v2")
     assert wait_for(lambda: flags.is_enabled("beta") is False)
 
 def test_without_marker_the_profile_is_empty(appflags_profile):

@@ -439,10 +439,10 @@ def test_not_json_fault_is_a_new_version_then_the_real_one_returns(
 def test_cut_body_fault_ends_the_body_early_and_counts_as_delivered(
     server: LocalAppConfig, client: AppConfigDataClient
 ) -> None:
-    server.put(*NAMES, {"v": 1, "pad": "x" * 100})
+    server.put(*NAMES, {"v": 1, "pad": "x" * 100}, version_label="v1")
     server.inject(Fault.CUT_BODY)
     response = client.get_latest_configuration(ConfigurationToken=start(client))
-    assert response["VersionLabel"] == "1"  # the headers arrived whole
+    assert response["VersionLabel"] == "v1"  # the headers arrived whole
     with pytest.raises(ResponseStreamingError, match="IncompleteRead"):
         response["Configuration"].read()
     # As AppConfig would, the server counts the version as delivered to the session.

@@ -109,7 +109,7 @@ def test_a_new_version_names_only_the_flags_that_changed() -> None:
     changes: list[Change] = []
     arrived = threading.Event()
     with LocalAppConfig(poll_interval=1) as server:
-        server.put("app", "env", "flags", first)
+        server.put("app", "env", "flags", first, version_label="v1")
         with Flags.from_appconfig("app", "env", "flags", client=server.client()) as flags:
 
             def listener(change: Change) -> None:
@@ -118,11 +118,11 @@ def test_a_new_version_names_only_the_flags_that_changed() -> None:
 
             flags.on_change(listener)
             assert flags.evaluate("f3", False, {"user": "u-3"}).value is True
-            server.put("app", "env", "flags", many_flagd_flags(30, changed=3))
+            server.put("app", "env", "flags", many_flagd_flags(30, changed=3), version_label="v2")
             assert arrived.wait(5)
             answer = flags.evaluate("f3", False, {"user": "u-3"})
-            assert (answer.value, answer.version) == (False, "2")
-            assert flags.evaluate("f4", False, {"user": "u-4"}).version == "2"
+            assert (answer.value, answer.version) == (False, "v2")
+            assert flags.evaluate("f4", False, {"user": "u-4"}).version == "v2"
     assert changes[-1].changed_keys == {"f3"}
 
 

@@ -692,20 +692,20 @@ def test_a_fetched_version_logs_its_flags_that_cannot_work_once(
     broken = copy.deepcopy(DOC)
     broken["flags"]["banner"]["defaultVariant"] = SECRET
     with Flags.from_appconfig(*app, client=client, format="flagd") as flags, capture_logs() as logs:
-        server.put(*app, broken)
-        assert wait_for(lambda: flags.version == "2")
+        server.put(*app, broken, version_label="v2")
+        assert wait_for(lambda: flags.version == "v2")
         assert wait_for(lambda: server.calls("GetLatestConfiguration") >= 4)
         # The rest of the version serves; the broken flag answers its error code.
         assert flags.state is State.READY
         assert flags.get_int("limit", 0) == 10
         assert flags.evaluate("banner", "mine").error_code is ErrorCode.GENERAL
         # Fixed in the next version (compiled incrementally): nothing more to report.
-        server.put(*app, DOC)
-        assert wait_for(lambda: flags.version == "3")
+        server.put(*app, DOC, version_label="v3")
+        assert wait_for(lambda: flags.version == "v3")
         assert flags.get_str("banner", "mine") == "#f00"
     logged = [e for e in logs if e["event"] == "appflags.flags_with_errors"]
     assert len(logged) == 1
-    assert logged[0]["version"] == "2"
+    assert logged[0]["version"] == "v2"
     assert logged[0]["problems"] == [f"$.flags.banner.defaultVariant: {_UNKNOWN_DEFAULT}"]
     assert SECRET not in str(logged[0])
 

@@ -723,3 +723,25 @@ def test_every_constructor_takes_the_format_object(
     with Flags.from_appconfig("shop", "prod", "flagd", client=client, format=v2) as fetched:
         for flags in (fetched, Flags.from_file(path, format=v2), Flags.from_dict(DOC, format=v2)):
             assert flags.evaluate("rollout", False, {"targetingKey": key}).variant == expected
+
+
+def test_datetimes_in_the_context_compare_as_iso_instants() -> None:
+    # Issue 17, item 6: 13:00 UTC is after 12:00Z, whatever the datetime's own zone.
+    doc = with_flag(
+        {
+            "state": "ENABLED",
+            "variants": {"late": "late", "early": "early"},
+            "defaultVariant": "early",
+            "targeting": {"if": [{">": [{"var": "signup"}, "2024-06-01T12:00:00Z"]}, "late", None]},
+        }
+    )
+    flags = Flags.from_dict(doc)
+    paris = timezone(timedelta(hours=2))
+    assert (
+        flags.get_str("f", "", {"signup": datetime(2024, 6, 1, 13, tzinfo=timezone.utc)}) == "late"
+    )
+    assert flags.get_str("f", "", {"signup": datetime(2024, 6, 1, 15, 30, tzinfo=paris)}) == "late"
+    assert (
+        flags.get_str("f", "", {"signup": datetime(2024, 6, 1, 11, tzinfo=timezone.utc)}) == "early"
+    )
+    assert flags.get_str("f", "", {"signup": datetime(2024, 6, 1, 13, 30, tzinfo=paris)}) == "early"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -177,3 +180,83 @@ def test_unreferenced_flags_stop_polling(server: LocalAppConfig) -> None:
     while any(t.name == name for t in threading.enumerate()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(t.name == name for t in threading.enumerate())
+
+
+def test_a_dropped_flags_stops_polling_at_once_without_another_request() -> None:
+    # The server asks for 30 s between polls: a poller that only noticed at its next
+    # wake-up would still be running (and then send one more request) long after this.
+    with LocalAppConfig(poll_interval=30) as server:
+        server.put(*APP, {"beta": {"enabled": True}})
+        flags = Flags.from_appconfig(*APP, client=server.client())
+        assert flags.state is State.READY
+        name = f"appflags-poller[appconfigdata:{'/'.join(APP)}]"
+        calls = server.calls()
+        del flags
+        gc.collect()
+        assert wait_for(lambda: not any(t.name == name for t in threading.enumerate()), 5)
+        assert server.calls() == calls
+
+
+FROZEN_CHILD = """
+import json, pathlib, sys, time
+from appflags import Flags, State
+
+url, out = sys.argv[1], pathlib.Path(sys.argv[2])
+states = []
+flags = Flags.from_agent("shop", "prod", "flags", url=url, poll_interval=0.2)
+flags.on_change(lambda change: states.append(change.state.value))
+assert flags.state is State.READY
+before = flags.last_updated
+(out.parent / "ready").write_text("")
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline and not ("STALE" in states and states[-1] == "READY"):
+    time.sleep(0.01)
+out.write_text(json.dumps({"states": states, "newer": flags.last_updated > before}))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs SIGSTOP")
+def test_a_frozen_process_is_stale_until_its_next_poll_succeeds(
+    server: LocalAppConfig, tmp_path: Path
+) -> None:
+    server.put(*APP, {"beta": {"enabled": True}})
+    script, out = tmp_path / "child.py", tmp_path / "out.json"
+    script.write_text(FROZEN_CHILD)
+    child = subprocess.Popen(
+        [sys.executable, str(script), server.endpoint_url, str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert wait_for(lambda: (tmp_path / "ready").exists() or child.poll() is not None, 30)
+        # Frozen as Lambda freezes a process between invocations: its poller wakes up
+        # far more than two intervals late. Nothing failed, yet nothing was polled.
+        os.kill(child.pid, signal.SIGSTOP)
+        time.sleep(3)
+        os.kill(child.pid, signal.SIGCONT)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, stderr
+    result = json.loads(out.read_text())
+    assert result["states"][:1] == ["STALE"]
+    assert result["states"][-1] == "READY"
+    assert result["newer"] is True  # last_updated moved with the poll that followed
+
+
+def test_last_updated_is_the_time_of_the_last_good_poll(server: LocalAppConfig) -> None:
+    now = [datetime(2026, 1, 1, tzinfo=timezone.utc)]
+    server.put(*APP, {"beta": {"enabled": True}})
+    assert Flags.from_dict({"beta": {"enabled": True}}).last_updated is None
+    with Flags.from_appconfig(*APP, client=server.client(), clock=lambda: now[0]) as flags:
+        assert flags.last_updated == now[0]
+        first = now[0]
+        now[0] += timedelta(minutes=5)
+        server.inject(Fault.SERVER_ERROR, times=-1)
+        assert reaches(flags, State.STALE)
+        assert flags.last_updated == first  # a failed poll confirms nothing
+        server.clear_faults()
+        server.put(*APP, {"beta": {"enabled": False}})
+        assert reaches(flags, State.READY)
+        assert flags.last_updated == now[0]

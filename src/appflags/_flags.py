@@ -144,6 +144,8 @@ class Flags(Lookups):
         self._serving_latest = True
         self._last_error: str | None = None
         self._closed = False
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._last_updated: datetime | None = None
         self._interval = interval
         self._backup = Backup(backup) if backup is not None else None
         if self._backup is not None and not snapshot.ready:
@@ -168,8 +170,15 @@ class Flags(Lookups):
             self._on_error,
             interval=self._interval,
             name=f"appflags-poller[{source.name}]",
+            on_late=self._on_late,
         )
         poller.start()
+        # Dropped without close(): the poller stops as the Flags is collected, not at its
+        # next wake-up (which would first send one more request for nobody).
+        finalizer = self._finalizer
+        if finalizer is not None:
+            finalizer.detach()
+        self._finalizer = weakref.finalize(self, poller.stop, 0.0)
         return poller
 
     def _restore_backup(self, backup: Backup) -> None:
@@ -449,6 +458,7 @@ class Flags(Lookups):
         except Exception as exc:  # noqa: BLE001 - whatever fails, the caller gets a SchemaError
             raise _as_schema_error(exc).with_source(str(path)) from None
         flags._state = State.READY
+        flags._last_updated = safe_now(flags._clock)
         if watch is not None:
             flags._attach(file_source, wait=0)
         return flags
@@ -484,6 +494,17 @@ class Flags(Lookups):
     def state(self) -> State:
         """``NOT_READY`` (no flags yet), ``READY`` (fresh) or ``STALE`` (last good flags)."""
         return self._state
+
+    @property
+    def last_updated(self) -> datetime | None:
+        """When a poll last confirmed that the flags answering are the latest deployed.
+
+        The ``clock``'s time of the last good poll (a new version accepted, or "unchanged");
+        ``None`` before the first one, and for :meth:`from_dict` flags. A failed poll or a
+        rejected version leaves it as it was, so its age says how stale ``STALE`` flags are.
+        Lookups never read the clock: this is recorded by the poller.
+        """
+        return self._last_updated
 
     @property
     def version(self) -> str | None:
@@ -623,6 +644,8 @@ class Flags(Lookups):
         if self._closed:
             return
         self._closed = True
+        if self._finalizer is not None:
+            self._finalizer.detach()
         if self._poller is not None:
             self._poller.stop(timeout)
         if self._source is not None:
@@ -663,11 +686,14 @@ class Flags(Lookups):
             # Empty body: the session already holds what we last received. Nothing to parse.
             # With nothing loaded (the first version was rejected) there is nothing to serve.
             if self._document.ready:
+                if self._serving_latest:
+                    self._last_updated = self._last_fetched
                 self._set_state(State.READY if self._serving_latest else State.STALE)
             return
         digest = _digest(fetched.content)
         if digest == self._document.digest:
             self._serving_latest = True
+            self._last_updated = self._last_fetched
             self._set_state(State.READY)
             return
         if digest == self._rejected_digest:
@@ -694,6 +720,7 @@ class Flags(Lookups):
         self._publish(new)
         self._serving_latest = True
         self._rejected_digest = None  # if it comes back, it is news again
+        self._last_updated = self._last_fetched
         logger.info("appflags.loaded", source=source, version=fetched.version, format=new.format)
         if new.warnings:
             # Once per version: these flags answer with an error code until it is fixed.
@@ -706,6 +733,14 @@ class Flags(Lookups):
         if self._backup is not None:
             self._backup.save(fetched.content, fetched.content_type, fetched.version)
         self._set_state(State.READY, changed=new.changed_keys(old))
+
+    def _on_late(self, late: float) -> None:
+        # The process was frozen (Lambda between invocations, a suspended host): nothing
+        # kept the flags current meanwhile. STALE until the poll that follows succeeds.
+        if self._closed or not self._document.ready:
+            return
+        logger.info("appflags.late", source=self._source_name, seconds=round(late, 1))
+        self._set_state(State.STALE)
 
     def _reject(self) -> None:
         self._serving_latest = False

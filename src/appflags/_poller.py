@@ -24,6 +24,18 @@ JITTER = 0.1
 
 MIN_DELAY = 0.05
 
+LATE_FLOOR = 1.0
+"""A wake-up later than two intervals counts as late only past this many seconds, so a
+busy machine's scheduling delays never mark fresh flags STALE."""
+
+if hasattr(time, "CLOCK_BOOTTIME"):  # Linux: counts time spent suspended, unlike monotonic
+
+    def _now() -> float:
+        return time.clock_gettime(time.CLOCK_BOOTTIME)
+
+else:
+    _now = time.monotonic
+
 
 def _jittered(seconds: float) -> float:
     return seconds * (1.0 + random.random() * JITTER)  # noqa: S311 - spreading load, not security
@@ -37,6 +49,10 @@ class Poller:
     ends instead of keeping it alive.
     After a failure the next poll comes after an exponential backoff (1 s, 2 s, 4 s, ...)
     capped at the normal interval, so an outage never costs more calls than health does.
+
+    A wake-up more than two intervals late (the process was frozen, as Lambda does between
+    invocations, or the host suspended) is reported to ``on_late`` before the poll it was
+    waiting for: the flags were not kept current meanwhile.
 
     A poll is never sent before the ``min_wait`` the service last set (AppConfigData
     refuses it), not even for :meth:`refresh`. A poll refused anyway as too early
@@ -52,10 +68,12 @@ class Poller:
         *,
         interval: float,
         name: str,
+        on_late: Callable[[float], object] | None = None,
     ) -> None:
         self._source = source
         self._on_fetched = weakref.WeakMethod(on_fetched)  # bound methods only
         self._on_error = weakref.WeakMethod(on_error)
+        self._on_late = weakref.WeakMethod(on_late) if on_late is not None else None
         self._interval = interval
         self._name = name
         self._failures = 0
@@ -117,13 +135,26 @@ class Poller:
                 self._finished += 1
                 self._progress.notify_all()
             # A floor keeps a misconfigured zero interval from spinning the CPU.
-            if self._wake.wait(max(_jittered(delay), MIN_DELAY)):
+            sleep = max(_jittered(delay), MIN_DELAY)
+            due = _now() + sleep
+            if self._wake.wait(sleep):
                 # refresh(): as soon as the service allows, never sooner.
                 self._stop.wait(max(0.0, self._not_before - time.monotonic()))
+            late = _now() - due
+            if late > max(2 * self._interval, LATE_FLOOR) and not self._stop.is_set():
+                self._report_late(late)
+
+    def _report_late(self, late: float) -> None:
+        if self._on_late is None:
+            return
+        try:
+            self._deliver(self._on_late, late)
+        except Exception:  # noqa: BLE001 - the poll that follows must happen regardless
+            logger.exception("appflags.late_handler_failed", source=self._source.name)
 
     def _poll_once(self) -> float:
         refusals = 0
-        while True:
+        while not self._stop.is_set():  # stopped (closed, collected): no further request
             try:
                 fetched = self._source.fetch()
                 break
@@ -137,6 +168,8 @@ class Poller:
                 self._failures += 1
                 self._deliver(self._on_error, exc)
                 return min(self._interval, 2.0 ** (self._failures - 1))
+        else:
+            return 0.0
         if fetched.min_wait is not None:
             self._not_before = time.monotonic() + fetched.min_wait
         self._failures = 0

@@ -13,8 +13,8 @@ Python, testbed 3.9.0's ``@fractional-v3`` rows):
   the first argument is a bucket (written ``[variant, weight]``), the bucketing value is
   the array ``[flagKey, targetingKey]`` (``targetingKey`` must be a non-empty string). A
   bucketing value that evaluates to ``null`` is an error.
-``v2`` (``@fractional-v2``; flagd 0.11 to the first CBOR releases, and in-process
-providers that have not moved):
+``v2`` (``@fractional-v2``; the flagd daemon from 0.11, still at flagd's main of July
+2026, and in-process providers that have not moved):
   MurmurHash3 of the UTF-8 bytes of a string bucketing value; with the first argument
   omitted or ``null``, of the flag key followed by the ``targetingKey``.
 ``v1`` (``@fractional-v1``; flagd before 0.11): as v2, but the bucket is the float

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ def test_validate_lists_every_problem_with_file_and_path(
     bad.write_text(json.dumps({"Beta": {"enabled": True}, "gamma": {"enabled": 1}}))
     assert main(["validate", "--format", "appconfig", str(bad), str(EXAMPLE)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"{bad}: invalid (2 problems)"
+    assert out[0] == f"{bad}: invalid appconfig document (2 problems)"
     assert out[1].startswith(f"  {bad}: $.Beta: key does not match pattern")
     assert out[2] == f"  {bad}: $.gamma.enabled: expected boolean, got number"
     assert out[3] == f"{EXAMPLE}: ok (appconfig format, 4 flags)"
@@ -171,3 +172,172 @@ def test_validate_shows_rule_syntax_errors_with_a_caret(
     assert "$.values.ui_refresh._variants[0].rule" in out
     assert '(ends_with $email "x"' in out
     assert "^" in out
+
+
+# ------------------------------------------------- issue 13 §6: problems, not tracebacks
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--port", "70000"],
+        ["--port", "-1"],
+        ["--poll-interval", "-5"],
+        ["--application", ""],
+        ["--profile", "x" * 129],
+    ],
+)
+def test_serve_rejects_nonsense_parameters_as_usage_errors(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", str(EXAMPLE), *args]) == 2
+    err = capsys.readouterr().err
+    assert "error: argument" in err
+    assert "Traceback" not in err
+
+
+def test_serve_on_a_port_in_use_is_a_problem(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", str(EXAMPLE), "--port", str(port)]) == 1
+    assert f"cannot listen on port {port}" in capsys.readouterr().err
+
+
+def test_the_console_script_prints_no_traceback() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "appflags", "serve", str(EXAMPLE), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"cannot listen on port {port}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "cannot be read"),
+        ("{not json", "is not valid JSON"),
+        ('{"type": "nope"}', "is not a valid JSON Schema"),
+        ("[1, 2]", "is not a JSON Schema: a schema is a JSON object"),
+    ],
+    ids=["missing", "malformed", "invalid", "not-an-object"],
+)
+def test_validate_reports_a_bad_schema_as_the_schemas_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, problem: str
+) -> None:
+    schema = tmp_path / "schema.json"
+    if content is not None:
+        schema.write_text(content)
+    doc = tmp_path / "config.json"
+    doc.write_text(json.dumps({"retries": 3}))
+    assert main(["validate", "--schema", str(schema), str(doc)]) == 1
+    captured = capsys.readouterr()
+    assert f"schema {schema} {problem}" in captured.err
+    assert str(doc) not in captured.out + captured.err  # not blamed on the document
+
+
+def test_validate_refuses_nan_as_not_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "flags.json"
+    doc.write_text('{"beta": {"enabled": true, "ratio": NaN}}')
+    assert main(["validate", str(doc)]) == 1
+    assert "NaN is not a JSON number" in capsys.readouterr().out
+
+
+def test_eval_of_a_yaml_document_with_dates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "flags.yaml"
+    doc.write_text("launch:\n  enabled: true\n  day: 2024-05-01\n")
+    assert main(["eval", str(doc), "launch.day"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["value"], result["reason"]) == ("2024-05-01", "STATIC")
+
+
+def test_eval_of_a_missing_key_prints_the_evaluation_and_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["eval", str(EXAMPLE), "no-such-flag", "--default", "true"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert (result["value"], result["error_code"]) == (True, "FLAG_NOT_FOUND")
+
+
+def test_eval_reads_nan_in_a_context_value_as_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", str(EXAMPLE), "new-checkout", "-c", "tier=NaN", "--explain"]) == 0
+    json.loads(capsys.readouterr().out)  # still JSON
+
+
+POWERTOOLS_DOC = {
+    "premium": {
+        "default": False,
+        "rules": {
+            "staff": {
+                "when_match": True,
+                "conditions": [{"action": "ENDSWITH", "key": "email", "value": "@corp.com"}],
+            },
+            "gold": {
+                "when_match": True,
+                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
+            },
+        },
+    }
+}
+
+
+def test_eval_explain_shows_each_powertools_rule_tried(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "flags.json"
+    doc.write_text(json.dumps(POWERTOOLS_DOC))
+    args = ["eval", str(doc), "premium", "-c", "tier=gold", "-c", "email=a@b.org", "--explain"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["value"], result["variant"]) == (True, "gold")
+    assert [(t["variant"], t["result"], t["read"]) for t in result["explain"]] == [
+        ("staff", "no match", {"email": "a@b.org"}),
+        ("gold", "match", {"tier": "gold"}),
+    ]
+    capsys.readouterr()
+    assert main(["eval", str(doc), "premium", "--explain"]) == 0
+    tried = json.loads(capsys.readouterr().out)["explain"]
+    assert [(t["variant"], t["result"]) for t in tried] == [
+        ("staff", "no match"),
+        ("gold", "no match"),
+        ("(default)", "match"),
+    ]
+
+
+def test_eval_explain_says_when_a_format_has_no_explanation_yet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "flags.json"
+    doc.write_text(
+        json.dumps(
+            {
+                "flags": {
+                    "banner": {
+                        "state": "ENABLED",
+                        "variants": {"on": True, "off": False},
+                        "defaultVariant": "off",
+                        "targeting": {"if": [{"==": [{"var": "tier"}, "gold"]}, "on", None]},
+                    }
+                }
+            }
+        )
+    )
+    assert main(["eval", str(doc), "banner", "-c", "tier=gold", "--explain"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["variant"] == "on"
+    assert "no explanation yet for the rules of the flagd format" in result["explain"]
+    assert "no variant rules" not in json.dumps(result)

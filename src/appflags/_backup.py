@@ -25,6 +25,8 @@ class Saved:
     content: bytes
     content_type: str | None
     version: str | None
+    format: str | None = None
+    """The format the document was accepted as (``None`` in backups written before 0.2)."""
 
 
 class Backup:
@@ -53,14 +55,25 @@ class Backup:
             logger.warning("appflags.backup_ignored", path=str(self.path), reason=problem)
         return saved
 
-    def save(self, content: bytes, content_type: str | None, version: str | None) -> None:
-        """Write atomically; the first failure disables the backup with one warning."""
+    def save(
+        self,
+        content: bytes,
+        content_type: str | None,
+        version: str | None,
+        flag_format: str | None = None,
+    ) -> None:
+        """Write atomically; the first failure disables the backup with one warning.
+
+        ``flag_format`` is the format the document was accepted as: a cold start reads it
+        back as that format rather than detecting it again.
+        """
         if self._disabled:
             return
         record = {
             "format": _FORMAT_TAG,
             "version": version,
             "content_type": content_type,
+            "flag_format": flag_format,
             "sha256": hashlib.sha256(content).hexdigest(),
             "content": base64.b64encode(content).decode("ascii"),
         }
@@ -100,4 +113,8 @@ def _decode(raw: bytes) -> tuple[Saved | None, str]:
         return None, "not an appflags backup"
     if hashlib.sha256(content).hexdigest() != checksum:
         return None, "checksum mismatch"
-    return Saved(content, record.get("content_type"), record.get("version")), ""
+    flag_format = record.get("flag_format")
+    if flag_format is not None and not isinstance(flag_format, str):
+        return None, "unreadable: flag_format"
+    saved = Saved(content, record.get("content_type"), record.get("version"), flag_format)
+    return saved, ""

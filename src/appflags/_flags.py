@@ -7,12 +7,12 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import math
 import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +35,13 @@ from appflags._snapshot import NOT_READY, Snapshot
 from appflags._state import State
 from appflags._usage import Usage, UsageRecorder, safe_now, tracked_lookups
 from appflags.formats import (
+    FORMAT_NAMES,
     MAX_DOCUMENT_BYTES,
     Clock,
     Format,
     compile_document,
-    compile_schema,
     load,
+    load_schema,
     utc_now,
 )
 from appflags.sources import (
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
     from datetime import datetime
     from types import TracebackType
 
-    from jsonschema.protocols import Validator
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
 Listener = Callable[["Change"], object]
@@ -124,7 +124,7 @@ class Flags(Lookups):
         self._overrides: dict[str, Any] = {}
         self._layers: list[Override] = []
         self._format = format
-        self._schema = _load_schema(schema)
+        self._schema = load_schema(schema)
         self._clock = clock or utc_now
         self._recorder = self._usage = UsageRecorder(self._clock)
         self._track_usage = track_usage
@@ -186,7 +186,10 @@ class Flags(Lookups):
         if saved is None:
             return
         try:
-            snapshot = self._compile(saved.content, saved.content_type, saved.version)
+            # The format the backup was accepted as, unless the caller names one.
+            recorded = saved.format if self._format == "auto" else None
+            recorded = recorded if recorded in FORMAT_NAMES else None
+            snapshot = self._compile(saved.content, saved.content_type, saved.version, recorded)
         except Exception as exc:  # noqa: BLE001 - a bad backup never stops a start
             logger.warning(
                 "appflags.backup_ignored",
@@ -216,24 +219,44 @@ class Flags(Lookups):
         self._state = State.STALE
         logger.info("appflags.bootstrap_loaded", source=self._source_name, bootstrap=where)
 
-    def _compile(self, content: bytes, content_type: str | None, version: str | None) -> Snapshot:
-        # Under "auto", the first accepted document fixes the format: a later version with
-        # a mistake must be rejected as that format, not silently re-detected as another.
+    def _compile(
+        self,
+        content: bytes,
+        content_type: str | None,
+        version: str | None,
+        format: str | None = None,  # noqa: A002 - a backup's recorded format
+    ) -> Snapshot:
+        # Under "auto" each document's shape decides its format, so a deliberate change of
+        # format is taken; a document with no flag shape is read as the format being served
+        # (see choose_format), so a typo that removed every marker is still rejected.
         current = self._document
-        chosen = current.format if self._format == "auto" and current.format else self._format
         name, compiled = load(
             content,
             content_type,
-            format=chosen,
+            format=format or self._format,
             schema=self._schema,
             clock=self._clock,
             max_bytes=self._max_bytes,
             # Flags whose definitions did not change keep their compiled rules.
             incremental=True,
             previous=current.incremental,
+            current=current.format if current.ready else None,
         )
         if self._variants is not None:
             compiled = self._variants.compile(name, compiled)
+        if (
+            current.ready
+            and current.format != name
+            and (current.static or current.rules)
+            and (compiled.static or compiled.rules)  # the empty document fixes no format
+        ):
+            logger.warning(
+                "appflags.format_changed",
+                source=self._source_name,
+                previous=current.format,
+                format=name,
+                version=version,
+            )
         return Snapshot.of(compiled, format=name, version=version, digest=_digest(content))
 
     def _after_fork_in_child(self) -> None:
@@ -482,7 +505,7 @@ class Flags(Lookups):
         """
         _check_options(format=format, clock=clock)
         name, compiled = compile_document(
-            _plain(doc), format=format, schema=_load_schema(schema), clock=clock or utc_now
+            _plain(doc), format=format, schema=load_schema(schema), clock=clock or utc_now
         )
         return cls(
             snapshot=Snapshot.of(compiled, format=name), clock=clock, track_usage=track_usage
@@ -711,7 +734,9 @@ class Flags(Lookups):
                 "appflags.rejected",
                 source=source,
                 version=fetched.version,
+                format=getattr(exc, "format", None),
                 problems=_problems(exc),
+                note=getattr(exc, "note", None),
                 keeping=self._document.version if self._document.ready else None,
             )
             self._reject()
@@ -731,7 +756,7 @@ class Flags(Lookups):
                 problems=[str(p) for p in new.warnings],
             )
         if self._backup is not None:
-            self._backup.save(fetched.content, fetched.content_type, fetched.version)
+            self._backup.save(fetched.content, fetched.content_type, fetched.version, new.format)
         self._set_state(State.READY, changed=new.changed_keys(old))
 
     def _on_late(self, late: float) -> None:
@@ -855,11 +880,12 @@ def _problems(exc: Exception) -> list[str]:
 def _plain(doc: Mapping[str, Any]) -> Any:
     """A JSON round trip: the snapshot never shares objects the caller can mutate."""
     try:
-        return json.loads(json.dumps(doc))
+        return json.loads(json.dumps(doc, allow_nan=False))
     except RecursionError:
         raise SchemaError([Problem("$", "document is nested too deeply")]) from None
     except (TypeError, ValueError) as exc:
-        raise SchemaError([Problem("$", f"not JSON data: {exc}")]) from None
+        where, what = _not_json_at(doc, "$") or ("$", str(exc))
+        raise SchemaError([Problem(where, f"not JSON data: {what}")]) from None
 
 
 def _check_options(
@@ -878,19 +904,22 @@ def _check_options(
     check_path("backup", backup)
 
 
-def _load_schema(schema: Mapping[str, Any] | str | os.PathLike[str] | None) -> Validator | None:
-    if schema is None:
-        return None
-    if isinstance(schema, Mapping):
-        document: Any = dict(schema)
-    elif isinstance(schema, (str, os.PathLike)):
-        document = json.loads(Path(schema).read_text(encoding="utf-8"))
-    else:
-        raise TypeError(f"schema must be a mapping, a path or None, got {schema!r}")
-    try:
-        return compile_schema(document)
-    except (ValueError, TypeError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - the validator library's own SchemaError
-        message = getattr(exc, "message", None) or type(exc).__name__
-        raise ValueError(f"schema is not a valid JSON Schema: {message}") from None
+def _not_json_at(value: Any, path: str) -> tuple[str, str] | None:
+    """Where the first value JSON cannot hold is, and what it is (never the value itself)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, "NaN and infinities are not JSON numbers"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return path, f"a key of type {type(key).__name__} (JSON keys are strings)"
+            found = _not_json_at(item, f"{path}.{key}")
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _not_json_at(item, f"{path}[{index}]")
+            if found:
+                return found
+    elif not isinstance(value, (str, int, float, type(None))):
+        return path, f"a value of type {type(value).__name__}"
+    return None

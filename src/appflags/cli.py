@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from appflags._errors import SchemaError
+from appflags._evaluation import ErrorCode
 from appflags._flags import Change, Flags
 from appflags._overrides import ENVIRONMENT_VARIABLE
 from appflags._refs import Reference, document_flags, flag_of, known, python_files, references_in
 from appflags._resources import read_text
-from appflags.formats import FORMATS
+from appflags.formats import FORMATS, load_schema
 from appflags.rules import ABSENT, explain
 
 if TYPE_CHECKING:
@@ -38,11 +39,20 @@ DEMO_NAMES = ("demo", "local", "flags")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_USAGE
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the command never prints a traceback
+        print(f"appflags: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     return code
 
 
@@ -56,11 +66,36 @@ def run() -> None:
     sys.exit(main())
 
 
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a TCP port (0-65535; 0: any free port)")
+    return port
+
+
+def _poll_interval(text: str) -> float:
+    seconds = float(text)
+    if not 0 <= seconds <= 86400:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"{text} is not 0-86400 seconds")
+    return seconds
+
+
+def _identifier(text: str) -> str:
+    # AppConfig's ApplicationIdentifier, EnvironmentIdentifier and
+    # ConfigurationProfileIdentifier: 1-128 characters.
+    if not 1 <= len(text) <= 128 or text != text.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: 1-128 characters, without leading or trailing spaces"
+        )
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="appflags",
         description="Fast, resilient feature flags from AWS AppConfig.",
-        epilog="Exit codes: 0 ok, 1 invalid document, 2 usage error.",
+        epilog="Exit codes: 0 ok; 1 a problem (invalid or unreadable document or schema, "
+        "a key eval does not find, a port serve cannot open); 2 usage error.",
     )
     commands = parser.add_subparsers(title="commands")
     formats = ["auto", *FORMATS]
@@ -121,15 +156,18 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="serve a file over the AppConfigData protocol (picks up edits)"
     )
     serve.add_argument("file", metavar="FILE")
-    serve.add_argument("--port", type=int, default=2773, help="default: %(default)s")
-    serve.add_argument("--application", default="local")
-    serve.add_argument("--environment", default="local")
-    serve.add_argument("--profile", default="flags")
+    serve.add_argument(
+        "--port", type=_port, default=2773, help="0-65535 (0: any free port); default: %(default)s"
+    )
+    serve.add_argument("--application", type=_identifier, default="local")
+    serve.add_argument("--environment", type=_identifier, default="local")
+    serve.add_argument("--profile", type=_identifier, default="flags")
     serve.add_argument(
         "--poll-interval",
-        type=float,
+        type=_poll_interval,
         default=15,
-        help="seconds each session must wait between polls (default: %(default)s, AWS's minimum)",
+        help="seconds each session must wait between polls, 0-86400 "
+        "(default: %(default)s, AWS's minimum)",
     )
     serve.add_argument(
         "--profile-type",
@@ -148,23 +186,34 @@ def _parser() -> argparse.ArgumentParser:
 
 def _json_or_text(text: str) -> Any:
     try:
-        return json.loads(text)
-    except ValueError:
+        return json.loads(text, parse_constant=_not_json)
+    except (ValueError, RecursionError):
         return text
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")  # NaN, Infinity: read as text
+
+
 def _validate(args: argparse.Namespace) -> int:
+    if args.schema is not None:
+        # The schema's own problems, once, as the schema's: not as every document's.
+        try:
+            load_schema(args.schema)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return EXIT_INVALID
     code = EXIT_OK
     for name in args.files:
         try:
             flags = Flags.from_file(name, format=args.format, schema=args.schema)
         except SchemaError as exc:
             code = EXIT_INVALID
-            count = len(exc.problems)
-            print(f"{name}: invalid ({count} problem{'' if count == 1 else 's'})")
-            for problem in exc.problems:
-                print(f"  {problem}")
-        except (OSError, ValueError) as exc:
+            _print_invalid(name, exc)
+        except OSError as exc:
+            code = EXIT_INVALID
+            print(f"{name}: {exc.strerror or exc}")
+        except ValueError as exc:
             code = EXIT_INVALID
             print(f"{name}: {exc}")
         else:
@@ -189,6 +238,16 @@ def _validate(args: argparse.Namespace) -> int:
     return code
 
 
+def _print_invalid(name: str, exc: SchemaError) -> None:
+    count = len(exc.problems)
+    kind = f"invalid {exc.format} document" if exc.format else "invalid"
+    print(f"{name}: {kind} ({count} problem{'' if count == 1 else 's'})")
+    for problem in exc.problems:
+        print(f"  {problem}")
+    if exc.note:
+        print(f"  {exc.note} (--format json)")
+
+
 def _eval(args: argparse.Namespace) -> int:
     context: dict[str, Any] = {}
     for item in args.context:
@@ -203,7 +262,7 @@ def _eval(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return EXIT_INVALID
     except OSError as exc:
-        print(f"{args.file}: {exc.strerror}", file=sys.stderr)
+        print(f"{args.file}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INVALID
     default = None if args.default is None else _json_or_text(args.default)
     result = flags.evaluate(args.key, default, context)
@@ -223,8 +282,10 @@ def _eval(args: argparse.Namespace) -> int:
         )
     if args.explain:
         output["explain"] = _explanation(flags, args.key, context)
-    print(json.dumps(output, indent=2))
-    return EXIT_OK
+    print(json.dumps(output, indent=2, default=str))
+    # A key the document does not have is a problem (a typo in a script, a flag removed):
+    # exit 1, after printing the evaluation (FLAG_NOT_FOUND, the default as its value).
+    return EXIT_INVALID if result.error_code is ErrorCode.FLAG_NOT_FOUND else EXIT_OK
 
 
 def _refs(args: argparse.Namespace) -> int:
@@ -274,7 +335,15 @@ def _refs(args: argparse.Namespace) -> int:
 def _explanation(flags: Flags, key: str, context: dict[str, Any]) -> Any:
     explanation = explain(flags, key, context)
     if explanation is None:
-        return "no variant rules: the value is the same for every context"
+        snapshot = flags._snapshot
+        if key in snapshot.rules:
+            return (
+                f"no explanation yet for the rules of the {snapshot.format} format: "
+                "the evaluation above shows the variant and reason they chose"
+            )
+        if key not in snapshot.static:
+            return "no such key in the document"
+        return "no rules: the value is the same for every context"
     return [
         {
             "variant": trace.variant,
@@ -301,6 +370,11 @@ def _serve(args: argparse.Namespace) -> int:
     server.watch_file(
         args.application, args.environment, args.profile, path, profile_type=profile_type
     )
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"cannot listen on port {args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
     with server:
         print(f"Serving {path} over the AppConfigData protocol at {server.endpoint_url}")
         print(

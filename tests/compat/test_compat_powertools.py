@@ -357,3 +357,31 @@ def test_extension_store_refuses_a_bad_agent_url_when_built_never_on_a_lookup(
     monkeypatch.setenv("APPFLAGS_AGENT_URL", "localhost:2772")
     with pytest.raises(ValueError, match="APPFLAGS_AGENT_URL"):
         AppConfigExtensionStore("dev", "shop", "features")
+
+
+# --------------------------------------- issue 13 §3: the drop-in never raises from evaluate
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"environment": "has spaces\n" * 20}, ValueError),  # over 128 characters
+        ({"environment": ""}, ValueError),
+        ({"max_age": None}, TypeError),
+        ({"max_age": float("nan")}, ValueError),
+        ({"max_age": -1}, ValueError),
+    ],
+    ids=["long-name", "empty-name", "max-age-none", "max-age-nan", "max-age-negative"],
+)
+def test_a_bad_store_is_refused_at_construction(
+    client: AppConfigDataClient, kwargs: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        AppConfigStore(**{**APP, **kwargs}, boto3_client=client)
+
+
+def test_no_region_is_refused_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with pytest.raises(ValueError, match="no AWS region"):
+        AppConfigStore(**APP)

@@ -115,7 +115,6 @@ APPCONFIG_STORED = {
         APPCONFIG_STORED,
         {"version": "1", "flags": {}, "values": {}},
         {"beta": {"enabled": True, "color": "red"}},  # AppConfig retrieval form
-        {"flags": {"beta": {"name": "Beta", "state": "ENABLED", "variants": {}}}},
         {"flags": {"checkout": "on"}},  # a freeform JSON profile with a "flags" object
         {"flags": {}},
         ["not", "an", "object"],
@@ -124,7 +123,6 @@ APPCONFIG_STORED = {
         "appconfig-stored",
         "appconfig-stored-empty",
         "appconfig-retrieved",
-        "name-key",
         "json",
         "empty",
         "list",

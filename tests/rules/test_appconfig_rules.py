@@ -4,6 +4,7 @@ syntax errors reported with their column."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -290,16 +291,44 @@ def test_matches_gives_up_on_overlong_input() -> None:
 @pytest.mark.parametrize(
     ("pattern", "why"),
     [
-        ("(a+)+$", "repeat inside a repeat"),
-        ("(\\\\w*\\\\s?)*x", "repeat inside a repeat"),
-        ("(a)\\\\1", "backreferences"),
-        ("(", "invalid regular expression"),
+        ("(a)\\\\1", "invalid escape sequence"),  # backreference
+        ("(?=a)b", "invalid perl operator"),  # lookahead
+        ("(?<!a)b", "invalid perl operator"),  # lookbehind
+        ("a++", "bad repetition operator"),  # possessive
+        ("a{1001}", "invalid repetition size"),
+        ("(", "missing )"),
     ],
 )
-def test_slow_or_invalid_patterns_are_rejected(pattern: str, why: str) -> None:
+def test_patterns_re2_cannot_run_are_rejected_at_load(pattern: str, why: str) -> None:
     message = rule_error(f'(matches in::$g pattern::"{pattern}")')
+    assert "pattern not supported by RE2" in message
     assert why in message
     assert caret_column(message) == len("(matches in::$g pattern::") + 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("(a|aa)*b", "a" * 1001, False),
+        ("(a|aa)*b", "a" * 1000 + "b", True),
+        ("(a+)+$", "a" * 1000 + "!", False),
+        ("(a+)+$", "a" * 1001, True),
+        ("(\\\\w*\\\\s?)*x", "ab " * 333, False),
+        ("(a*)*b", "a" * 1001, False),
+    ],
+)
+def test_a_lookup_is_bounded_whatever_the_pattern(pattern: str, value: str, expected: bool) -> None:
+    # Exponential on a backtracking engine (more than 10 minutes with Python's re for
+    # (a|aa)*b on 1,001 characters); linear with RE2. The thread join is a generous bound
+    # that only a runaway match misses, not a benchmark.
+    flags = flags_with(f'(matches in::$g pattern::"{pattern}")')
+    answers: list[bool] = []
+    worker = threading.Thread(
+        target=lambda: answers.append(flags.is_enabled("feature", {"g": value})), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert answers == [expected]
 
 
 # ---------------------------------------------------------------- syntax errors

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -36,7 +37,11 @@ from appflags._log import logger
 from appflags.sources import AgentSource, AppConfigDataSource, Fetched, Source, SourceError
 from appflags.sources._agent_variants import AgentVariants, VariantOptions
 from appflags.sources.agent import default_agent_url
-from appflags.sources.appconfigdata import DEFAULT_CLIENT_CONFIG, MAX_POLL_INTERVAL
+from appflags.sources.appconfigdata import (
+    DEFAULT_CLIENT_CONFIG,
+    MAX_POLL_INTERVAL,
+    check_identifier,
+)
 
 if TYPE_CHECKING:
     import os
@@ -95,9 +100,12 @@ class AppConfigStore:
       a config is merged over appflags' own retry and timeout defaults.
     - ``logger`` is accepted and ignored: appflags logs through ``structlog`` ("appflags").
 
-    Nothing is fetched until the first lookup, as in Powertools; the first lookup then
-    waits at most ``wait`` seconds for AppConfig. ``backup`` is appflags' last-known-good
-    file for cold starts during an outage.
+    The arguments are checked here, as Powertools does when it builds its client: a name
+    AppConfig would refuse, a ``max_age`` that is not a number of seconds, or no AWS region
+    raise ``ValueError``/``TypeError`` now, never from ``evaluate``. Nothing is fetched
+    until the first lookup, as in Powertools; the first lookup then waits at most ``wait``
+    seconds for AppConfig. ``backup`` is appflags' last-known-good file for cold starts
+    during an outage.
     """
 
     def __init__(  # noqa: PLR0917 - Powertools' positional signature, kept for drop-in use
@@ -118,7 +126,14 @@ class AppConfigStore:
         wait: float = 5.0,
         backup: str | os.PathLike[str] | None = None,
     ) -> None:
-        """Describe the profile; the first lookup starts polling it."""
+        """Describe the profile and check it; the first lookup starts polling it."""
+        if isinstance(max_age, bool) or not isinstance(max_age, (int, float)):
+            raise TypeError(f"max_age must be a number of seconds, got {max_age!r}")
+        if not math.isfinite(max_age) or max_age < 0:
+            raise ValueError(f"max_age must be a finite number of seconds >= 0, got {max_age!r}")
+        check_identifier("environment", environment)
+        check_identifier("application", application)
+        check_identifier("profile", name)
         self.environment = environment
         self.application = application
         self.name = name
@@ -139,6 +154,18 @@ class AppConfigStore:
         self._variant_options: VariantOptions | None = None
         self._flags: Flags | None = None
         self._lock = threading.Lock()
+        if not use_extension and boto3_client is None:
+            self._check_region()
+
+    def _check_region(self) -> None:
+        # What building the client at the first lookup would find out, found out now.
+        session = self._session or boto3.session.Session()
+        region = session.region_name or getattr(self._config, "region_name", None)
+        if not region:
+            raise ValueError(
+                "no AWS region for AppConfig: set AWS_REGION or AWS_DEFAULT_REGION, or pass "
+                "boto_config=Config(region_name=...), boto3_session= or boto3_client="
+            )
 
     @property
     def flags(self) -> Flags:
@@ -355,6 +382,7 @@ class FeatureFlags:
         self._flags: Flags | None = None
         self._store_flags: _StoreFlags | None = None
         self._app_config: AppConfigStore | None = None
+        self._start_failed: str | None = None
         if isinstance(given, Flags):
             self._flags = given
         elif isinstance(given, AppConfigStore):
@@ -389,7 +417,16 @@ class FeatureFlags:
         if self._flags is not None:
             return self._flags
         if self._app_config is not None:
-            return self._app_config.flags
+            if self._start_failed is not None:
+                return None
+            try:
+                return self._app_config.flags
+            except Exception as exc:  # noqa: BLE001 - evaluate never raises: the default answers
+                # The store was checked at construction; whatever still stops it starting
+                # is logged once and answered with defaults.
+                self._start_failed = type(exc).__name__
+                logger.error("appflags.store_failed", error=self._start_failed)
+                return None
         return self._store_flags.current() if self._store_flags is not None else None
 
     def evaluate(

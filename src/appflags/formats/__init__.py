@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appflags._clock import utc_now
@@ -20,7 +24,9 @@ from appflags.formats._base import (
     Resolved,
     Rule,
 )
+from appflags.formats._detect import flag_shape
 from appflags.formats._schemas import compile_schema, problems
+from appflags.formats._yaml import load_yaml
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -31,7 +37,9 @@ if TYPE_CHECKING:
     FORMATS: dict[str, Format]
 
 __all__ = [
+    "FLAG_FORMATS",
     "FORMATS",
+    "FORMAT_NAMES",
     "MAX_DOCUMENT_BYTES",
     "USE_DEFAULT",
     "Clock",
@@ -41,16 +49,21 @@ __all__ = [
     "Format",
     "Resolved",
     "Rule",
+    "choose_format",
     "compile_document",
     "compile_schema",
     "detect",
     "load",
+    "load_schema",
     "parse",
     "utc_now",
 ]
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 """Documents larger than this are rejected before parsing (configurable per ``Flags``)."""
+
+FORMAT_NAMES = frozenset(("flagd", "appconfig", "powertools", "json"))
+"""The name of every format (``FORMATS``' keys, without importing the formats)."""
 
 
 @functools.cache
@@ -62,13 +75,12 @@ def _formats() -> dict[str, Format]:
     from appflags.formats._json import JsonFormat  # noqa: PLC0415
     from appflags.formats._powertools import PowertoolsFormat  # noqa: PLC0415
 
-    # Detection order matters: the most specific shape first, ``json`` (any object) last.
     found = (FlagdFormat(), AppConfigFormat(), PowertoolsFormat(), JsonFormat())
     return {f.name: f for f in found}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "FORMATS":  # every format by name, in detection order
+    if name == "FORMATS":  # every format by name
         return _formats()
     if name == "FlagdFormat":  # the flagd format, with its options (fractional=...)
         from appflags.formats._flagd import FlagdFormat  # noqa: PLC0415
@@ -89,7 +101,7 @@ def parse(
         raise SchemaError([Problem("$", f"document is {len(data)} bytes, over {max_bytes}")])
     media = (content_type or "").split(";")[0].strip().lower()
     if media in _YAML_TYPES:
-        return _parse_yaml(data)
+        return load_yaml(data, max_bytes)
     if media == "application/ion":
         # The AppConfig Agent's local-development form of multi-variant flags.
         from appflags.formats._appconfig_ion import parse_ion  # noqa: PLC0415 - rare
@@ -98,7 +110,9 @@ def parse(
     if media not in _JSON_TYPES and not media.endswith("+json"):
         raise SchemaError([Problem("$", f"unsupported content type {media!r}")])
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_not_json, parse_float=_finite_float)
+    except _NotJsonError as exc:
+        raise SchemaError([Problem("$", f"not valid JSON: {exc}")]) from None
     except RecursionError:
         raise SchemaError([Problem("$", "document is nested too deeply")]) from None
     except json.JSONDecodeError as exc:
@@ -109,28 +123,101 @@ def parse(
         raise SchemaError([Problem("$", "not valid JSON: not UTF-8 text")]) from None
 
 
-def _parse_yaml(data: bytes) -> Any:
+class _NotJsonError(ValueError):
+    """What Python's ``json`` reads but JSON (RFC 8259) does not have."""
+
+
+def _not_json(constant: str) -> Any:
+    raise _NotJsonError(f"{constant} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotJsonError(f"{text} is too large for a 64-bit number")
+    return value
+
+
+def load_schema(schema: Mapping[str, Any] | str | os.PathLike[str] | None) -> Validator | None:
+    """The caller's own JSON Schema (a mapping or a JSON file), checked and compiled.
+
+    Raises :class:`ValueError` naming the schema and its problem (unreadable file, not
+    JSON, not a valid JSON Schema), so that it is never mistaken for a problem of the
+    documents it checks; :class:`TypeError` for a ``schema`` of another type.
+    """
+    if schema is None:
+        return None
+    if isinstance(schema, Mapping):
+        where, loaded = "schema", dict(schema)
+    elif isinstance(schema, (str, os.PathLike)):
+        where = f"schema {os.fspath(schema)}"
+        try:
+            text = Path(schema).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"{where} cannot be read: {exc.strerror or exc}") from None
+        try:
+            loaded = json.loads(text, parse_constant=_not_json)
+        except RecursionError:
+            raise ValueError(f"{where} is nested too deeply") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
+        except ValueError as exc:
+            raise ValueError(f"{where} is not valid JSON: {exc}") from None
+    else:
+        raise TypeError(f"schema must be a mapping, a path or None, got {schema!r}")
+    if not isinstance(loaded, dict):
+        # The value is of the wrong JSON type, but the argument was fine: a ValueError.
+        raise ValueError(f"{where} is not a JSON Schema: a schema is a JSON object")  # noqa: TRY004
     try:
-        import yaml  # noqa: PLC0415 - optional extra, imported only for YAML profiles
-    except ImportError:
-        raise SchemaError(
-            [Problem("$", "YAML profile: install the extra with `pip install appflags[yaml]`")]
-        ) from None
-    try:
-        return yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise SchemaError([Problem("$", f"not valid YAML{where}")]) from None
+        return compile_schema(loaded)
+    except Exception as exc:  # noqa: BLE001 - whichever validator library compiles it
+        message = str(getattr(exc, "message", exc)).splitlines()[0]
+        raise ValueError(f"{where} is not a valid JSON Schema: {message}") from None
 
 
 def detect(doc: Any) -> Format:
-    """The first format, in :data:`FORMATS` order, that recognises ``doc``."""
-    formats = _formats()
-    for candidate in formats.values():
-        if candidate.detect(doc):
-            return candidate
-    return formats["json"]
+    """The format ``doc`` has the shape of; ``json`` when it has no flag format's shape.
+
+    See :mod:`appflags.formats._detect` for the markers of each format.
+    """
+    return _formats()[flag_shape(doc) or "json"]
+
+
+FLAG_FORMATS = frozenset(("appconfig", "powertools", "flagd"))
+"""The formats with flags (every one but ``json``)."""
+
+_AS_JSON = 'format="json" reads the document as plain configuration'
+
+
+def choose_format(
+    doc: Any,
+    format: str | Format,  # noqa: A002 - the public API's name for it
+    current: str | None = None,
+) -> tuple[Format, str | None]:
+    """The format to validate ``doc`` as, and (under ``"auto"``) why it was chosen.
+
+    Under ``"auto"`` the document's shape decides. A non-empty document with no flag shape,
+    fetched while flags of format ``current`` are served, is read as ``current``: a mistake
+    that removed every marker (each ``enabled`` misspelt) is then rejected, not taken for
+    plain configuration. The empty object fixes no format.
+    """
+    if not isinstance(format, str):  # a format object: FlagdFormat(fractional="v2")
+        return format, None
+    if format != "auto":
+        if format not in FORMAT_NAMES:
+            raise ValueError(
+                f"unknown format {format!r}; expected 'auto' or one of {sorted(FORMAT_NAMES)}"
+            )
+        return _formats()[format], None
+    shape = flag_shape(doc)
+    if shape is not None:
+        return _formats()[shape], f"read as the {shape} format (detected by its shape); {_AS_JSON}"
+    if current in FLAG_FORMATS and isinstance(doc, dict) and doc:
+        why = f"read as the {current} format, the format of the flags being served"
+        return _formats()[current], f"{why}; {_AS_JSON}"
+    return _formats()["json"], None
 
 
 def compile_document(
@@ -141,31 +228,26 @@ def compile_document(
     clock: Clock = utc_now,
     incremental: bool = False,
     previous: Incremental | None = None,
+    current: str | None = None,
 ) -> tuple[str, Compiled]:
     """Validate and compile ``doc``; returns the format's name and the compiled flags.
 
     ``format`` is a format's name, ``"auto"``, or a format object (``FlagdFormat(...)``).
     ``schema`` is the caller's own JSON Schema (compiled), checked before the format's
-    own rules. Raises :class:`SchemaError` listing every problem.
+    own rules. ``current`` is the format of the flags a source serves now (see
+    :func:`choose_format`). Raises :class:`SchemaError` listing every problem, with the
+    format it validated ``doc`` as and, under ``"auto"``, a note saying why.
 
     With ``incremental``, the result keeps what the next version needs (its
     ``incremental``), and ``previous`` (the last version's) lets flags whose definitions
     did not change keep their compiled rules. Validation is always whole-document.
     """
-    if not isinstance(format, str):
-        chosen = format
-    elif format == "auto":
-        chosen = detect(doc)
-    elif format in _formats():
-        chosen = _formats()[format]
-    else:
-        known = sorted(_formats())
-        raise ValueError(f"unknown format {format!r}; expected 'auto' or one of {known}")
+    chosen, note = choose_format(doc, format, current)
     try:
         found = problems(schema, doc) if schema is not None else []
         found += chosen.validate(doc)
         if found:
-            raise SchemaError(found)
+            raise SchemaError(found, format=chosen.name, note=note)
         if not incremental:
             return chosen.name, chosen.compile(doc, clock)
         from appflags.formats._incremental import compile_incrementally  # noqa: PLC0415
@@ -187,6 +269,7 @@ def load(
     max_bytes: int = MAX_DOCUMENT_BYTES,
     incremental: bool = False,
     previous: Incremental | None = None,
+    current: str | None = None,
 ) -> tuple[str, Compiled]:
     """Parse, validate and compile raw bytes fetched from a source (``incremental`` and
     ``previous`` as in :func:`compile_document`)."""
@@ -198,4 +281,5 @@ def load(
         clock=clock,
         incremental=incremental,
         previous=previous,
+        current=current,
     )

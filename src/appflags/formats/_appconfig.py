@@ -24,6 +24,7 @@ from appflags.formats._appconfig_document import (
     document_problems,
 )
 from appflags.formats._base import USE_DEFAULT, Clock, Compiled, Resolved
+from appflags.formats._detect import STORED_KEYS, flag_shape, is_retrieval_shape
 from appflags.formats._schemas import problems, project_validator
 
 if TYPE_CHECKING:
@@ -31,25 +32,16 @@ if TYPE_CHECKING:
 
 RETRIEVED_SCHEMA = "appconfig-retrieved.schema.json"
 STORED_SCHEMA = "appconfig-featureflags.schema.json"
-_STORED_KEYS = frozenset(("version", "flags", "values"))
-
-
-def _is_retrieved(doc: Any) -> bool:
-    return (
-        isinstance(doc, dict)
-        and bool(doc)
-        and all(isinstance(v, dict) and type(v.get("enabled")) is bool for v in doc.values())
-    )
 
 
 def _is_stored(doc: Any) -> bool:
-    """The stored shape: only ``version``/``flags``/``values`` keys, and not a valid
-    retrieval form (which may name a flag ``flags``)."""
+    """The stored shape: only ``version``/``flags``/``values`` keys, and not the retrieval
+    form (which may name a flag ``flags``)."""
     return (
         isinstance(doc, dict)
         and bool(doc)
-        and doc.keys() <= _STORED_KEYS
-        and not _is_retrieved(doc)
+        and doc.keys() <= STORED_KEYS
+        and not is_retrieval_shape(doc)
     )
 
 
@@ -59,10 +51,8 @@ class AppConfigFormat:
     name = "appconfig"
 
     def detect(self, doc: Any) -> bool:
-        """A retrieval form, or a stored document that names its ``version``."""
-        # For "auto", a stored document must say its version: a Powertools document may
-        # well have a flag called "flags" or "values".
-        return _is_retrieved(doc) or (_is_stored(doc) and "version" in doc)
+        """A retrieval form, or a stored document (see :mod:`appflags.formats._detect`)."""
+        return flag_shape(doc) == self.name
 
     def validate(self, doc: Any) -> list[Problem]:
         """Schema problems, then (stored documents) AppConfig's own checks."""

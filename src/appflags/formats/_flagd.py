@@ -39,6 +39,7 @@ from cachetools import LRUCache
 from appflags._errors import Problem
 from appflags._evaluation import ErrorCode, Reason
 from appflags.formats._base import USE_DEFAULT, Clock, Compiled, Context, Resolved, Rule
+from appflags.formats._detect import flag_shape
 from appflags.formats._schemas import (
     CompiledSchema,
     compile_schema,
@@ -59,7 +60,6 @@ if TYPE_CHECKING:
 
 SCHEMA = "flagd.schema.json"
 """The project schema flagd documents are validated against (in ``schemas/``)."""
-_SCHEMA_URL_MARK = "flagd.dev/schema"
 _NO_METADATA: Mapping[str, Any] = MappingProxyType({})
 
 Tail = Callable[[Context], Resolved]
@@ -76,11 +76,10 @@ class FlagdFormat:
 
         Flags.from_appconfig("shop", "prod", "flags", format=FlagdFormat(fractional="v2"))
 
-    Detection is strict, so that the format never claims AWS AppConfig's own stored
-    document (``{"version": "1", "flags": {...}, "values": {...}}``, whose flags carry
-    ``name``/``attributes``): a document is ``flagd`` when its ``flags`` object is not
-    empty, every flag in it is an object, some flag has ``state`` or ``variants`` and none
-    has ``name`` or ``attributes``; or when its ``$schema`` points at flagd.dev.
+    Detection looks for flagd's markers: a document is ``flagd`` when some flag in its
+    ``flags`` object is an object with ``state``, ``variants`` or ``defaultVariant``
+    (AWS AppConfig's stored document has none of them), or when its ``$schema`` points at
+    flagd.dev. Other keys on a flag (``name``, say) are then validation's business.
 
     Where flagd draws the line, so does this format: a document whose structure flagd's
     schema rejects (a flag without ``state``, mixed variant types...) is rejected whole;
@@ -103,22 +102,7 @@ class FlagdFormat:
 
     def detect(self, doc: Any) -> bool:
         """Whether ``doc`` is a flagd document (see the class docstring for the rule)."""
-        if not isinstance(doc, dict):
-            return False
-        flags = doc.get("flags")
-        if not isinstance(flags, dict):
-            return False
-        schema = doc.get("$schema")
-        if isinstance(schema, str) and _SCHEMA_URL_MARK in schema:
-            return True
-        if not flags or "values" in doc:
-            return False
-        definitions = flags.values()
-        return (
-            all(isinstance(flag, dict) for flag in definitions)
-            and any("state" in flag or "variants" in flag for flag in definitions)
-            and not any("name" in flag or "attributes" in flag for flag in definitions)
-        )
+        return flag_shape(doc) == self.name
 
     def validate(self, doc: Any) -> list[Problem]:
         """The structural problems flagd's schema finds, each once, with its JSON path.

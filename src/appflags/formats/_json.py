@@ -7,6 +7,7 @@ from typing import Any
 from appflags._errors import Problem
 from appflags._evaluation import Reason
 from appflags.formats._base import Clock, Compiled, Resolved
+from appflags.formats._detect import flag_shape
 
 
 class JsonFormat:
@@ -19,7 +20,8 @@ class JsonFormat:
     name = "json"
 
     def detect(self, doc: Any) -> bool:
-        return isinstance(doc, dict)
+        """An object without the shape of a flag format (see :mod:`appflags.formats._detect`)."""
+        return isinstance(doc, dict) and flag_shape(doc) is None
 
     def validate(self, doc: Any) -> list[Problem]:
         if isinstance(doc, dict):

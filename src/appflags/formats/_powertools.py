@@ -20,12 +20,15 @@ with the JSON path of every problem.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from appflags._errors import Problem
 from appflags._evaluation import Reason
 from appflags.formats._base import Clock, Compiled, Resolved
+from appflags.formats._detect import flag_shape
 from appflags.formats._schemas import json_path, problems, project_validator
+from appflags.rules._explain import Variant, register
 from appflags.rules._powertools_actions import (
     SCHEDULE_KEYS,
     Condition,
@@ -35,6 +38,8 @@ from appflags.rules._powertools_actions import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from appflags.formats._base import Context, Rule
 
 SCHEMA = "powertools.schema.json"
@@ -46,16 +51,12 @@ class PowertoolsFormat:
     name = "powertools"
 
     def detect(self, doc: Any) -> bool:
-        """An object whose every value is an object with a ``default`` key.
+        """Every top-level value an object, some with ``default`` and none with ``enabled``.
 
-        AppConfig's retrieval form (``{"flag": {"enabled": true}}``) has no ``default``,
-        and plain configuration rarely puts one under every top-level key.
+        AppConfig's retrieval form (``{"flag": {"enabled": true}}``) is told apart by
+        ``enabled``; see :mod:`appflags.formats._detect`.
         """
-        return (
-            isinstance(doc, dict)
-            and bool(doc)
-            and all(isinstance(v, dict) and "default" in v for v in doc.values())
-        )
+        return flag_shape(doc) == self.name
 
     def validate(self, doc: Any) -> list[Problem]:
         """Powertools' schema rules: the project schema, then what JSON Schema cannot say."""
@@ -92,10 +93,36 @@ class PowertoolsFormat:
                 for rule_name, rule in flag_rules.items()
             )
             rules[name] = _first_match(compiled, Resolved(default, None, Reason.DEFAULT))
+            # For `appflags eval --explain`: the same compiled conditions, rule by rule.
+            register(
+                rules[name],
+                name,
+                (
+                    *(
+                        Variant(
+                            rule_name,
+                            json.dumps(rule["conditions"]),
+                            _all_of(conditions),
+                            Reason.TARGETING_MATCH,
+                        )
+                        for (rule_name, rule), (conditions, _answer) in zip(
+                            flag_rules.items(), compiled, strict=True
+                        )
+                    ),
+                    Variant("(default)", None, None, Reason.DEFAULT),
+                ),
+            )
         # Every flag, in document order, as Powertools' get_enabled_features considers them:
         # enabled_features() keeps those answering True (a non-boolean flag can, too), and
         # the compat FeatureFlags those answering any truthy value, as Powertools does.
         return Compiled(static=static, rules=rules, features=tuple(doc))
+
+
+def _all_of(conditions: tuple[Condition, ...]) -> Callable[[Context], bool]:
+    def all_hold(context: Context) -> bool:
+        return all(condition(context) for condition in conditions)
+
+    return all_hold
 
 
 def _first_match(

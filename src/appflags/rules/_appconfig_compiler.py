@@ -15,14 +15,13 @@ raise on odd values, and do no parsing or regex compilation.
 
 from __future__ import annotations
 
-import importlib
 import operator
-import re
-import sys
 from collections.abc import Callable, Mapping
 from datetime import date
 from hashlib import sha256
 from typing import Any
+
+import re2
 
 from appflags.rules._appconfig_parser import (
     COMPARISONS,
@@ -348,64 +347,25 @@ def _matches(subject: Node, pattern: Const) -> Predicate:
     return match
 
 
-# The regex parser lives in re._parser from 3.11 and in sre_parse (deprecated) before.
-_sre: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
-_REPEATS = frozenset(("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"))
-_BACKREFERENCES = frozenset(
-    (
-        "GROUPREF",
-        "GROUPREF_EXISTS",
-        "GROUPREF_IGNORE",
-        "GROUPREF_LOC_IGNORE",
-        "GROUPREF_UNI_IGNORE",
-    )
-)
+def compile_pattern(pattern: str, pos: int) -> Any:
+    """Compile a ``matches`` pattern for RE2, a linear-time engine; see ``docs/rules.md``.
 
-
-def compile_pattern(pattern: str, pos: int) -> re.Pattern[str]:
-    """Compile a ``matches`` pattern (Python ``re`` syntax), refusing the slow shapes.
-
-    Backreferences and a repeat inside a repeat (``(a+)+``), both of which can make a
-    backtracking engine take exponential time, are rejected; see ``docs/rules.md``.
+    RE2 runs in time linear in the value whatever the pattern (``(a|aa)*b`` included),
+    because it has no backtracking: syntax that needs it (backreferences, lookaround,
+    possessive repeats) is refused here, at load, with the rule's column.
     """
     if len(pattern) > MAX_PATTERN_CHARS:
         raise RuleSyntaxError(f"a pattern is at most {MAX_PATTERN_CHARS} characters", pos)
     try:
-        compiled = re.compile(pattern)
-        parsed = _sre.parse(pattern)
-    except re.error as exc:
-        where = f" (pattern position {exc.pos})" if exc.pos is not None else ""
-        raise RuleSyntaxError(f"invalid regular expression: {exc.msg}{where}", pos) from None
-    problem = _slow_shape(parsed, inside_repeat=False)
-    if problem:
-        raise RuleSyntaxError(f"pattern not accepted: {problem}", pos)
-    return compiled
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else ""
+        text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        raise RuleSyntaxError(f"pattern not supported by RE2: {text}", pos) from None
 
 
-def _slow_shape(items: Any, *, inside_repeat: bool) -> str | None:
-    for op, arg in items:
-        name = getattr(op, "name", str(op))
-        found: str | None = None
-        if name in _BACKREFERENCES:
-            return "backreferences are not supported"
-        if name in _REPEATS:
-            _low, high, body = arg
-            unbounded = high == _sre.MAXREPEAT or high > 100
-            if unbounded and inside_repeat:
-                return "a repeat inside a repeat, such as (a+)+, can take exponential time"
-            found = _slow_shape(body, inside_repeat=inside_repeat or unbounded)
-        elif name == "SUBPATTERN":
-            found = _slow_shape(arg[-1], inside_repeat=inside_repeat)
-        elif name == "BRANCH":
-            for branch in arg[1]:
-                found = found or _slow_shape(branch, inside_repeat=inside_repeat)
-        elif name in ("ASSERT", "ASSERT_NOT"):
-            found = _slow_shape(arg[1], inside_repeat=inside_repeat)
-        elif name == "ATOMIC_GROUP":
-            found = _slow_shape(arg, inside_repeat=inside_repeat)
-        if found:
-            return found
-    return None
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is reported once, as a rule problem
 
 
 # ------------------------------------------------------------------------------ split

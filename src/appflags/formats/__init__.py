@@ -24,9 +24,7 @@ from appflags.formats._base import (
     Resolved,
     Rule,
 )
-from appflags.formats._detect import flag_shape
 from appflags.formats._schemas import compile_schema, problems
-from appflags.formats._yaml import load_yaml
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -101,6 +99,8 @@ def parse(
         raise SchemaError([Problem("$", f"document is {len(data)} bytes, over {max_bytes}")])
     media = (content_type or "").split(";")[0].strip().lower()
     if media in _YAML_TYPES:
+        from appflags.formats._yaml import load_yaml  # noqa: PLC0415 - YAML profiles only
+
         return load_yaml(data, max_bytes)
     if media == "application/ion":
         # The AppConfig Agent's local-development form of multi-variant flags.
@@ -182,6 +182,8 @@ def detect(doc: Any) -> Format:
 
     See :mod:`appflags.formats._detect` for the markers of each format.
     """
+    from appflags.formats._detect import flag_shape  # noqa: PLC0415 - with the formats
+
     return _formats()[flag_shape(doc) or "json"]
 
 
@@ -211,6 +213,8 @@ def choose_format(
                 f"unknown format {format!r}; expected 'auto' or one of {sorted(FORMAT_NAMES)}"
             )
         return _formats()[format], None
+    from appflags.formats._detect import flag_shape  # noqa: PLC0415 - with the formats
+
     shape = flag_shape(doc)
     if shape is not None:
         return _formats()[shape], f"read as the {shape} format (detected by its shape); {_AS_JSON}"

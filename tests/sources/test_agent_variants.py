@@ -216,6 +216,19 @@ def test_one_request_per_context_answers_every_multi_variant_flag(
     ]
 
 
+def test_non_ascii_context_values_reach_the_agent_as_written(server: LocalAppConfig) -> None:
+    document = copy.deepcopy(STORED)
+    document["values"]["ui_refresh"]["_variants"][0]["rule"] = '(eq $name "José Ñandú")'
+    server.put(*APP, document)
+    context = {"name": "José Ñandú", "targetingKey": "ü-42"}
+    with Flags.from_agent(
+        *APP, url=server.endpoint_url, poll_interval=60, variant_budget=10
+    ) as flags:
+        assert flags.get_str("ui_refresh._variant", "", context) == "QA"
+    (request,) = variant_requests(server)
+    assert (request.context, request.entity_id) == (context, "ü-42")
+
+
 def test_contexts_that_cannot_be_encoded_never_stop_other_contexts(
     flags: Flags, stored: LocalAppConfig
 ) -> None:

@@ -191,7 +191,8 @@ class LocalAppConfig:
     ``GET /applications/{app}/environments/{env}/configurations/{profile}``, so that
     ``Flags.from_agent(..., url=server.endpoint_url)`` can be tested the same way. As the
     Agent does, it evaluates a stored feature-flag document per request: the context
-    comes from ``Context: key=value`` headers (several, or comma-separated pairs in one),
+    comes from ``Context: key=value`` headers (several, or comma-separated pairs in one;
+    read as UTF-8, as appflags sends them),
     ``?flag=KEY`` (repeatable) keeps only those flags, and a multi-variant flag answers
     its chosen variant plus ``"_variant"``. With :attr:`agent_token` set it wants
     ``Authorization: Bearer <token>``. Each request is recorded with its
@@ -919,12 +920,22 @@ class _Handler(BaseHTTPRequestHandler):
     def _agent_request(self, query: str) -> AgentRequest | None:
         """The Agent route's parameters; ``None`` when a Context header cannot be read."""
         try:
-            context = parse_context(self.headers.get_all("Context") or [])
+            context = parse_context(_utf8(v) for v in self.headers.get_all("Context") or [])
         except AgentRequestError:
             return None
+        entity_id = self.headers.get("Entity-Id")
         return AgentRequest(
             tuple(parse_qs(query).get("flag", [])),
             context,
-            self.headers.get("Entity-Id"),
+            None if entity_id is None else _utf8(entity_id),
             self.headers.get("Authorization"),
         )
+
+
+def _utf8(value: str) -> str:
+    """A header value as UTF-8 text: http.server decodes header bytes as Latin-1, so
+    ``José`` sent as UTF-8 would read ``JosÃ©`` (bytes that are not UTF-8 stay as read)."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value

@@ -221,7 +221,7 @@ class AppFlagsProvider(AbstractProvider):
             )
         self._announce_once_recorded(generation, told)
         if state is State.NOT_READY:
-            cause = _last_error(flags) or "no poll finished yet"
+            cause = _last_error(flags) or _first_rejected(flags) or "no poll finished yet"
             raise ProviderNotReadyError(
                 f"no flags loaded from {_source(flags)} within {self._wait:g} s ({cause}); "
                 "the provider reports PROVIDER_READY when they arrive"
@@ -565,6 +565,13 @@ def _not_found(flags: Flags) -> bool:
     """Whether the last poll failed because AppConfig has no such resource (HTTP 404)."""
     error = _last_error(flags)
     return error is not None and "ResourceNotFoundException" in error
+
+
+def _first_rejected(flags: Flags) -> str | None:
+    """Why nothing loaded when the polls succeed: the document read was rejected."""
+    if getattr(flags, "_serving_latest", True) is False:
+        return "its document was rejected, see the appflags.rejected log event"
+    return None
 
 
 def _closed(flags: Flags) -> bool:

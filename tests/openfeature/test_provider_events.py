@@ -359,3 +359,24 @@ def test_closed_flags_the_application_owns_fail_initialize(
         api.set_provider_and_wait(AppFlagsProvider(flags), "closed")
     assert events.status() is ProviderStatus.FATAL
     assert flags.refresh() is False  # not reopened behind the application's back
+
+
+def test_a_rejected_first_document_is_named_as_the_cause(
+    server: LocalAppConfig, client: Any, sdk: None
+) -> None:
+    # The poll succeeded but the only version deployed cannot be read: initialize must
+    # say so, not that no poll finished.
+    server.put(*APP, b'{"flags": {"banner": ')
+    events = Events("first-rejected")
+    provider = AppFlagsProvider.from_appconfig(*APP, client=client, wait=0.5)
+    with pytest.raises(ProviderNotReadyError) as failed:
+        api.set_provider_and_wait(provider, "first-rejected")
+    message = str(failed.value)
+    assert "no poll finished yet" not in message
+    assert "rejected" in message
+    assert "appconfigdata:shop/prod/flags" in message
+    assert "rejected" in (events.wait(ProviderEvent.PROVIDER_ERROR).message or "")
+
+    server.put(*APP, flagd("fixed"))
+    events.wait(ProviderEvent.PROVIDER_READY)
+    assert events.client.get_string_value("banner", "") == "fixed"

@@ -24,10 +24,10 @@ and never do I/O.
 
 The SDK's provider status follows ``Flags.state``: ``READY`` once flags are loaded (and
 again on recovery), ``STALE`` while polls fail, a rejected document leaves the last good
-flags serving, or a cold start serves a ``backup=`` file; ``ERROR`` when ``initialize``
-finds nothing loaded in time, ``FATAL`` when AppConfig says the application, environment
-or profile does not exist. ``PROVIDER_CONFIGURATION_CHANGED`` carries the keys whose
-answers may have changed.
+flags serving, or a cold start serves a ``backup=`` file or a ``bootstrap=`` document;
+``ERROR`` when ``initialize`` finds nothing loaded in time, ``FATAL`` when AppConfig says
+the application, environment or profile does not exist.
+``PROVIDER_CONFIGURATION_CHANGED`` carries the keys whose answers may have changed.
 
 Importing :mod:`appflags` alone never imports OpenFeature; this module does.
 """
@@ -585,4 +585,8 @@ def _stale_message(flags: Flags) -> str:
         return f"{source} cannot be polled ({error}); serving the last good flags"
     if getattr(flags, "_serving_latest", True) is False:
         return f"the latest document from {source} was rejected; serving the last good flags"
+    document = getattr(flags, "_document", None)
+    if document is not None and getattr(document, "digest", "") is None:
+        # Only a bootstrap= document is published without the digest of fetched bytes.
+        return f"serving the bootstrap= flags until {source} answers"
     return f"serving flags restored from the backup file until {source} answers"

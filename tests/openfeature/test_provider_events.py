@@ -324,6 +324,25 @@ def test_the_stale_message_names_the_source(tmp_path: Path, sdk: None) -> None:
         assert events.client.get_string_value("banner", "") == "hello"
 
 
+def test_the_stale_message_of_a_bootstrap_names_it(server: LocalAppConfig, sdk: None) -> None:
+    # The first session is slow: the bootstrap= document answers meanwhile, STALE. The
+    # message must say that, not that a backup file was restored (there is none).
+    server.put(*APP, flagd("deployed"))
+    server.slow_seconds = 2
+    server.inject(Fault.SLOW, call="StartConfigurationSession")
+    events = Events("bootstrap")
+    provider = AppFlagsProvider.from_appconfig(
+        *APP, client=server.client(), bootstrap=flagd("bundled")
+    )
+    api.set_provider_and_wait(provider, "bootstrap")
+    message = events.wait(ProviderEvent.PROVIDER_STALE).message or ""
+    assert "bootstrap" in message
+    assert "backup" not in message
+    assert "appconfigdata:shop/prod/flags" in message
+    events.wait(ProviderEvent.PROVIDER_READY, count=2)
+    assert events.client.get_string_value("banner", "") == "deployed"
+
+
 # ------------------------------------------------------------- shutdown and re-use
 
 

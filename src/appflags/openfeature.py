@@ -44,10 +44,11 @@ from openfeature.exception import ErrorCode, ProviderFatalError, ProviderNotRead
 from openfeature.flag_evaluation import FlagResolutionDetails, Reason
 from openfeature.provider import AbstractProvider, Metadata, ProviderStatus
 
+from appflags._checks import check_seconds
 from appflags._evaluation import ErrorCode as AppErrorCode
 from appflags._evaluation import Evaluation
 from appflags._evaluation import Reason as AppReason
-from appflags._flags import Change, Flags
+from appflags._flags import MAX_WAIT, Change, Flags
 from appflags._state import State
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ class AppFlagsProvider(AbstractProvider):
         targeting_key_as: str = TARGETING_KEY,
         name: str = NAME,
     ) -> None:
+        _check_options(wait, targeting_key_as, name)
         super().__init__()
         self._flags = flags
         self._rebuild: Callable[[], Flags] | None = None  # set when the provider owns them
@@ -151,6 +153,7 @@ class AppFlagsProvider(AbstractProvider):
 
         >>> api.set_provider_and_wait(AppFlagsProvider.from_appconfig("shop", "prod", "flags"))
         """
+        _check_options(wait, targeting_key_as, name)  # before any Flags start polling
 
         def build() -> Flags:
             return Flags.from_appconfig(application, environment, profile, wait=0, **options)
@@ -518,6 +521,13 @@ class AppFlagsProvider(AbstractProvider):
         if targeting_key is None:
             return attributes
         return {**attributes, self._targeting_key_as: targeting_key}
+
+
+def _check_options(wait: object, targeting_key_as: object, name: object) -> None:
+    check_seconds("wait", wait, zero=True, maximum=MAX_WAIT)
+    for option, value in (("targeting_key_as", targeting_key_as), ("name", name)):
+        if not isinstance(value, str):
+            raise TypeError(f"{option} must be a str, got {value!r}")
 
 
 _BOOLEAN: Any = object()

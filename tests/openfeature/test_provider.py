@@ -455,3 +455,25 @@ def test_the_merged_evaluation_context_reaches_the_rules(sdk: None) -> None:
         assert (gold.value, gold.variant, gold.reason) == (True, "gold users", "TARGETING_MATCH")
     finally:
         api.set_evaluation_context(EvaluationContext())
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"wait": float("nan")}, ValueError),  # used to make initialize wait forever
+        ({"wait": float("inf")}, ValueError),
+        ({"wait": -1}, ValueError),
+        ({"wait": "5"}, TypeError),  # used to fail only in initialize
+        ({"wait": None}, TypeError),
+        ({"wait": True}, TypeError),
+        ({"targeting_key_as": 1}, TypeError),
+        ({"name": None}, TypeError),
+    ],
+)
+def test_options_are_checked_when_the_provider_is_built(
+    server: LocalAppConfig, options: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error), Flags.from_dict(DOC) as flags:
+        AppFlagsProvider(flags, **options)
+    with pytest.raises(error):
+        AppFlagsProvider.from_appconfig("shop", "prod", "flags", client=server.client(), **options)

@@ -440,7 +440,8 @@ class AppFlagsProvider(AbstractProvider):
             # A plain copy of the flag's metadata, with the version label unless the
             # document set one: it copies, pickles and serialises, and changing it
             # changes nothing in the flags.
-            plain = self._plain_metadata(snapshot, flag_key)
+            # (A key that is no string names no flag: Flags said so, and it may not hash.)
+            plain = self._plain_metadata(snapshot, flag_key) if isinstance(flag_key, str) else None
             if plain is not None:
                 metadata = plain.copy()
             elif version is not None:

@@ -477,3 +477,18 @@ def test_options_are_checked_when_the_provider_is_built(
         AppFlagsProvider(flags, **options)
     with pytest.raises(error):
         AppFlagsProvider.from_appconfig("shop", "prod", "flags", client=server.client(), **options)
+
+
+@pytest.mark.parametrize("key", [None, 1, b"greeting", ["greeting"], {"k": 1}])
+@pytest.mark.parametrize("kind", ["boolean", "string", "integer", "float", "object"])
+def test_a_key_that_is_no_string_is_not_found(
+    provider: AppFlagsProvider, kind: str, key: Any
+) -> None:
+    # Flags answers FLAG_NOT_FOUND for any key that is no string; the provider must not
+    # turn an unhashable one into GENERAL on its way.
+    result = details(provider, kind, key, None)
+    assert (result.value, result.reason, result.error_code) == (
+        None,
+        Reason.ERROR,
+        ErrorCode.FLAG_NOT_FOUND,
+    )

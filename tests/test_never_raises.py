@@ -484,3 +484,13 @@ def test_other_nonsense_parameters_name_themselves(
     with pytest.raises(error, match=f"^{message}"):
         Flags.from_agent(*AGENT, **options)
     assert idle_server.calls() == before
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -1, "5", None])
+def test_refresh_and_close_check_their_timeout(value: Any) -> None:
+    flags = Flags.from_dict(RETRIEVAL)
+    with pytest.raises((ValueError, TypeError), match=r"^timeout must be "):
+        flags.refresh(timeout=value)
+    with pytest.raises((ValueError, TypeError), match=r"^timeout must be "):
+        flags.close(timeout=value)
+    flags.close(timeout=0)

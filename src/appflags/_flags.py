@@ -658,12 +658,17 @@ class Flags(Lookups):
         Refreshing changes no state by itself. Returns ``False`` for flags that have no
         source (``from_dict``) and after :meth:`close`.
         """
+        check_seconds("timeout", timeout, zero=True)
         if self._poller is None or self._closed:
             return False
         return self._poller.refresh(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop polling and release connections. Idempotent; lookups keep answering."""
+        """Stop polling and release connections. Idempotent; lookups keep answering.
+
+        ``timeout`` (0 to 86400 s) bounds the wait for a request in flight.
+        """
+        check_seconds("timeout", timeout, zero=True)
         if self._closed:
             return
         self._closed = True

@@ -160,6 +160,21 @@ def test_tracked_counts_from_many_threads() -> None:
     assert 3000 < counted.count <= 4000
 
 
+@pytest.mark.parametrize("key", [["beta"], {"beta": 1}, None, 3, b"beta", ("beta",), 1.5])
+def test_tracked_lookups_never_raise_on_keys_that_are_not_strings(key: Any) -> None:
+    tracked = Flags.from_dict(DOC, track_usage=True)
+    plain = Flags.from_dict(DOC)
+    assert tracked.is_enabled(key, default=True) is plain.is_enabled(key, default=True)
+    for method in ("get_bool", "get_str", "get_int", "get_float", "get_object"):
+        assert getattr(tracked, method)(key, "d") == getattr(plain, method)(key, "d")
+    assert tracked.evaluate(key, "d") == plain.evaluate(key, "d")
+    tracked.is_enabled("beta")
+    # Such a key names no flag: neither counted nor missing, and the report still sorts.
+    usage = tracked.usage()
+    assert [(e.key, e.count) for e in usage.evaluations] == [("beta", 1)]
+    assert usage.missing == ()
+
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
     lambda children: (

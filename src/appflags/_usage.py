@@ -108,11 +108,16 @@ class UsageRecorder:
         counted = (key, evaluation[1], evaluation[2], evaluation[3])
         try:
             self._counts[counted] += 1
-        except KeyError:
+        except (KeyError, TypeError):  # new, or an unhashable key (never counted)
             self.count_new(counted)
 
     def count_new(self, counted: tuple[str, str | None, Reason, ErrorCode | None]) -> None:
-        """Count the first lookup of one (key, variant, reason, error), within the bound."""
+        """Count the first lookup of one (key, variant, reason, error), within the bound.
+
+        A key that is not a string names no flag: it is not counted (nor reported).
+        """
+        if not isinstance(counted[0], str):
+            return
         counts = self._counts
         if len(counts) >= MAX_TRACKED:
             self._dropped += 1
@@ -193,7 +198,7 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
         counted = (key, result[1], result[2], result[3])
         try:
             counts[counted] += 1
-        except KeyError:
+        except (KeyError, TypeError):  # new, or an unhashable key (never counted)
             count_new(counted)
         return result
 
@@ -203,7 +208,7 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
             counted = (key, result[1], result[2], result[3])
             try:
                 counts[counted] += 1
-            except KeyError:
+            except (KeyError, TypeError):  # new, or an unhashable key (never counted)
                 count_new(counted)
             value = result[0]
             return default if value is probe else value
@@ -220,7 +225,7 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
         counted = (key, result[1], result[2], result[3])
         try:
             counts[counted] += 1
-        except KeyError:
+        except (KeyError, TypeError):  # new, or an unhashable key (never counted)
             count_new(counted)
         value = result[0]
         return value if value is True or value is False else default

@@ -192,7 +192,17 @@ def test_environment_variable_with_a_path(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert flags.is_enabled("search") is False
 
 
-@pytest.mark.parametrize("value", ["{not json", "[1, 2]", "/nonexistent/overrides.json"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{not json",
+        "[1, 2]",
+        "/nonexistent/overrides.json",
+        '{"": true}',  # a key no lookup can name
+        '{"k": NaN}',
+        '{"k": ' + "[" * 100_000 + "]" * 100_000 + "}",  # nested past the recursion limit
+    ],
+)
 def test_unusable_environment_variable_is_logged_and_ignored(
     monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:

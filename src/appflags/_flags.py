@@ -858,8 +858,9 @@ atexit.register(_close_all_at_exit)
 def _environment_overrides() -> dict[str, Any]:
     try:
         return from_environment() or {}
-    except (OSError, ValueError) as exc:
-        # A developer setting: say so loudly, but never fail to build the flags for it.
+    except (OSError, ValueError, TypeError, RecursionError) as exc:
+        # A developer setting: say so loudly, but never fail to build the flags for it
+        # (TypeError: an empty key; RecursionError: JSON nested too deep to read).
         logger.error("appflags.overrides_ignored", variable=ENVIRONMENT_VARIABLE, error=str(exc))
         return {}
 

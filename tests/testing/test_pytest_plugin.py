@@ -100,6 +100,18 @@ def test_importing_appflags_does_not_import_pytest() -> None:
     assert out.split() == ["False", "False"]
 
 
+def test_loading_the_plugin_does_not_import_boto3() -> None:
+    # pytest loads it in every suite of a project with appflags installed, used or not.
+    code = (
+        "import sys, appflags.testing.pytest_plugin; "
+        "print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
 def test_the_fixtures_work_here_too(
     appflags_profile: LocalProfile, appflags_override: OverrideFlags
 ) -> None:

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import boto3
-
 from appflags._errors import Problem, SchemaError
 from appflags.formats._appconfig import STORED_SCHEMA
 from appflags.formats._appconfig_document import document_problems
@@ -32,6 +30,7 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Mapping
 
+    import boto3.session
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
 START_SESSION = "StartConfigurationSession"
@@ -334,6 +333,10 @@ class LocalAppConfig:
         with _boto3_lock:
             global _boto3_session  # noqa: PLW0603 - one cache for the process
             if _boto3_session is None:
+                # Imported here: the pytest plugin loads this module in every suite of a
+                # project with appflags installed, and boto3 costs ~0.4 s to import.
+                import boto3.session  # noqa: PLC0415
+
                 _boto3_session = boto3.session.Session()
             return _boto3_session.client("appconfigdata", **options)
 

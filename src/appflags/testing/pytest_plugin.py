@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from appflags._flags import Flags
-from appflags.testing._server import LocalAppConfig, ProfileType
-
 if TYPE_CHECKING:
-    from appflags._flags import Override
+    from appflags._flags import Flags, Override
+    from appflags.testing._server import LocalAppConfig, ProfileType
+
+# pytest loads this module in every suite of a project that has appflags installed, used
+# or not: the fixtures import the library (and boto3, with the server) only when used.
 
 DOCUMENT_MARKER = "appflags_document"
 
@@ -87,6 +88,8 @@ class LocalProfile:
     def flags(self, **options: Any) -> Flags:
         """``Flags.from_appconfig`` for this profile (``options`` as for it); closed after
         the test. The first configuration has arrived when it returns."""
+        from appflags._flags import Flags  # noqa: PLC0415 - see the imports above
+
         options.setdefault("client", self.server.client())
         flags = Flags.from_appconfig(self.application, self.environment, self.profile, **options)
         self._built.append(flags)
@@ -94,6 +97,8 @@ class LocalProfile:
 
     def agent_flags(self, **options: Any) -> Flags:
         """``Flags.from_agent`` for this profile, through the server's Agent route."""
+        from appflags._flags import Flags  # noqa: PLC0415 - see the imports above
+
         options.setdefault("url", self.server.endpoint_url)
         flags = Flags.from_agent(self.application, self.environment, self.profile, **options)
         self._built.append(flags)
@@ -111,6 +116,8 @@ class LocalProfile:
 @pytest.fixture
 def appflags_server() -> Iterator[LocalAppConfig]:
     """A started :class:`LocalAppConfig` answering a 1 s poll interval."""
+    from appflags.testing._server import LocalAppConfig  # noqa: PLC0415 - see the imports
+
     with LocalAppConfig(poll_interval=1) as server:
         yield server
 

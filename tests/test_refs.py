@@ -164,6 +164,20 @@ def test_an_invalid_document_exits_1(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["refs", str(tmp_path), "--document", str(tmp_path / "none.json")]) == 1
 
 
+def test_a_path_that_does_not_exist_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = tmp_path / "flags.json"
+    document.write_text('{"beta": {"enabled": true}}')
+    (tmp_path / "app.py").write_text('flags.is_enabled("beta")\n')
+    # A mistyped path in CI must fail, not scan nothing and pass.
+    code = main(
+        ["refs", str(tmp_path / "app.py"), str(tmp_path / "scr"), "--document", str(document)]
+    )
+    assert code == 2
+    assert "scr: no such file or directory" in capsys.readouterr().err
+
+
 def test_the_installed_command_runs_it(tmp_path: Path) -> None:
     src, document = _project(tmp_path)
     result = subprocess.run(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -297,6 +298,12 @@ def _refs(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{args.document}: {exc.strerror}", file=sys.stderr)
         return EXIT_INVALID
+    absent = [path for path in args.paths if not os.path.lexists(path)]
+    if absent:
+        # A mistyped path would otherwise scan nothing and pass a CI gate forever.
+        for path in absent:
+            print(f"{path}: no such file or directory", file=sys.stderr)
+        return EXIT_USAGE
     found: list[Reference] = []
     for path in python_files(args.paths):
         try:

@@ -331,7 +331,10 @@ def test_extension_store_reads_the_extension_and_passes_the_context(
     server.put("shop", "dev", "features", stored)
     monkeypatch.delenv("APPFLAGS_AGENT_URL", raising=False)
     monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", str(urlsplit(server.endpoint_url).port))
-    store = AppConfigExtensionStore("dev", "shop", "features", max_age=60, format="appconfig")
+    # A generous budget: this test is about what is sent, not how fast (CI machines are loaded).
+    store = AppConfigExtensionStore(
+        "dev", "shop", "features", max_age=60, format="appconfig", variant_budget=10.0
+    )
     try:
         feature_flags = FeatureFlags(store=store)
         qa = {"email": "jane@qa.example", "targetingKey": "u-1"}

@@ -238,7 +238,8 @@ class AppConfigExtensionStore(AppConfigStore):
     ``$AWS_APPCONFIG_EXTENSION_HTTP_PORT``, else port 2772. With ``format="appconfig"``
     (a native ``AWS.AppConfig.FeatureFlags`` profile), multi-variant flags are answered
     per ``evaluate(context=...)`` by the extension, as with :meth:`appflags.Flags.from_agent`
-    (``variants``, ``context_keys`` and ``entity_id`` mean the same there); Powertools
+    (``variants``, ``variant_budget``, ``context_keys`` and ``entity_id`` mean the same
+    there); Powertools
     documents have no variants and are answered in-process.
     """
 
@@ -258,6 +259,7 @@ class AppConfigExtensionStore(AppConfigStore):
         variants: str = "blocking",
         context_keys: Iterable[str] | None = None,
         entity_id: str | None = "targetingKey",
+        variant_budget: float = 0.05,
     ) -> None:
         """Describe the profile; the first lookup starts reading it from the extension."""
         super().__init__(
@@ -275,7 +277,7 @@ class AppConfigExtensionStore(AppConfigStore):
         # Checked now: the first lookup, which starts the store, must not raise.
         self._variant_options = VariantOptions.build(
             mode=variants,
-            budget=0.05,
+            budget=variant_budget,
             cache_size=4096,
             ttl=None,
             poll_interval=max(float(max_age), 1.0),

@@ -100,8 +100,9 @@ class AppFlagsProvider(AbstractProvider):
     arrived it fails with ``PROVIDER_NOT_READY`` naming the last poll's error (the SDK
     then reports ``PROVIDER_ERROR``) and the provider announces ``PROVIDER_READY`` as soon
     as flags load. When AppConfig answers that the application, environment or profile
-    does not exist (``ResourceNotFoundException``), it fails at once with
-    ``PROVIDER_FATAL``. ``targeting_key_as`` names the context key the targeting key is
+    does not exist (``ResourceNotFoundException`` naming one of those), it fails at once
+    with ``PROVIDER_FATAL``; a 404 for a ``Deployment`` or ``Configuration`` (nothing
+    deployed yet) is an ordinary ``PROVIDER_NOT_READY``, and polling goes on. ``targeting_key_as`` names the context key the targeting key is
     passed under; ``name`` is the provider name the SDK reports (events, telemetry).
 
     >>> api.set_provider_and_wait(AppFlagsProvider(flags), "checkout")
@@ -572,10 +573,18 @@ def _last_error(flags: Flags) -> str | None:
     return error if isinstance(error, str) else None
 
 
+_NO_SUCH_IDENTIFIER = tuple(
+    f"ResourceNotFoundException (HTTP 404, {kind})"
+    for kind in ("Application", "Environment", "ConfigurationProfile")
+)
+"""404s that name a wrong identifier. A 404 for a ``Deployment`` or ``Configuration``
+may only mean nothing is deployed yet: that one is retried, never fatal."""
+
+
 def _not_found(flags: Flags) -> bool:
-    """Whether the last poll failed because AppConfig has no such resource (HTTP 404)."""
+    """Whether AppConfig said the application, environment or profile does not exist."""
     error = _last_error(flags)
-    return error is not None and "ResourceNotFoundException" in error
+    return error is not None and error.endswith(_NO_SUCH_IDENTIFIER)
 
 
 def _first_rejected(flags: Flags) -> str | None:

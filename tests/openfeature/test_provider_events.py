@@ -187,7 +187,7 @@ def test_a_profile_that_does_not_exist_is_fatal(
     with pytest.raises(ProviderFatalError) as failed:
         api.set_provider_and_wait(provider, "missing")
     assert time.monotonic() - started < 10
-    assert "ResourceNotFoundException (HTTP 404)" in str(failed.value)
+    assert "ResourceNotFoundException (HTTP 404, ConfigurationProfile)" in str(failed.value)
     assert "appconfigdata:shop/prod/flags" in str(failed.value)
     error = events.wait(ProviderEvent.PROVIDER_ERROR)
     assert error.error_code == ErrorCode.PROVIDER_FATAL
@@ -200,6 +200,23 @@ def test_a_profile_that_does_not_exist_is_fatal(
     server.put(*APP, flagd("hello"))
     api.set_provider_and_wait(provider, "missing")
     assert events.status() is ProviderStatus.READY
+    assert events.client.get_string_value("banner", "") == "hello"
+
+
+def test_a_404_for_nothing_deployed_yet_is_not_fatal(
+    server: LocalAppConfig, client: Any, sdk: None
+) -> None:
+    # AWS's ResourceNotFoundException names the missing resource's type; "Configuration"
+    # (or "Deployment") may only mean the service started before its first deployment.
+    server.put(*APP, flagd("hello"), version_label="v1")
+    server.inject(Fault.NOT_FOUND, times=-1)
+    events = Events("undeployed")
+    provider = AppFlagsProvider.from_appconfig(*APP, client=client, wait=1)
+    with pytest.raises(ProviderNotReadyError):
+        api.set_provider_and_wait(provider, "undeployed")
+    assert events.status() is ProviderStatus.ERROR
+    server.clear_faults()
+    events.wait(ProviderEvent.PROVIDER_READY)
     assert events.client.get_string_value("banner", "") == "hello"
 
 

@@ -180,7 +180,7 @@ def test_unknown_profile_is_not_found_on_start(
         start(client, profile)
     code, status, body = error_of(caught)
     assert (code, status) == ("ResourceNotFoundException", 404)
-    assert body["ResourceType"] == "Configuration"
+    assert body["ResourceType"] == "ConfigurationProfile"
     assert body["ReferencedBy"] == {}
     assert body["Message"]
 

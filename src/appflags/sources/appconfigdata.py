@@ -238,5 +238,10 @@ def _source_error(call: str, exc: ClientError) -> SourceError:
     error = exc.response.get("Error", {})
     code = error.get("Code", "Unknown")
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    # Messages from AWS name resources, never tokens; keep only the code and status.
+    # Messages from AWS name resources, never tokens; keep only the code and status, and
+    # for a 404 the kind of resource missing: "ConfigurationProfile" is a mistake in the
+    # identifiers, "Deployment" or "Configuration" may only mean nothing is deployed yet.
+    missing = exc.response.get("ResourceType")
+    if isinstance(missing, str) and missing:
+        return SourceError(f"{call}: {code} (HTTP {status}, {missing})", code=code)
     return SourceError(f"{call}: {code} (HTTP {status})", code=code)

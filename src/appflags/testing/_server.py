@@ -531,7 +531,9 @@ class LocalAppConfig:
         with self._lock:
             self._refresh(key)
             if key not in self._state.versions:
-                return _not_found()
+                # Nothing was put for this profile: the local server cannot tell "no such
+                # profile" from "nothing deployed yet", and answers as for the former.
+                return _not_found("ConfigurationProfile")
             token = self._issue(_Session(key, interval))
         return _Response(201, {"Content-Type": _JSON}, _json({"InitialConfigurationToken": token}))
 
@@ -827,10 +829,10 @@ def _bad_token(problem: str) -> _Response:
     return _error(400, "BadRequestException", body)
 
 
-def _not_found() -> _Response:
+def _not_found(resource_type: str = "Configuration") -> _Response:
     body = {
         "Message": "Requested resource not found",
-        "ResourceType": "Configuration",
+        "ResourceType": resource_type,
         "ReferencedBy": {},
     }
     return _error(404, "ResourceNotFoundException", body)

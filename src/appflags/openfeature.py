@@ -102,7 +102,8 @@ class AppFlagsProvider(AbstractProvider):
     as flags load. When AppConfig answers that the application, environment or profile
     does not exist (``ResourceNotFoundException`` naming one of those), it fails at once
     with ``PROVIDER_FATAL``; a 404 for a ``Deployment`` or ``Configuration`` (nothing
-    deployed yet) is an ordinary ``PROVIDER_NOT_READY``, and polling goes on. ``targeting_key_as`` names the context key the targeting key is
+    deployed yet) is an ordinary ``PROVIDER_NOT_READY``, and polling goes on.
+    ``targeting_key_as`` names the context key the targeting key is
     passed under; ``name`` is the provider name the SDK reports (events, telemetry).
 
     >>> api.set_provider_and_wait(AppFlagsProvider(flags), "checkout")

@@ -491,3 +491,18 @@ def test_a_feature_flag_profile_serves_no_variants_a_freeform_one_does(
         # The same document in a freeform profile: variants evaluated in-process.
         assert freeform.evaluate("ui_refresh", False, qa).variant == "QA"
         assert freeform.is_enabled("ui_refresh", qa) is True
+
+
+def test_an_absurd_next_poll_interval_does_not_kill_the_poller() -> None:
+    # AWS never announces more than a day (a token lives 24 h); a larger value from the
+    # wire made threading raise OverflowError and the poller thread died, READY forever.
+    with LocalAppConfig(poll_interval=1e10) as server:
+        server.put(*APP, V1, version_label="v1")
+        with Flags.from_appconfig(*APP, client=server.client()) as flags:
+            assert flags.refresh(timeout=0.3) is False
+            time.sleep(0.3)  # let the thread reach its wait; not a timing assertion
+            pollers = [t for t in threading.enumerate() if "shop/prod/flags" in t.name]
+            assert pollers
+            assert all(t.is_alive() for t in pollers)
+            assert flags.state is State.READY
+            assert server.early_polls == 0

@@ -171,7 +171,9 @@ class AppConfigDataSource:
         # answer "unchanged": without a token the next poll starts a new session instead.
         self._token = response["NextPollConfigurationToken"]
         interval = response.get("NextPollIntervalInSeconds")
-        seconds = float(interval) if interval is not None else None
+        # AWS announces at most a day (a token lives 24 h); a larger value from the wire
+        # would overflow the poller's waits. A day later the session is renewed anyway.
+        seconds = min(float(interval), MAX_POLL_INTERVAL) if interval is not None else None
         return Fetched(
             content=content or None,
             content_type=response.get("ContentType"),

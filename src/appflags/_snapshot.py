@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,11 +77,17 @@ class Snapshot:
     def changed_keys(self, other: Snapshot) -> frozenset[str]:
         """Keys whose answers may differ between ``self`` and ``other``.
 
-        Static answers are compared by value; a key with rules counts as changed whenever
-        its compiled rule is a different object (the format recompiled it).
+        Static answers are compared by value and type (``1`` is no ``True``); a key with
+        rules counts as changed whenever its compiled rule is a different object (the
+        format recompiled it).
         """
         changed = set(self.static.keys() ^ other.static.keys())
-        changed |= {k for k, r in self.static.items() if other.static.get(k, r) != r}
+        changed |= {
+            k
+            for k, r in self.static.items()
+            if (o := other.static.get(k, r)) is not r
+            and (o != r or fingerprint(o.value) != fingerprint(r.value))
+        }
         changed |= self.rules.keys() ^ other.rules.keys()
         changed |= {k for k, rule in self.rules.items() if other.rules.get(k, rule) is not rule}
         changed |= {
@@ -91,3 +99,25 @@ class Snapshot:
 
 
 NOT_READY = Snapshot(ready=False)
+
+
+def fingerprint(value: Any) -> Any:
+    """What tells JSON values apart by type as well as by value, compared with ``==``.
+
+    Python says ``True == 1 == 1.0`` and ``0.0 == -0.0``; as flag values they are
+    different answers (an integer never answers ``is_enabled``, ``get_int`` refuses a
+    float). marshal's format 2 writes each type with its own tag and no back-references,
+    so equal data gives equal bytes, at C speed.
+    """
+    try:
+        return marshal.dumps(value, 2)
+    except ValueError:  # a type marshal cannot write (a YAML timestamp): its repr
+        return (type(value), repr(value))
+
+
+def fingerprints(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``fingerprint`` of each value, by key."""
+    try:
+        return dict(zip(values, map(marshal.dumps, values.values(), repeat(2)), strict=True))
+    except ValueError:
+        return {key: fingerprint(value) for key, value in values.items()}

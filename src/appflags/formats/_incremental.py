@@ -1,7 +1,9 @@
 """Incremental compilation: a new version recompiles only the flags whose definitions changed.
 
 Parsing and validation stay whole-document. Compilation then compares each flag's
-definition with the previous version's (dict equality, at C speed) and compiles the
+definition with the previous version's (by fingerprint, at C speed: dict equality would
+take ``1`` for ``true`` and ``1.0`` for ``1``, keeping rules that answer the old
+types) and compiles the
 changed flags alone; unchanged flags keep their compiled rules, the very same objects, so
 comparing snapshots names exactly the flags that changed. Memos of answers belong to a
 snapshot, never to a compiled rule, so an answer always names the version that gave it.
@@ -17,6 +19,8 @@ import dataclasses
 from itertools import compress
 from operator import ne
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from appflags._snapshot import fingerprint, fingerprints
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,6 +45,19 @@ class Split(NamedTuple):
     """A second per-flag part compared like ``definitions`` (AppConfig's ``values``)."""
 
 
+class Prints(NamedTuple):
+    """A split's parts as :func:`~appflags._snapshot.fingerprint` s: what is compared."""
+
+    shared: Any
+    definitions: dict[str, Any]
+    values: dict[str, Any]
+
+    @classmethod
+    def of(cls, split: Split) -> Prints:
+        values = fingerprints(split.values) if split.values else {}
+        return cls(fingerprint(split.shared), fingerprints(split.definitions), values)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Incremental:
     """What the next version's compilation starts from."""
@@ -48,6 +65,7 @@ class Incremental:
     format: str
     clock: Clock
     split: Split
+    prints: Prints
     compiled: Compiled
     """The format's own output for the whole document (before anything wraps it)."""
 
@@ -60,27 +78,30 @@ def compile_incrementally(
     if split is None:
         return chosen.compile(doc, clock)
     compiled = None
+    prints = Prints.of(split)
     if (
         previous is not None
         and previous.format == chosen.name
         and previous.clock is clock
-        and previous.split.shared == split.shared
+        and previous.prints.shared == prints.shared
     ):
-        compiled = _patch(chosen, clock, previous, split)
+        compiled = _patch(chosen, clock, previous, split, prints)
     if compiled is None:
         compiled = chosen.compile(doc, clock)
     return dataclasses.replace(
-        compiled, incremental=Incremental(chosen.name, clock, split, compiled)
+        compiled, incremental=Incremental(chosen.name, clock, split, prints, compiled)
     )
 
 
-def _patch(chosen: Format, clock: Clock, previous: Incremental, split: Split) -> Compiled | None:
+def _patch(
+    chosen: Format, clock: Clock, previous: Incremental, split: Split, prints: Prints
+) -> Compiled | None:
     before, now = previous.split.definitions, split.definitions
-    changed, same_keys = _changed(before, now)
+    changed, same_keys = _changed(previous.prints.definitions, prints.definitions)
     removed = set() if same_keys else before.keys() - now.keys()
-    if split.values or previous.split.values:
-        more, _ = _changed(previous.split.values, split.values)
-        more += previous.split.values.keys() - split.values.keys()
+    if prints.values or previous.prints.values:
+        more, _ = _changed(previous.prints.values, prints.values)
+        more += previous.prints.values.keys() - prints.values.keys()
         changed = list(dict.fromkeys([*changed, *(key for key in more if key in now)]))
     if len(changed) + len(removed) > len(now) * REBUILD_SHARE:
         return None
@@ -113,8 +134,8 @@ def _patch(chosen: Format, clock: Clock, previous: Incremental, split: Split) ->
 
 
 def _changed(before: dict[str, Any], now: dict[str, Any]) -> tuple[list[str], bool]:
-    """Keys of ``now`` whose values differ from ``before``'s; whether the keys are the same,
-    in the same order."""
+    """Keys of ``now`` whose fingerprints differ from ``before``'s; whether the keys are
+    the same, in the same order."""
     if list(before) == list(now):  # the usual case: same flags, same order
         # Compared pairwise in C: about a microsecond a flag, against tens to compile one.
         return list(compress(now, map(ne, before.values(), now.values()))), True

@@ -153,3 +153,57 @@ def test_evaluation_is_an_immutable_value() -> None:
         "Evaluation(value='red', variant=None, reason=<Reason.STATIC: 'STATIC'>, "
         "error_code=None, error_message=None, version='1')"
     )
+
+
+class HashFails:
+    """A default whose hash raises something other than TypeError."""
+
+    def __hash__(self) -> int:
+        raise ValueError("no hash")
+
+
+class EqFails:
+    """Equal hashes, and an equality test that raises."""
+
+    def __hash__(self) -> int:
+        return 1
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no equality")
+
+
+@pytest.mark.parametrize("make", [HashFails, EqFails])
+@pytest.mark.parametrize("key", ["missing", "beta.color", "old.color", "beta"])
+def test_a_default_that_cannot_be_hashed_or_compared_never_raises(make: Any, key: str) -> None:
+    flags = Flags.from_dict(FLAGS)
+    rules = Flags.from_file(EXAMPLES / "flags-multivariant.json")
+    for _ in range(2):
+        default = make()
+        answer = flags.evaluate(key, default)
+        assert type(answer) is Evaluation
+        if answer.error_code is not None or answer.reason is Reason.DISABLED:
+            assert answer.value is default
+        ruled = rules.evaluate("ui_refresh", default, {"email": "jo@qa-testers.mycompany.com"})
+        assert ruled.value is default
+
+
+@given(key=st.sampled_from(KEYS), first=st.sampled_from([0.0, -0.0]), rounds=st.integers(1, 3))
+def test_a_failure_answers_minus_zero_to_a_caller_passing_minus_zero(
+    key: str, first: float, rounds: int
+) -> None:
+    """Equal scalar defaults are interchangeable, so their answers are shared; -0.0 and 0.0
+    are equal and hashed alike, yet not the same number (str(), copysign, 1/x)."""
+    flags = Flags.from_dict(FLAGS)
+    rules = Flags.from_file(EXAMPLES / "flags-multivariant.json")
+    qa = {"email": "jo@qa-testers.mycompany.com"}
+    for default in [first, -first] * rounds:
+        for answer in (flags.evaluate(key, default), rules.evaluate("ui_refresh", default, qa)):
+            if answer.error_code is not None or answer.reason is Reason.DISABLED:
+                assert str(answer.value) == str(default)
+
+
+def test_keys_that_are_not_strings_are_named_by_their_own_type() -> None:
+    flags = Flags.from_dict(FLAGS)
+    for key, kind in [(1, "int"), (True, "bool"), (1.0, "float"), (("a",), "tuple")]:
+        answer = flags.evaluate(key, False)  # type: ignore[arg-type]  # the point
+        assert answer.error_message == f"flag keys are strings, got {kind}: no flag found"

@@ -188,7 +188,8 @@ class Lookups:
         shared_at: tuple[Any, ...] | None = shared_key
         try:
             shared = snapshot.shared.get(shared_key)
-        except TypeError:  # another unhashable default, or key: nothing to share
+        except Exception:  # noqa: BLE001 - an unhashable default or key (or one whose
+            # hash or equality raises): nothing to share
             if not isinstance(key, str):
                 message = _not_found(key)
                 return _failed(default, ErrorCode.FLAG_NOT_FOUND, message, snapshot.version)
@@ -267,8 +268,9 @@ class Lookups:
 
 
 _SHAREABLE = frozenset((type(None), bool, int, float, str))
-"""Defaults whose equal values are interchangeable, so an answer holding one is shared
-(0.0 and -0.0 included)."""
+"""Defaults whose equal values are interchangeable, so an answer holding one is shared;
+but for 0.0 and -0.0, equal and hashed alike yet not the same number (see
+:func:`_own_default`)."""
 _make: Callable[..., Evaluation] = tuple.__new__
 """Builds an Evaluation from a tuple of its six fields, skipping ``__new__``'s defaults."""
 
@@ -295,16 +297,33 @@ def _evaluate(
         answer = _answer(snapshot.version, key, default, resolved)
     if shared_key is None or len(snapshot.shared) >= _MEMO_LIMIT:
         return answer
+    try:
+        return _remember(snapshot.shared, shared_key, key, default, answer)
+    except Exception:  # noqa: BLE001 - a default whose equality raises: nothing shared
+        return answer
+
+
+def _remember(
+    shared: dict[tuple[Any, ...], Evaluation],
+    shared_key: tuple[Any, ...],
+    key: str,
+    default: Any,
+    answer: Evaluation,
+) -> Evaluation:
+    """Keep ``answer`` in ``shared`` for the next caller with an equal default."""
     value = answer.value
     if answer.error_code is ErrorCode.FLAG_NOT_FOUND:
-        # Shared too, but marked: evaluate() counts each lookup of a missing key.
-        snapshot.shared[shared_key] = _make(_Missing, answer)
+        # Shared too, but marked: evaluate() counts each lookup of a missing key. A key
+        # that is not a string is not shared: 1, 1.0 and True are equal keys, but the
+        # message names each one's own type.
+        if isinstance(key, str):
+            shared[shared_key] = _make(_Missing, answer)
         return answer
     if value is default:
         # Failures and disabled answers hold the caller's default: when equal defaults may
         # not stand in for each other, the template gets each caller's own.
-        if len(shared_key) == 2 or type(default) not in _SHAREABLE:
-            snapshot.shared[shared_key] = _make(_WithDefault, answer)
+        if len(shared_key) == 2 or _own_default(default):
+            shared[shared_key] = _make(_WithDefault, answer)
             return answer
     elif type(value) in _CONTAINERS:
         # An object answer is copied for every caller: this private copy is the template.
@@ -312,9 +331,9 @@ def _evaluate(
             type(v) in _CONTAINERS for v in (value.values() if type(value) is dict else value)
         )
         template = _make(_FlatCopy if flat else _DeepCopy, answer)
-        snapshot.shared[shared_key] = template
+        shared[shared_key] = template
         return _fresh(template, default)
-    snapshot.shared[shared_key] = answer
+    shared[shared_key] = answer
     return answer
 
 
@@ -340,6 +359,13 @@ class _Missing(_Template):
     """A missing key's answer: the caller's default, and a lookup to count."""
 
     __slots__ = ()
+
+
+def _own_default(default: Any) -> bool:
+    """Whether an answer holding ``default`` must not be given to a caller passing an
+    equal default: one not known to be interchangeable, or a float zero (``-0.0 == 0.0``)."""
+    kind = type(default)
+    return kind not in _SHAREABLE or (kind is float and not default)
 
 
 def _fresh(template: Evaluation, default: Any) -> Evaluation:
@@ -369,14 +395,16 @@ def _dynamic(
     memo_key = (key, id(resolved), type(default), default)
     try:
         memo = snapshot.evaluations.get(memo_key)
-    except TypeError:  # an unhashable default
+    except Exception:  # noqa: BLE001 - an unhashable default (or its hash or == raises)
         return _answer(snapshot.version, key, default, resolved)
     if memo is not None and memo[0] is resolved:
         return memo[1]
     answer = _answer(snapshot.version, key, default, resolved)
+    value = answer.value
     if (
-        type(answer.value) not in _CONTAINERS
+        type(value) not in _CONTAINERS
         and type(default) in _SHAREABLE
+        and (value is not default or not _own_default(default))
         and len(snapshot.evaluations) < _MEMO_LIMIT
     ):
         snapshot.evaluations[memo_key] = (resolved, answer)

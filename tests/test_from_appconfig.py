@@ -506,3 +506,20 @@ def test_an_absurd_next_poll_interval_does_not_kill_the_poller() -> None:
             assert all(t.is_alive() for t in pollers)
             assert flags.state is State.READY
             assert server.early_polls == 0
+
+
+def test_a_new_version_with_the_same_bytes_is_served_under_its_own_label(
+    server: LocalAppConfig, flags: Flags
+) -> None:
+    # Redeploying the same document (a rollback to it after a rejected version, or a
+    # plain redeploy) is a new version: READY must not name the old one.
+    server.put(*APP, {"beta": {"enabled": "yes"}}, version_label="bad")
+    assert reaches(flags, State.STALE)
+    server.put(*APP, V1, version_label="v3")
+    assert wait_for(lambda: flags.version == "v3")
+    assert flags.state is State.READY
+    assert flags.evaluate("beta.color", "blue").version == "v3"
+    assert flags.evaluate("beta.color", "blue").value == "red"
+    server.put(*APP, V1, version_label="v4")
+    assert wait_for(lambda: flags.version == "v4")
+    assert flags.evaluate("beta.color", "blue").version == "v4"

@@ -12,7 +12,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -721,7 +721,23 @@ class Flags(Lookups):
         digest = _digest(fetched.content)
         if digest == self._document.digest:
             self._serving_latest = True
+            self._rejected_digest = None
             self._last_updated = self._last_fetched
+            if fetched.version != self._document.version:
+                # The same bytes deployed again under a new version (a redeploy, a
+                # rollback after a rejected version): serve them under the new label,
+                # with fresh memos since every answer in them names its version.
+                self._publish(
+                    replace(self._document, version=fetched.version, shared={}, evaluations={})
+                )
+                logger.info("appflags.loaded", source=source, version=fetched.version)
+                if self._backup is not None:
+                    self._backup.save(
+                        fetched.content,
+                        fetched.content_type,
+                        fetched.version,
+                        self._document.format,
+                    )
             self._set_state(State.READY)
             return
         if digest == self._rejected_digest:

@@ -17,6 +17,7 @@ from appflags.sources.appconfigdata import check_identifier
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from email.message import Message
 
 DEFAULT_AGENT_URL = "http://localhost:2772"
 MAX_TIMEOUT = 300.0
@@ -99,23 +100,7 @@ class AgentSource:
 
     def fetch(self) -> Fetched:
         """One GET to the Agent."""
-        import http.client  # noqa: PLC0415 - urllib.request imports http, email, ssl: ~10 ms
-        import urllib.error  # noqa: PLC0415
-        import urllib.request  # noqa: PLC0415
-
-        request = urllib.request.Request(self._url, headers=self._headers)  # noqa: S310 - scheme checked in __init__
-        try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
-                content = response.read()
-                headers = response.headers
-        except urllib.error.HTTPError as exc:
-            raise SourceError(f"Agent answered HTTP {exc.code}", code=f"HTTP{exc.code}") from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            # A body cut mid-stream (IncompleteRead) is a failed poll, never a document.
-            reason = getattr(exc, "reason", exc)
-            raise SourceError(
-                f"Agent unreachable: {type(reason).__name__}", code="Unreachable"
-            ) from None
+        content, headers = self._get(self._url, self._headers)
         version = headers.get("Configuration-Version") or headers.get("Version-Label")
         if self.on_version is not None:
             self.on_version(version)
@@ -135,21 +120,9 @@ class AgentSource:
             headers["Entity-Id"] = entity_id.encode("utf-8")
         query = "&".join(f"flag={quote(flag, safe='')}" for flag in flags)
         url = f"{self._url}?{query}"
-        import http.client  # noqa: PLC0415 - as in fetch()
-        import urllib.error  # noqa: PLC0415
-        import urllib.request  # noqa: PLC0415
-
-        request = urllib.request.Request(url, headers=headers)  # type: ignore[arg-type]  # noqa: S310 - bytes values go out as they are; scheme checked
+        content, _ = self._get(url, headers)
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310 - scheme checked in __init__
-                document = json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            raise SourceError(f"Agent answered HTTP {exc.code}", code=f"HTTP{exc.code}") from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise SourceError(
-                f"Agent unreachable: {type(reason).__name__}", code="Unreachable"
-            ) from None
+            document = json.loads(content)
         except ValueError:
             raise SourceError("Agent answered a flag that is not JSON", code="NotJson") from None
         # {"flag": {...}, ...}; for one flag, a bare flag object is accepted too.
@@ -165,6 +138,26 @@ class AgentSource:
         if not values:
             raise SourceError("Agent answered no such flag", code="NoFlag")
         return values
+
+    def _get(self, url: str, headers: Mapping[str, str | bytes]) -> tuple[bytes, Message]:
+        """One GET: the body read whole and the headers, or :class:`SourceError`."""
+        import http.client  # noqa: PLC0415 - urllib.request imports http, email, ssl: ~10 ms
+        import urllib.error  # noqa: PLC0415
+        import urllib.request  # noqa: PLC0415
+
+        # Bytes header values go out as they are (UTF-8); the scheme is checked in __init__.
+        request = urllib.request.Request(url, headers=dict(headers))  # type: ignore[arg-type]  # noqa: S310 - see above
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+                return response.read(), response.headers
+        except urllib.error.HTTPError as exc:
+            raise SourceError(f"Agent answered HTTP {exc.code}", code=f"HTTP{exc.code}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            # A body cut mid-stream (IncompleteRead) is a failed poll, never a document.
+            reason = getattr(exc, "reason", exc)
+            raise SourceError(
+                f"Agent unreachable: {type(reason).__name__}", code="Unreachable"
+            ) from None
 
     def reset(self) -> None:
         """Nothing to drop: every poll opens its own connection."""

@@ -308,6 +308,9 @@ def test_invalid_variant_options_are_refused() -> None:
         Flags.from_agent(*APP, poll_interval=5, variant_ttl=6, wait=0)
     with pytest.raises(ValueError, match="variant_cache_size"):
         Flags.from_agent(*APP, variant_cache_size=0, wait=0)
+    for unbounded in (float("inf"), float("nan"), -1.0):  # a lookup must stay bounded
+        with pytest.raises(ValueError, match="variant_budget"):
+            Flags.from_agent(*APP, variant_budget=unbounded, wait=0)
 
 
 def test_default_url_honours_appflags_and_lambda_extension_variables(

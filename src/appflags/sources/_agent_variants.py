@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
 
+from appflags._checks import check_seconds
 from appflags._evaluation import Reason
 from appflags._log import logger
 from appflags.formats import USE_DEFAULT, Compiled, Resolved, Rule
@@ -130,8 +131,8 @@ class VariantOptions:
         """Checked options; ``ttl`` defaults to, and may not exceed, ``poll_interval``."""
         if mode not in MODES:
             raise ValueError(f"variants must be one of {MODES}, got {mode!r}")
-        if not budget >= 0:
-            raise ValueError(f"variant_budget must be >= 0 seconds, got {budget!r}")
+        # A lookup may wait this long: finite and at most a day, like every other wait.
+        budget = check_seconds("variant_budget", budget, zero=True)
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 1:
             raise ValueError(f"variant_cache_size must be a positive int, got {cache_size!r}")
         chosen = poll_interval if ttl is None else ttl

@@ -3,6 +3,7 @@
 python -m bench            # full run, a few seconds per comparison
 python -m bench --quick    # CI guard: fails only if answers differ or a ratio collapses
 python -m bench --write    # also rewrite docs/performance.md and its chart
+python -m bench --only loading   # only the cases_*.py modules whose name contains "loading"
 """
 
 from __future__ import annotations
@@ -31,12 +32,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs (CI)")
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
+    parser.add_argument(
+        "--only", default="", metavar="TEXT", help="run only modules whose name contains TEXT"
+    )
     args = parser.parse_args(argv)
     repeat, budget = (3, 0.02) if args.quick else (7, 0.2)
 
     results: list[Result] = []
     figures: list[Figure] = []
+    if args.write and args.only:
+        parser.error("--write needs every module: drop --only")
     for name in _modules():
+        if args.only not in name:
+            continue
         module = importlib.import_module(f"bench.{name}")
         comparisons: list[Comparison] = (
             module.comparisons() if hasattr(module, "comparisons") else []

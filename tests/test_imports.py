@@ -24,6 +24,7 @@ ALLOWED_APPFLAGS = {
     "appflags._clock",
     "appflags._errors",
     "appflags._evaluation",
+    "appflags._gc_pause",
     "appflags._flags",
     "appflags._log",
     "appflags._lookups",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from appflags import _gc_pause
 from appflags._backup import Backup
 from appflags._bootstrap import Bootstrap, as_stale, read_bootstrap
 from appflags._checks import (
@@ -504,9 +505,11 @@ class Flags(Lookups):
         True
         """
         _check_options(format=format, clock=clock)
-        name, compiled = compile_document(
-            _plain(doc), format=format, schema=load_schema(schema), clock=clock or utc_now
-        )
+        validator = load_schema(schema)
+        with _gc_pause.paused():  # copying the document too (see appflags._gc_pause)
+            name, compiled = compile_document(
+                _plain(doc), format=format, schema=validator, clock=clock or utc_now
+            )
         return cls(
             snapshot=Snapshot.of(compiled, format=name), clock=clock, track_usage=track_usage
         )

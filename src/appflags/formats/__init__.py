@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from appflags import _gc_pause
 from appflags._clock import utc_now
 from appflags._errors import Problem, SchemaError
 from appflags.formats._base import (
@@ -246,21 +247,22 @@ def compile_document(
     ``incremental``), and ``previous`` (the last version's) lets flags whose definitions
     did not change keep their compiled rules. Validation is always whole-document.
     """
-    chosen, note = choose_format(doc, format, current)
-    try:
-        found = problems(schema, doc) if schema is not None else []
-        found += chosen.validate(doc)
-        if found:
-            raise SchemaError(found, format=chosen.name, note=note)
-        if not incremental:
-            return chosen.name, chosen.compile(doc, clock)
-        from appflags.formats._incremental import compile_incrementally  # noqa: PLC0415
+    with _gc_pause.paused():  # no collector passes meanwhile: see appflags._gc_pause
+        chosen, note = choose_format(doc, format, current)
+        try:
+            found = problems(schema, doc) if schema is not None else []
+            found += chosen.validate(doc)
+            if found:
+                raise SchemaError(found, format=chosen.name, note=note)
+            if not incremental:
+                return chosen.name, chosen.compile(doc, clock)
+            from appflags.formats._incremental import compile_incrementally  # noqa: PLC0415
 
-        return chosen.name, compile_incrementally(chosen, doc, clock, previous)
-    except RecursionError:
-        # Validating or compiling a recursive structure (JsonLogic, rule expressions) costs
-        # several stack frames per level: a document nested that deep is refused whole.
-        raise SchemaError([Problem("$", "document is nested too deeply")]) from None
+            return chosen.name, compile_incrementally(chosen, doc, clock, previous)
+        except RecursionError:
+            # Validating or compiling a recursive structure (JsonLogic, rule expressions) costs
+            # several stack frames per level: a document nested that deep is refused whole.
+            raise SchemaError([Problem("$", "document is nested too deeply")]) from None
 
 
 def load(
@@ -276,14 +278,17 @@ def load(
     current: str | None = None,
 ) -> tuple[str, Compiled]:
     """Parse, validate and compile raw bytes fetched from a source (``incremental`` and
-    ``previous`` as in :func:`compile_document`)."""
-    doc = parse(data, content_type, max_bytes=max_bytes)
-    return compile_document(
-        doc,
-        format=format,
-        schema=schema,
-        clock=clock,
-        incremental=incremental,
-        previous=previous,
-        current=current,
-    )
+    ``previous`` as in :func:`compile_document`).
+
+    The cyclic garbage collector is paused meanwhile (see :mod:`appflags._gc_pause`)."""
+    with _gc_pause.paused():
+        doc = parse(data, content_type, max_bytes=max_bytes)
+        return compile_document(
+            doc,
+            format=format,
+            schema=schema,
+            clock=clock,
+            incremental=incremental,
+            previous=previous,
+            current=current,
+        )

@@ -1,8 +1,9 @@
 """Multi-variant flags answered by the AppConfig Agent per context: cache hit and miss.
 
 ``Flags.from_agent`` against LocalAppConfig's Agent route on 127.0.0.1 (the real Agent is
-also a local HTTP server). A hit is an in-memory lookup plus the cache key built from the
-context; a blocking miss is one local HTTP request; a background miss only queues it.
+also a local HTTP server). A hit is an in-memory lookup: one dict read keyed by the
+context's items and their types; a blocking miss is one local HTTP request; a background
+miss only queues it.
 """
 
 from __future__ import annotations
@@ -51,7 +52,12 @@ def comparisons() -> list[Comparison]:
             lambda: in_process.get_bool(KEY, False, QA),
             HIT_TARGET,
             "at_most",
-            note="a hit builds its cache key from the context: cost grows with its size",
+            note=(
+                "what limits it: a hit reads one dict, keyed by the context's items and"
+                " their types (built in C, no lock, no sorting): cost grows with the"
+                " context's size, far more slowly than when each value was checked and"
+                " written out"
+            ),
         )
     ]
 

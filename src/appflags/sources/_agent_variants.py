@@ -343,6 +343,13 @@ class _Answers:
     A miss asks the Agent for every multi-variant flag at once (``?flag=A&flag=B``), so
     ``enabled_features`` or a page that reads several such flags costs one request, and
     one budget, per new context.
+
+    Two levels. The cache proper (``_cache``, LRU and TTL, under the lock) is keyed by the
+    ``(name, text)`` pairs sent, so contexts that send the same header share one request.
+    In front of it, ``_memo`` maps the context itself to the same entries, read without a
+    lock on every lookup (a hit): its key is built by C code, not by checking and writing
+    out every value (see :meth:`rule`). Both hold ``(expires, answers)`` entries, on the
+    monotonic clock.
     """
 
     def __init__(self, owner: AgentVariants, polled: dict[str, _Answer]) -> None:
@@ -353,31 +360,65 @@ class _Answers:
         self._polled = polled
         self._blocking = options.mode == "blocking"
         self._budget = options.budget
-        self._cache: TTLCache[Pairs, dict[str, _Answer] | None] = TTLCache(
-            options.cache_size, options.ttl
-        )
+        self._ttl = options.ttl
+        self._size = options.cache_size
+        allowed = options.context_keys
+        self._keys = None if allowed is None else tuple(allowed)
+        self._cache: TTLCache[Pairs, _Entry] = TTLCache(options.cache_size, options.ttl)
+        self._memo: dict[Any, _Entry] = {}
         self._pending: dict[Pairs, tuple[Future[None], float]] = {}
         self._lock = threading.Lock()
         self._generation = _FORKS[0]
         self._epoch = 0
 
     def rule(self, flag: str, key: str) -> Rule:
-        """The rule answering ``key`` (the flag or one of its attributes) per context."""
-        resolve = self.resolve
+        """The rule answering ``key`` (the flag or one of its attributes) per context.
+
+        A hit is one dict read: the memo key is the context's items (or, with
+        ``context_keys``, the allowed attributes' values) beside each value's exact type,
+        so ``1``, ``1.0``, ``True`` and ``"1"`` never share an entry. Only contexts whose
+        every value is ``None``, a ``str``, ``bool``, ``int`` or ``float`` are memoised
+        (exact types: their equality is the builtin one), never with a float zero
+        (``0.0 == -0.0``, sent as different text), so equal memo keys always send the
+        same header. Anything else (unhashable values, NaN, odd mappings) takes the slow
+        path, which behaves as it always did.
+        """
+        polled = self._polled[flag]
+        keys = self._keys
+        answers_of = self
+        clock = time.monotonic
 
         def agent_variant(context: Mapping[str, Any]) -> Resolved:
-            return resolve(flag, key, context)
+            try:
+                if keys is not None:
+                    values = tuple(map(context.get, keys))
+                    memo_key: Any = (values, tuple(map(type, values)))
+                elif len(context) <= _MEMO_ATTRIBUTES:
+                    memo_key = (tuple(context.items()), tuple(map(type, context.values())))
+                else:  # huge: not worth a key (the slow path bounds what it spends)
+                    memo_key = None
+                entry = answers_of._memo.get(memo_key)
+            except Exception:  # noqa: BLE001 - unhashable or odd: the slow path decides
+                memo_key = entry = None
+            if entry is not None and entry[0] > clock():
+                found = entry[1]
+                answer = (None if found is None else found.get(flag)) or polled
+            else:
+                answer = answers_of._answer(flag, context, memo_key) or polled
+            resolved = answer.by_key.get(key)
+            return resolved if resolved is not None else answer.other
 
         return agent_variant
 
-    def resolve(self, flag: str, key: str, context: Mapping[str, Any]) -> Resolved:
-        """The Agent's answer for ``context`` if known (or known within the budget), else
-        the polled answer."""
-        answer = self._answer(flag, context) or self._polled[flag]
-        found = answer.by_key.get(key)
-        return found if found is not None else answer.other
-
-    def _answer(self, flag: str, context: Mapping[str, Any]) -> _Answer | None:
+    def _answer(self, flag: str, context: Mapping[str, Any], memo_key: Any) -> _Answer | None:
+        """A memo miss: the cache proper, or the Agent."""
+        # The pairs come from the very values in the memo key, so that a context changed
+        # meanwhile by another thread cannot file one context's answer under another's key.
+        seen = None if memo_key is None else self._seen(memo_key)
+        if seen is None:
+            memo_key = None
+        else:
+            context = seen
         key = self._owner.cache_key(flag, context)
         if key is None or not key[1]:
             return None  # not sendable, or nothing to send: the polled answer is the answer
@@ -385,12 +426,11 @@ class _Answers:
             self._after_fork()
         pairs = key[1]
         with self._lock:
-            try:
-                answers = self._cache[pairs]
-            except KeyError:  # a miss, or expired
-                pending = self._pending.get(pairs) or self._start(pairs)
-            else:
-                return None if answers is None else answers.get(flag)
+            entry = self._cache.get(pairs)
+            if entry is not None and entry[0] > time.monotonic():
+                self._remember(memo_key, entry)
+                return None if entry[1] is None else entry[1].get(flag)
+            pending = self._pending.get(pairs) or self._start(pairs)
         if pending is None or not self._blocking:
             return None
         future, deadline = pending
@@ -403,8 +443,35 @@ class _Answers:
             except Exception:  # noqa: BLE001 - a timeout, or cancelled by close(): polled answer
                 return None
         with self._lock:
-            answers = self._cache.get(pairs)
-        return None if answers is None else answers.get(flag)
+            entry = self._cache.get(pairs)
+            if entry is None:
+                return None
+            self._remember(memo_key, entry)
+        return None if entry[1] is None else entry[1].get(flag)
+
+    def _seen(self, memo_key: Any) -> dict[Any, Any] | None:
+        """The context (its allowed attributes) a memo key was built from, or ``None`` when
+        that key may not be memoised."""
+        try:
+            if self._keys is None:
+                seen = dict(memo_key[0])
+            else:
+                pairs = zip(self._keys, memo_key[0], strict=True)
+                seen = {name: value for name, value in pairs if value is not None}
+        except Exception:  # noqa: BLE001 - odd items: not memoised, the context decides
+            return None
+        return seen if _memoisable(seen) else None
+
+    def _remember(self, memo_key: Any, entry: _Entry) -> None:
+        """File ``entry`` in the memo too (the caller holds the lock)."""
+        if memo_key is None:
+            return
+        memo = self._memo
+        if len(memo) >= self._size:
+            # Bounded: start afresh. The cache proper keeps the answers (LRU), so this
+            # costs each context one slow lookup, not one more Agent request.
+            memo = self._memo = {}
+        memo[memo_key] = entry
 
     def _start(self, pairs: Pairs) -> tuple[Future[None], float] | None:
         """Ask the Agent in the background (the caller holds the lock)."""
@@ -429,7 +496,7 @@ class _Answers:
             # and MAX_PENDING of them every other context too.
             with self._lock:
                 if epoch == self._epoch:  # else asked before a new version: not kept
-                    self._cache[pairs] = answer
+                    self._cache[pairs] = (time.monotonic() + self._ttl, answer)
                     self._pending.pop(pairs, None)
 
     def clear(self) -> None:
@@ -437,13 +504,34 @@ class _Answers:
         with self._lock:
             self._epoch += 1
             self._cache.clear()
+            self._memo = {}
             self._pending = {}
 
     def _after_fork(self) -> None:
         # The parent's lock may have been held at fork(), and its requests are not ours.
+        # Answers already cached stay good.
         self._lock = threading.Lock()
         self._pending = {}
         self._generation = _FORKS[0]
+
+
+_Entry = tuple[float, "dict[str, _Answer] | None"]
+"""A cached answer: when it expires (``time.monotonic()``), and the answers (``None``
+when the Agent could not answer)."""
+_MEMO_ATTRIBUTES = MAX_CONTEXT_CHARS // 3 + 1
+"""More attributes than any sendable context has without ``None`` values: the memo key
+of a larger context is not built (the slow path bounds what it spends)."""
+_PLAIN = frozenset((type(None), str, bool, int, float))
+
+
+def _memoisable(context: Mapping[str, Any]) -> bool:
+    """Whether equal memo keys of ``context`` always send the same text: exact plain
+    types, and no float zero (``-0.0 == 0.0``)."""
+    for value in context.values():
+        kind = type(value)
+        if kind not in _PLAIN or (kind is float and not value):
+            return False
+    return True
 
 
 class _VariantRules(dict[str, Rule]):
@@ -454,18 +542,29 @@ class _VariantRules(dict[str, Rule]):
     multi-variant flag asks the Agent too.
     """
 
-    __slots__ = ("_answers",)
+    __slots__ = ("_answers", "_made")
 
     def __init__(self, rules: Mapping[str, Rule], answers: _Answers) -> None:
         super().__init__(rules)
         self._answers = answers
+        self._made: dict[str, Rule] = {}
+        """Rules made on demand, kept (up to ``_NAMES_KEPT``) for the next lookup."""
 
     def get(self, key: str, default: Any = None) -> Any:
         rule = dict.get(self, key)
         if rule is not None:
             return rule
+        try:
+            rule = self._made.get(key)
+        except TypeError:  # an unhashable key names no flag
+            return default
+        if rule is not None:
+            return rule
         if self._attribute(key):
-            return self._answers.rule(key.partition(".")[0], key)
+            rule = self._answers.rule(key.partition(".")[0], key)
+            if len(self._made) < _NAMES_KEPT:
+                self._made[key] = rule
+            return rule
         return default
 
     def __contains__(self, key: object) -> bool:

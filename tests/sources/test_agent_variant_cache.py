@@ -210,8 +210,9 @@ def test_a_full_cache_keeps_answering_each_context_its_own_answer(
         for _ in range(3):
             for context, text in zip(contexts, ("1", "1.0", "true", "x", "2.5"), strict=True):
                 assert flags.get_str("probe._variant", "", context) == f"v={text}"
-    # Two contexts fit: cycling through five asks again, and never answers another's.
-    assert 5 < len(_requests(agent)) <= 15
+    # Two contexts fit (the least recently used one goes): cycling through five asks
+    # again every time, and never answers another context's answer.
+    assert len(_requests(agent)) == 15
 
 
 class _Unhashable:
@@ -270,3 +271,17 @@ def test_odd_contexts_never_raise_and_are_never_sent(
         assert flags.get_str("probe._variant", "", _Broken()) == ""
         assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"
     assert _requests(agent) == [{"v": "1"}]
+
+
+def test_no_more_than_cache_size_contexts_answer_from_memory(agent: LocalAppConfig) -> None:
+    agent.reset_calls()
+    with Flags.from_agent(
+        *APP, url=agent.endpoint_url, poll_interval=60, variant_budget=10, variant_cache_size=2
+    ) as flags:
+        assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"
+        assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"  # from memory
+        # Two more contexts fill the cache: {"v": 1}, the least recently used, goes.
+        assert flags.get_str("probe._variant", "", {"v": 0.0}) == "v=0.0"
+        assert flags.get_str("probe._variant", "", {"v": -0.0}) == "v=-0.0"
+        assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"
+    assert _requests(agent) == [{"v": "1"}, {"v": "0.0"}, {"v": "-0.0"}, {"v": "1"}]

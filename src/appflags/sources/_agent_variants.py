@@ -496,7 +496,13 @@ class _Answers:
             # and MAX_PENDING of them every other context too.
             with self._lock:
                 if epoch == self._epoch:  # else asked before a new version: not kept
-                    self._cache[pairs] = (time.monotonic() + self._ttl, answer)
+                    cache = self._cache
+                    if len(cache) >= self._size and pairs not in cache:
+                        # Full: the cache proper drops its least recently used context.
+                        # The memo may hold it: it starts afresh, so that no more than
+                        # cache_size contexts' answers are ever kept.
+                        self._memo = {}
+                    cache[pairs] = (time.monotonic() + self._ttl, answer)
                     self._pending.pop(pairs, None)
 
     def clear(self) -> None:

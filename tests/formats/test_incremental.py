@@ -237,3 +237,36 @@ def test_flags_answer_a_new_version_that_changes_only_a_value_s_type() -> None:
             assert flags.get_int("a.n", -1) == -1  # a float never answers get_int
             assert type(flags.evaluate("a.n", None).value) is float
         assert changes[-1].changed_keys == {"a.n"}
+
+
+def test_a_version_compiled_whole_keeps_the_rules_of_unchanged_flags_past_4096() -> None:
+    # More than a quarter of the flags changed: the version is compiled whole, and the
+    # compiled-targeting cache decides which rule objects stay. It held 4,096 rules, so a
+    # larger document evicted its own and every flag was reported changed.
+    count, changed = 5000, range(1500)
+    first = many_flagd_flags(count)
+    second = copy.deepcopy(first)
+    for i in changed:
+        second["flags"][f"f{i}"]["targeting"]["if"][0]["=="][1] = "someone-else"
+    _, before = compile_document(first, incremental=True)
+    _, after = compile_document(second, incremental=True, previous=before.incremental)
+    kept = {key for key, rule in after.rules.items() if before.rules[key] is rule}
+    assert kept == {f"f{i}" for i in range(count) if i not in changed}
+    assert after.rules["f0"]({"user": "someone-else"}).value is True
+    assert after.rules["f1500"]({"user": "u-1500"}).value is True
+
+
+def test_object_variants_answer_with_the_key_order_of_their_version() -> None:
+    def doc(value: dict[str, int]) -> dict[str, Any]:
+        flag = {
+            "state": "ENABLED",
+            "variants": {"on": value, "off": {}},
+            "defaultVariant": "off",
+            "targeting": {"if": [{"==": [{"var": "user"}, "u-1"]}, "on", "off"]},
+        }
+        return {"flags": {"layout": flag}}
+
+    first = Flags.from_dict(doc({"a": 1, "b": 2}), format="flagd")
+    second = Flags.from_dict(doc({"b": 2, "a": 1}), format="flagd")
+    assert list(first.get_object("layout", {}, {"user": "u-1"})) == ["a", "b"]
+    assert list(second.get_object("layout", {}, {"user": "u-1"})) == ["b", "a"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import marshal
 import threading
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -131,7 +132,10 @@ class FlagdFormat:
         metadata: dict[str, Mapping[str, Any]] = {}
         warnings: dict[str, tuple[Problem, ...]] = {}
         features = []
-        for key, flag in doc["flags"].items():
+        flags = doc["flags"]
+        _make_room(len(flags))
+        shared = _definition_key(evaluators)  # every rule may read them: part of each key
+        for key, flag in flags.items():
             variants = flag["variants"]
             if variants and all(type(value) is bool for value in variants.values()):
                 features.append(key)
@@ -150,7 +154,13 @@ class FlagdFormat:
                 static[key] = outcomes.static
             else:
                 compiled = _reused_targeting(
-                    key, flag, outcomes, evaluators, clock, fractional=self.fractional
+                    key,
+                    flag,
+                    outcomes,
+                    evaluators,
+                    clock,
+                    shared=shared,
+                    fractional=self.fractional,
                 )
                 found += compiled.problems
                 if compiled.rule is None:
@@ -249,8 +259,45 @@ class _Targeting(NamedTuple):
     problems: tuple[Problem, ...]
 
 
-_RULES: LRUCache[tuple[str, Clock, str, bytes], _Targeting] = LRUCache(maxsize=4096)
+_RULES: LRUCache[tuple[str, Clock, str, bytes, bytes], _Targeting] = LRUCache(maxsize=4096)
 _RULES_LOCK = threading.Lock()  # several Flags may compile documents on their own threads
+
+
+def _make_room(flags: int) -> None:
+    """Let the cache hold twice the flags of the largest document compiled so far.
+
+    With a fixed bound, a document of more flags than the bound evicted its own rules
+    while it was being compiled: every new version (and every ``from_dict``) of it compiled
+    every targeting again, and no rule object was kept for unchanged flags. Twice the
+    largest document keeps one version's rules and the next one's.
+    """
+    global _RULES  # noqa: PLW0603 - replaced by a larger cache, never shrunk
+    with _RULES_LOCK:
+        if 2 * flags > _RULES.maxsize:
+            larger: LRUCache[tuple[str, Clock, str, bytes, bytes], _Targeting]
+            larger = LRUCache(maxsize=2 * flags)
+            larger.update(_RULES)
+            _RULES = larger
+
+
+_RAW_KEY_BYTES = 512
+"""A definition whose text is at most this long is its own cache key; past it, its digest."""
+
+
+def _definition_key(value: Any) -> bytes:
+    """What tells two definitions apart, type and key order included, at C speed.
+
+    marshal's format 2 writes each type with its own tag (``true``, ``1`` and ``1.0`` differ,
+    and so do ``0.0`` and ``-0.0``) and dict keys in document order, which answers show
+    (an object variant is answered with its keys in that order). A value marshal cannot
+    write (a YAML timestamp) is told apart by its ``repr``. A long text is kept as its
+    SHA-256 digest, so the cache stays small however large the rules.
+    """
+    try:
+        text = b"m" + marshal.dumps(value, 2)
+    except ValueError:
+        text = b"r" + repr(value).encode()
+    return text if len(text) <= _RAW_KEY_BYTES else b"#" + hashlib.sha256(text).digest()
 
 
 def _reused_targeting(
@@ -260,18 +307,18 @@ def _reused_targeting(
     evaluators: Mapping[str, Any],
     clock: Clock,
     *,
+    shared: bytes,
     fractional: str,
 ) -> _Targeting:
     """The flag's compiled targeting, reused while its definition is unchanged.
 
     A new version of a document then keeps the very same rule objects for the flags it
     did not touch, so comparing snapshots names exactly the flags that changed (and an
-    unchanged flag is not compiled again).
+    unchanged flag is not compiled again). ``shared`` is ``_definition_key(evaluators)``,
+    worked out once per document.
     """
-    used = (flag["targeting"], flag["variants"], flag.get("defaultVariant"), evaluators)
-    text = json.dumps(used, sort_keys=True, separators=(",", ":"), default=str).encode()
-    # The digest, not the text, is kept: the cache stays small however large the rules.
-    cache_key = (key, clock, fractional, hashlib.sha256(text).digest())
+    used = (flag["targeting"], flag["variants"], flag.get("defaultVariant"))
+    cache_key = (key, clock, fractional, _definition_key(used), shared)
     with _RULES_LOCK:
         compiled = _RULES.get(cache_key)
     if compiled is None:

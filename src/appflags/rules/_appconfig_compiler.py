@@ -18,7 +18,6 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from datetime import date
-from hashlib import sha256
 from typing import Any
 
 import re2
@@ -39,7 +38,7 @@ from appflags.rules._appconfig_values import (
     as_text,
     as_timestamp,
 )
-from appflags.rules._split import digest_bound, seed_prefix
+from appflags.rules._split import digest_bound, seed_prefix, sha256
 
 Predicate = Callable[[Mapping[str, Any]], "bool | None"]
 

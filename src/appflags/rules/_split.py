@@ -13,9 +13,39 @@ this one is stable and documented but puts a given user in different buckets tha
 from __future__ import annotations
 
 from fractions import Fraction
-from hashlib import sha256
+from importlib import import_module
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _SCALE = 2**64
+
+
+class _Digest(Protocol):
+    def digest(self) -> bytes: ...
+
+
+def _builtin_sha256() -> Callable[[bytes], _Digest]:
+    """CPython's own SHA-256 (``_sha2`` from 3.12, ``_sha256`` before), else hashlib's.
+
+    hashlib's default goes through OpenSSL, whose per-object setup dominates a hash of a
+    few dozen bytes: the built-in one hashes a split's input about 3x faster (~0.5 us
+    against ~1.6 us here). Both compute the same SHA-256.
+    """
+    for name in ("_sha2", "_sha256"):
+        try:
+            module = import_module(name)
+        except ImportError:
+            continue
+        return module.sha256  # type: ignore[no-any-return]  # private C module, untyped
+    from hashlib import sha256  # noqa: PLC0415 - a build without the built-in hashes
+
+    return sha256
+
+
+sha256 = _builtin_sha256()
+"""SHA-256 of bytes, the fastest constructor this interpreter has for short inputs."""
 
 
 def split_point(pct: float) -> int:

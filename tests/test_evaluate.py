@@ -207,3 +207,85 @@ def test_keys_that_are_not_strings_are_named_by_their_own_type() -> None:
     for key, kind in [(1, "int"), (True, "bool"), (1.0, "float"), (("a",), "tuple")]:
         answer = flags.evaluate(key, False)  # type: ignore[arg-type]  # the point
         assert answer.error_message == f"flag keys are strings, got {kind}: no flag found"
+
+
+POWERTOOLS_RULES = {
+    "premium": {
+        "default": False,
+        "rules": {
+            "gold in EU": {
+                "when_match": True,
+                "conditions": [
+                    {"action": "EQUALS", "key": "tier", "value": "gold"},
+                    {"action": "IN", "key": "region", "value": ["eu-west-1", "eu-central-1"]},
+                ],
+            },
+            "staff": {
+                "when_match": True,
+                "conditions": [
+                    {"action": "ENDSWITH", "key": "email", "value": "@example.com"},
+                    {"action": "KEY_GREATER_THAN_VALUE", "key": "spend", "value": 1000},
+                ],
+            },
+        },
+    },
+    "limits": {
+        "default": [1, 2],
+        "boolean_type": False,
+        "rules": {
+            "gold": {
+                "when_match": {"max": 5},
+                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
+            }
+        },
+    },
+    "plain": {"default": True},
+}
+contexts: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.just([]),  # not a mapping: INVALID_CONTEXT
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "tier": st.sampled_from(["gold", "silver", 1]),
+            "region": st.sampled_from(["eu-west-1", "us-east-1"]),
+            "email": st.sampled_from(["a@example.com", "b@customer.org", 7]),
+            "spend": st.sampled_from([5, 5000, "x"]),
+        },
+    ),
+)
+
+
+@given(
+    calls=st.lists(
+        st.tuples(
+            st.sampled_from(["premium", "limits", "plain", "nope", "limits.x"]),
+            defaults,
+            contexts,
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_repeated_lookups_answer_what_a_first_lookup_answers(
+    calls: list[tuple[str, Any, Any]],
+) -> None:
+    # A long-lived Flags answers later calls from its memo (keys with rules through a
+    # marker there); a new Flags answers each call as a first call, the reference.
+    flags = Flags.from_dict(POWERTOOLS_RULES, format="powertools")
+    for key, default, context in calls + calls:
+        fresh = Flags.from_dict(POWERTOOLS_RULES, format="powertools")
+        expected = fresh.evaluate(key, copy.deepcopy(default), context)
+        got = flags.evaluate(key, default, context)
+        assert type(got) is Evaluation
+        assert got == expected
+        assert type(got.value) is type(expected.value)
+        if type(got.value) in (list, dict) and got.error_code is None:
+            assert got.value is not flags.evaluate(key, default, context).value
+    # Every lookup of a missing key is counted, memo or not.
+    missing = {m.key: m.count for m in flags.usage().missing}
+    wanted: dict[str, int] = {}
+    for key, _default, _context in calls + calls:
+        if key in ("nope", "limits.x"):
+            wanted[key] = wanted.get(key, 0) + 1
+    assert missing == wanted

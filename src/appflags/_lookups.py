@@ -175,9 +175,41 @@ class Lookups:
         ``default=None`` any value answers.
         """
         snapshot = self._snapshot
-        # Static, missing, disabled and not-ready keys answer the same for every context:
-        # their Evaluation is built once per snapshot and default, failures included.
-        # Only keys without rules are stored there.
+        # Every answer that does not depend on the context (static, missing, disabled,
+        # not ready, failures included) is kept per snapshot, key and default: one tuple
+        # and one dict lookup answer it. A key with rules is kept as a marker there too,
+        # so that only the first lookup of a key and default misses the memo (a raised
+        # KeyError costs more than the lookup).
+        kind = type(default)
+        try:
+            shared = snapshot.shared[
+                (key, kind) if kind is dict or kind is list else (key, kind, default)
+            ]
+        except Exception:  # noqa: BLE001 - not kept yet; or an unhashable key or default,
+            # or one whose hash or == raises: the slow path sorts them out, never raising
+            return self._evaluate_unshared(snapshot, key, default, context)
+        kind = type(shared)
+        if kind is Evaluation:
+            return shared
+        if kind is _Rules:
+            return _dynamic(snapshot, key, default, context)
+        if kind is _FlatCopy:
+            # A list or object of scalars: the caller gets its own shallow copy.
+            return _make(
+                Evaluation,
+                (shared[0].copy(), shared[1], shared[2], shared[3], shared[4], shared[5]),
+            )
+        if kind is _Missing:
+            # Only ready snapshots and string keys are kept as missing (see _remember).
+            usage = self._usage
+            if usage is not None:
+                usage.missing(key)
+        return _fresh(shared, default)
+
+    def _evaluate_unshared(
+        self, snapshot: Snapshot, key: str, default: Any, context: Mapping[str, Any] | None
+    ) -> Evaluation:
+        """``evaluate`` for a key and default its memo does not answer (yet)."""
         kind = type(default)
         if kind is dict or kind is list:
             # An unhashable default: only object answers are kept, and those depend on
@@ -194,9 +226,11 @@ class Lookups:
                 message = _not_found(key)
                 return _failed(default, ErrorCode.FLAG_NOT_FOUND, message, snapshot.version)
             shared = shared_at = None
-        if shared is not None:
+        if shared is not None:  # kept meanwhile by another thread
             if type(shared) is Evaluation:
                 return shared
+            if type(shared) is _Rules:
+                return _dynamic(snapshot, key, default, context)
             if type(shared) is _Missing:
                 self._missing(snapshot, key)
             return _fresh(shared, default)
@@ -259,7 +293,8 @@ class Lookups:
             return _resolve_missing(snapshot, key)
         if context is None:
             context = _EMPTY
-        elif not isinstance(context, Mapping):
+        # A dict first: isinstance() against the Mapping ABC costs more than a rule.
+        elif type(context) is not dict and not isinstance(context, Mapping):
             return _INVALID_CONTEXT
         try:
             return rule(context)
@@ -292,6 +327,8 @@ def _evaluate(
             if (
                 snapshot.rules.get(key) is not None
             ):  # not `in`: Agent variant rules are made on demand
+                if shared_key is not None and len(snapshot.shared) < _MEMO_LIMIT:
+                    snapshot.shared[shared_key] = _RULES
                 return _dynamic(snapshot, key, default, context)
             resolved = _resolve_missing(snapshot, key)
         answer = _answer(snapshot.version, key, default, resolved)
@@ -353,6 +390,15 @@ class _FlatCopy(_Template):
 
 class _DeepCopy(_Template):
     __slots__ = ()
+
+
+class _Rules(_Template):
+    """The marker of a key with rules: its answers are made per context."""
+
+    __slots__ = ()
+
+
+_RULES = _make(_Rules, (None, None, Reason.TARGETING_MATCH, None, None, None))
 
 
 class _Missing(_Template):

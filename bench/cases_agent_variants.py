@@ -11,12 +11,11 @@ from __future__ import annotations
 import atexit
 import functools
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 import appflags
 from appflags.testing import LocalAppConfig
-from bench._harness import Comparison, Figure, best_ns
+from bench._harness import Call, Comparison, Figure, best_ns, call
 from bench.cases_appconfig_variants import UI_REFRESH
 
 APP = ("shop", "prod", "flags")
@@ -51,8 +50,8 @@ def _agent() -> tuple[LocalAppConfig, appflags.Flags]:
     return server, flags
 
 
-def _hit(flags: appflags.Flags, context: dict[str, Any]) -> Callable[[], bool]:
-    return lambda: flags.get_bool(KEY, False, context)
+def _hit(flags: appflags.Flags, context: dict[str, Any]) -> Call:
+    return call(flags, "get_bool", KEY, False, context)
 
 
 def comparisons() -> list[Comparison]:

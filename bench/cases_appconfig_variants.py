@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import appflags
-from bench._harness import Figure, best_ns
+from bench._harness import Figure, best_ns, call
 
 TARGET_US = 2.0
 
@@ -57,10 +57,7 @@ def figures(*, quick: bool) -> list[Figure]:
     repeat, budget = (3, 0.02) if quick else (7, 0.2)
     out = []
     for label, context in CASES.items():
-
-        def lookup(context: dict[str, Any] = context) -> bool:
-            return flags.is_enabled("ui_refresh", context)
-
+        lookup = call(flags, "is_enabled", "ui_refresh", context)
         flag_us = best_ns(lookup, repeat=repeat, budget=budget) / 1000
         out.append(
             Figure(
@@ -74,7 +71,7 @@ def figures(*, quick: bool) -> list[Figure]:
     context = CASES["all three rules tried (split), default answers"]
     attribute_us = (
         best_ns(
-            lambda: flags.get_bool("ui_refresh.dark_mode_support", False, context),
+            call(flags, "get_bool", "ui_refresh.dark_mode_support", False, context),
             repeat=repeat,
             budget=budget,
         )

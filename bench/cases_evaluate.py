@@ -6,7 +6,7 @@ from typing import Any
 
 import appflags
 from bench import cases_powertools
-from bench._harness import Comparison
+from bench._harness import Call, Comparison, call
 from bench.cases_static import CONTEXT, powertools_flags
 
 DOC = {
@@ -43,9 +43,9 @@ def comparisons() -> list[Comparison]:
         return Comparison(
             f"evaluate vs is_enabled: {group}",
             "appflags evaluate",
-            lambda: flags.evaluate(key, default).value,
+            Call(flags, "evaluate", (key, default), then="value"),
             "appflags is_enabled (same key)",
-            lambda: flags.is_enabled(key),
+            call(flags, "is_enabled", key),
             target=target,
             direction="at_most",
             same_answer=False,
@@ -66,9 +66,9 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "evaluate vs is_enabled: 3 rules x 2 conditions",
             "appflags evaluate",
-            lambda: rules.evaluate("premium-checkout", False, rule_context).value,
+            Call(rules, "evaluate", ("premium-checkout", False, rule_context), then="value"),
             "appflags is_enabled (same key, same context)",
-            lambda: rules.is_enabled("premium-checkout", rule_context),
+            call(rules, "is_enabled", "premium-checkout", rule_context),
             target=8.0,
             direction="at_most",
         ),
@@ -83,9 +83,9 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "evaluate vs Powertools: static flag",
             "appflags evaluate",
-            lambda: values.evaluate("new-checkout", False, CONTEXT).value,
+            Call(values, "evaluate", ("new-checkout", False, CONTEXT), then="value"),
             "Powertools FeatureFlags.evaluate",
-            lambda: static_pt.evaluate(name="new-checkout", context=CONTEXT, default=False),
+            call(static_pt, "evaluate", name="new-checkout", context=CONTEXT, default=False),
             target=15.0,
             direction="at_least",
             note="what limits it: evaluate() on a shared answer is a method call, a tuple "
@@ -95,9 +95,11 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "evaluate vs Powertools: 3 rules x 2 conditions",
             "appflags evaluate",
-            lambda: rules.evaluate("premium-checkout", False, rule_context).value,
+            Call(rules, "evaluate", ("premium-checkout", False, rule_context), then="value"),
             "Powertools FeatureFlags.evaluate",
-            lambda: rules_pt.evaluate(name="premium-checkout", context=rule_context, default=False),
+            call(
+                rules_pt, "evaluate", name="premium-checkout", context=rule_context, default=False
+            ),
             target=15.0,
             direction="at_least",
             note="what limits it: the three compiled rules themselves (~0.9 us here), "
@@ -106,9 +108,9 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "evaluate vs Powertools: value flag (list)",
             "appflags evaluate",
-            lambda: values.evaluate("checkout-regions", None, CONTEXT).value,
+            Call(values, "evaluate", ("checkout-regions", None, CONTEXT), then="value"),
             "Powertools FeatureFlags.evaluate",
-            lambda: static_pt.evaluate(name="checkout-regions", context=CONTEXT, default=[]),
+            call(static_pt, "evaluate", name="checkout-regions", context=CONTEXT, default=[]),
             target=5.0,
             direction="at_least",
             note="what limits it: the caller gets its own copy of the list (Powertools "

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import appflags
-from bench._harness import Comparison
+from bench._harness import Call, Comparison, call
 
 FLAGD_DOC: dict[str, Any] = {
     "flags": {
@@ -57,9 +57,9 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "OpenFeature client, static flag",
             "AppFlagsProvider",
-            lambda: ours.get_boolean_value("new-checkout", False, context),
+            call(ours, "get_boolean_value", "new-checkout", False, context),
             "InMemoryProvider",
-            lambda: theirs.get_boolean_value("new-checkout", False, context),
+            call(theirs, "get_boolean_value", "new-checkout", False, context),
             target=1.1,
             direction="at_most",
         )
@@ -71,9 +71,11 @@ def comparisons() -> list[Comparison]:
             Comparison(
                 "flagd targeting in-process",
                 "AppFlagsProvider (compiled)",
-                lambda: provider.resolve_string_details("button-color", "x", context).value,
+                Call(
+                    provider, "resolve_string_details", ("button-color", "x", context), then="value"
+                ),
                 "flagd provider (JsonLogic)",
-                lambda: flagd.resolve_string_details("button-color", "x", context).value,
+                Call(flagd, "resolve_string_details", ("button-color", "x", context), then="value"),
                 target=3.0,
                 direction="at_least",
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import appflags
-from bench._harness import Comparison
+from bench._harness import Comparison, call
 from bench.cases_static import powertools_flags
 
 DOC: dict[str, Any] = {
@@ -58,9 +58,9 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "3 rules x 2 conditions vs Powertools",
             "appflags is_enabled",
-            lambda: flags.is_enabled("premium-checkout", CONTEXT),
+            call(flags, "is_enabled", "premium-checkout", CONTEXT),
             "Powertools FeatureFlags.evaluate",
-            lambda: powertools.evaluate(name="premium-checkout", context=CONTEXT, default=False),
+            call(powertools, "evaluate", name="premium-checkout", context=CONTEXT, default=False),
             target=5.0,
             direction="at_least",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import appflags
-from bench._harness import Comparison
+from bench._harness import Comparison, call
 
 APPCONFIG_DOC = {
     "new-checkout": {"enabled": True, "button_color": "green", "max_items": 25},
@@ -44,18 +44,18 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "static flag: is_enabled",
             "appflags is_enabled",
-            lambda: flags.is_enabled("new-checkout"),
+            call(flags, "is_enabled", "new-checkout"),
             "plain function doing dict.get",
-            lambda: dict_get("new-checkout"),
+            call(dict_get, None, "new-checkout"),
             target=2.5,
             direction="at_most",
         ),
         Comparison(
             "static attribute: get_str",
             "appflags get_str",
-            lambda: flags.get_str("new-checkout.button_color", "blue"),
+            call(flags, "get_str", "new-checkout.button_color", "blue"),
             "plain function doing dict.get",
-            lambda: dict_get("new-checkout.button_color"),
+            call(dict_get, None, "new-checkout.button_color"),
             target=2.5,
             direction="at_most",
         ),
@@ -69,9 +69,9 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "static flag vs Powertools",
             "appflags is_enabled",
-            lambda: pt_flags.is_enabled("new-checkout", CONTEXT),
+            call(pt_flags, "is_enabled", "new-checkout", CONTEXT),
             "Powertools FeatureFlags.evaluate",
-            lambda: powertools.evaluate(name="new-checkout", context=CONTEXT, default=False),
+            call(powertools, "evaluate", name="new-checkout", context=CONTEXT, default=False),
             target=10.0,
             direction="at_least",
             note="what limits it: a static lookup is one Python method call and one dict "

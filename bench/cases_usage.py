@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import appflags
-from bench._harness import Comparison
+from bench._harness import Comparison, call
 
 DOC = {
     "new-checkout": {"enabled": True, "button_color": "green"},
@@ -21,9 +21,9 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "track_usage: is_enabled",
             "is_enabled, track_usage=True",
-            lambda: tracked.is_enabled("new-checkout"),
+            call(tracked, "is_enabled", "new-checkout"),
             "is_enabled, untracked",
-            lambda: plain.is_enabled("new-checkout"),
+            call(plain, "is_enabled", "new-checkout"),
             target=10.0,
             direction="at_most",
             note="the price of counting every answer per variant and reason: a tracked "
@@ -33,9 +33,9 @@ def comparisons() -> list[Comparison]:
         Comparison(
             "overrides: is_enabled",
             "is_enabled, an override active",
-            lambda: overridden.is_enabled("new-checkout"),
+            call(overridden, "is_enabled", "new-checkout"),
             "is_enabled, no override",
-            lambda: plain.is_enabled("new-checkout"),
+            call(plain, "is_enabled", "new-checkout"),
             target=1.3,
             direction="at_most",
             note="overrides are laid over the snapshot when they change, so a lookup "

@@ -289,3 +289,45 @@ def test_repeated_lookups_answer_what_a_first_lookup_answers(
         if key in ("nope", "limits.x"):
             wanted[key] = wanted.get(key, 0) + 1
     assert missing == wanted
+
+
+@given(
+    key=st.sampled_from(["premium", "limits", "plain", "nope", "premium.x"]),
+    context=contexts,
+    default=st.booleans(),
+)
+def test_typed_lookups_answer_what_evaluate_answers(key: str, context: Any, default: bool) -> None:
+    # The typed lookups resolve rules on their own path (no Evaluation built); evaluate
+    # is the reference for their value. Missing keys are counted by both.
+    flags = Flags.from_dict(POWERTOOLS_RULES, format="powertools")
+    reference = Flags.from_dict(POWERTOOLS_RULES, format="powertools")
+    assert (
+        flags.is_enabled(key, context, default=default)
+        is reference.evaluate(key, default, context).value
+    )
+    assert flags.get_object(key, ["d"], context) == reference.evaluate(key, ["d"], context).value
+    assert flags.get_str(key, "d", context) == reference.evaluate(key, "d", context).value
+    wanted = [(key, 3)] if key in ("nope", "premium.x") else []
+    assert [(m.key, m.count) for m in flags.usage().missing] == wanted
+
+
+@given(
+    key=st.sampled_from(
+        ["ui_refresh", "ui_refresh.dark_mode_support", "ui_refresh._variant", "nope"]
+    ),
+    email=st.sampled_from(["a@qa-testers.mycompany.com", "b@example.org", None, 5]),
+    beta=st.booleans(),
+)
+def test_multi_variant_lookups_answer_what_evaluate_answers(
+    key: str, email: Any, *, beta: bool
+) -> None:
+    flags = Flags.from_file(EXAMPLES / "flags-multivariant.json")
+    context: dict[str, Any] = {} if email is None else {"email": email}
+    if beta:
+        context["opted_in_to_beta"] = "true"
+    for default in (False, True):
+        assert (
+            flags.is_enabled(key, context, default=default)
+            is flags.evaluate(key, default, context).value
+        )
+    assert flags.get_str(key, "d", context) == flags.evaluate(key, "d", context).value

@@ -89,8 +89,9 @@ def comparisons() -> list[Comparison]:
             target=15.0,
             direction="at_least",
             note="what limits it: evaluate() on a shared answer is a method call, a tuple "
-            "and a dict lookup (1.5-2.5x is_enabled); Powertools' in-memory best case is "
-            "~10x that, so 15x is out of reach of a Python method call",
+            "and one dict subscript (~0.3 us with .value, ~2x is_enabled); Powertools' "
+            "in-memory best case is ~1.7 us on a quiet machine, so 15x would need ~0.11 us, "
+            "less than is_enabled itself (~0.15 us): out of reach of a Python method call",
         ),
         Comparison(
             "evaluate vs Powertools: 3 rules x 2 conditions",
@@ -102,8 +103,9 @@ def comparisons() -> list[Comparison]:
             ),
             target=15.0,
             direction="at_least",
-            note="what limits it: the three compiled rules themselves (~0.9 us here), "
-            "not evaluate(), which adds one memo lookup",
+            note="what limits it: the compiled rules themselves (six condition closures "
+            "tried, ~0.9 us); evaluate() adds its memo (~0.3 us). 15x of Powertools' "
+            "~13.4 us would need ~0.9 us in all",
         ),
         Comparison(
             "evaluate vs Powertools: value flag (list)",
@@ -113,8 +115,10 @@ def comparisons() -> list[Comparison]:
             call(static_pt, "evaluate", name="checkout-regions", context=CONTEXT, default=[]),
             target=5.0,
             direction="at_least",
-            note="what limits it: the caller gets its own copy of the list (Powertools "
-            "hands out the one it holds)",
+            note="what limits it: the caller gets its own copy of the list and so a new "
+            "Evaluation per call (Powertools hands out the list it holds): ~0.75 us against "
+            "~2.4 us; 5x would need ~0.48 us, and building the named tuple alone costs "
+            "~0.15-0.25 us",
         ),
     ]
     return out

@@ -16,19 +16,39 @@ DOC = {"new-checkout": {"enabled": True, "button_color": "green"}}
 POWERTOOLS_DOC = {"new-checkout": {"default": True}}
 
 
+def _child_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every timed child, on both sides alike.
+
+    Bytecode caches may be written: an installed package (Powertools, boto3, appflags
+    from a wheel) comes with its ``.pyc`` files, but an editable checkout under
+    ``PYTHONDONTWRITEBYTECODE`` would recompile its sources in every child, a cost no
+    installed library pays. Each child also runs once untimed first (see :func:`_warm`).
+    """
+    out = {**os.environ, **(env or {})}
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
+    return out
+
+
 def _run(code: str, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, **(env or {})},
+        env=_child_env(env),
     )
     return done.stdout.strip()
 
 
+def _warm(code: str, env: dict[str, str] | None = None) -> None:
+    """One untimed run: writes the bytecode caches and reads the files into the page
+    cache, so that every side is timed in the same (installed, warm) state."""
+    _run(code, env)
+
+
 def _import_seconds(statement: str, repeat: int) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    _warm(code)
     return min(float(_run(code)) for _ in range(repeat))
 
 
@@ -39,11 +59,13 @@ def _importtime_ms(statement: str) -> float:
 
 
 def _importtime_total(statement: str) -> float:
+    _warm(statement)
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", statement],
         capture_output=True,
         text=True,
         check=True,
+        env=_child_env(),
     )
     total = 0
     for line in done.stderr.splitlines():
@@ -55,6 +77,7 @@ def _importtime_total(statement: str) -> float:
 
 
 def _wall(code: str, repeat: int, env: dict[str, str] | None = None) -> float:
+    _warm(code, env)
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()

@@ -123,3 +123,68 @@ def test_boto3_loads_when_an_appconfigdata_source_is_built() -> None:
         """
     )
     assert {"boto3", "botocore"} <= top(loaded["after"])
+
+
+FORMAT_MODULES = {
+    "appflags.formats._flagd",
+    "appflags.formats._powertools",
+    "appflags.formats._json",
+    "appflags.rules._jsonlogic",
+    "appflags.rules._powertools_actions",
+}
+RULE_LANGUAGE = {"appflags.rules._appconfig_parser", "appflags.rules._appconfig_compiler", "re2"}
+
+
+def test_an_appconfig_document_of_basic_flags_loads_neither_other_formats_nor_rules() -> None:
+    # A cold start reading basic flags (auto-detected or named) pays for its own format
+    # only: not flagd's JsonLogic, not Powertools' actions, not the variant rule language.
+    loaded = loaded_by(
+        """
+        flags = appflags.Flags.from_dict({"beta": {"enabled": True, "color": "green"}})
+        assert flags.is_enabled("beta") and flags.get_str("beta.color", "") == "green"
+        named = appflags.Flags.from_dict({"beta": {"enabled": False}}, format="appconfig")
+        assert not named.is_enabled("beta", True)
+        """
+    )
+    after = set(loaded["after"])
+    assert "appflags.formats._appconfig" in after
+    assert not after & FORMAT_MODULES, sorted(after & FORMAT_MODULES)
+    assert not after & RULE_LANGUAGE, sorted(after & RULE_LANGUAGE)
+    assert "dateutil" not in top(loaded["after"])
+
+
+def test_each_format_and_the_rule_language_load_when_a_document_needs_them() -> None:
+    loaded = loaded_by(
+        """
+        doc = json.loads(open("examples/flags-multivariant.json").read())
+        flags = appflags.Flags.from_dict(doc)
+        qa = {"email": "ann@qa-testers.mycompany.com"}
+        assert flags.evaluate("ui_refresh", False, qa).variant == "QA"
+        flagd = appflags.Flags.from_dict(
+            {"flags": {"f": {"state": "ENABLED", "variants": {"on": True, "off": False},
+                             "defaultVariant": "on"}}}
+        )
+        assert flagd.is_enabled("f")
+        powertools = appflags.Flags.from_dict({"p": {"default": True}}, format="powertools")
+        assert powertools.is_enabled("p")
+        """
+    )
+    after = set(loaded["after"])
+    assert after >= RULE_LANGUAGE
+    assert {"appflags.formats._flagd", "appflags.formats._powertools"} <= after
+
+
+def test_formats_lists_every_format_in_order_and_hands_out_the_instances_in_use() -> None:
+    loaded = loaded_by(
+        """
+        from appflags import formats
+        first = formats.detect({"beta": {"enabled": True}})
+        assert list(formats.FORMATS) == ["flagd", "appconfig", "powertools", "json"]
+        assert sorted(formats.FORMATS) == sorted(formats.FORMAT_NAMES)
+        assert formats.FORMATS["appconfig"] is first
+        assert formats.detect({"beta": {"enabled": True}}) is first
+        for name, fmt in formats.FORMATS.items():
+            assert fmt.name == name
+        """
+    )
+    assert "appflags.formats._flagd" in loaded["after"]

@@ -12,6 +12,9 @@ import math
 import os
 from typing import Any
 
+# The names only: checking a format's name never imports the formats themselves.
+from appflags.formats import FORMAT_ORDER
+
 MAX_SECONDS = 86400.0
 """No interval, period, wait or timeout is longer than a day (AppConfig's own maximum)."""
 
@@ -19,12 +22,10 @@ MAX_SECONDS = 86400.0
 def check_format(value: object) -> object:
     """``format=``: ``"auto"``, the name of a known format, or a format object with options
     (``FlagdFormat(fractional="v2")``)."""
-    from appflags.formats import FORMATS  # noqa: PLC0415 - loads the formats: only when asked
-
-    names = ("auto", *FORMATS)
+    names = ("auto", *FORMAT_ORDER)
     methods = ("detect", "validate", "compile")
     is_format = all(callable(getattr(value, method, None)) for method in methods)
-    if not isinstance(value, str) and is_format and getattr(value, "name", None) in FORMATS:
+    if not isinstance(value, str) and is_format and getattr(value, "name", None) in FORMAT_ORDER:
         return value
     if not isinstance(value, str) or value not in names:
         choices = ", ".join(map(repr, names))

@@ -61,21 +61,52 @@ __all__ = [
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 """Documents larger than this are rejected before parsing (configurable per ``Flags``)."""
 
-FORMAT_NAMES = frozenset(("flagd", "appconfig", "powertools", "json"))
+FORMAT_ORDER = ("flagd", "appconfig", "powertools", "json")
+"""Every format's name, in ``FORMATS``' order, without importing the formats."""
+
+FORMAT_NAMES = frozenset(FORMAT_ORDER)
 """The name of every format (``FORMATS``' keys, without importing the formats)."""
+
+_LOADED: dict[str, Format] = {}
+
+
+def _format(name: str) -> Format:
+    """The format called ``name`` (one of ``FORMAT_NAMES``), imported on first use.
+
+    Each format loads alone: reading an AppConfig document never imports flagd's JsonLogic
+    nor Powertools' actions (with ``dateutil``), which a cold start would pay for nothing.
+    """
+    found = _LOADED.get(name)
+    if found is not None:
+        return found
+    made: Format
+    if name == "appconfig":
+        from appflags.formats._appconfig import AppConfigFormat  # noqa: PLC0415
+
+        made = AppConfigFormat()
+    elif name == "flagd":
+        from appflags.formats._flagd import FlagdFormat  # noqa: PLC0415
+
+        made = FlagdFormat()
+    elif name == "powertools":
+        from appflags.formats._powertools import PowertoolsFormat  # noqa: PLC0415
+
+        made = PowertoolsFormat()
+    elif name == "json":
+        from appflags.formats._json import JsonFormat  # noqa: PLC0415
+
+        made = JsonFormat()
+    else:
+        raise KeyError(name)
+    # Two threads may build one at once: the first one stored is the one every caller gets.
+    return _LOADED.setdefault(name, made)
 
 
 @functools.cache
 def _formats() -> dict[str, Format]:
     """``FORMATS``, built on first use: the formats and their rule compilers are most of
     what appflags imports, and ``import appflags`` should not pay for them."""
-    from appflags.formats._appconfig import AppConfigFormat  # noqa: PLC0415
-    from appflags.formats._flagd import FlagdFormat  # noqa: PLC0415
-    from appflags.formats._json import JsonFormat  # noqa: PLC0415
-    from appflags.formats._powertools import PowertoolsFormat  # noqa: PLC0415
-
-    found = (FlagdFormat(), AppConfigFormat(), PowertoolsFormat(), JsonFormat())
-    return {f.name: f for f in found}
+    return {name: _format(name) for name in FORMAT_ORDER}
 
 
 def __getattr__(name: str) -> Any:
@@ -185,7 +216,7 @@ def detect(doc: Any) -> Format:
     """
     from appflags.formats._detect import flag_shape  # noqa: PLC0415 - with the formats
 
-    return _formats()[flag_shape(doc) or "json"]
+    return _format(flag_shape(doc) or "json")
 
 
 FLAG_FORMATS = frozenset(("appconfig", "powertools", "flagd"))
@@ -213,16 +244,16 @@ def choose_format(
             raise ValueError(
                 f"unknown format {format!r}; expected 'auto' or one of {sorted(FORMAT_NAMES)}"
             )
-        return _formats()[format], None
+        return _format(format), None
     from appflags.formats._detect import flag_shape  # noqa: PLC0415 - with the formats
 
     shape = flag_shape(doc)
     if shape is not None:
-        return _formats()[shape], f"read as the {shape} format (detected by its shape); {_AS_JSON}"
+        return _format(shape), f"read as the {shape} format (detected by its shape); {_AS_JSON}"
     if current in FLAG_FORMATS and isinstance(doc, dict) and doc:
         why = f"read as the {current} format, the format of the flags being served"
-        return _formats()[current], f"{why}; {_AS_JSON}"
-    return _formats()["json"], None
+        return _format(current), f"{why}; {_AS_JSON}"
+    return _format("json"), None
 
 
 def compile_document(

@@ -20,12 +20,16 @@ from appflags._evaluation import Reason
 from appflags._log import logger
 from appflags.formats._base import USE_DEFAULT, Compiled, Resolved, Rule
 from appflags.formats._schemas import json_type
-from appflags.rules._appconfig_compiler import Predicate, compile_expr, rests_on_split
-from appflags.rules._appconfig_parser import Expr, RuleSyntaxError, parse_rule
-from appflags.rules._explain import Variant, register
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from appflags.rules._appconfig_compiler import Predicate
+    from appflags.rules._appconfig_parser import Expr
+
+# The rule language (parser, compiler, re2, the split's arithmetic) loads with the first
+# multi-variant flag: a document of basic flags, what a cold start mostly reads, never
+# needs it.
 
 _VALUE_META = frozenset(("enabled", "_createdAt", "_updatedAt", "_variants"))
 VARIANT_KEY = "_variant"
@@ -192,6 +196,8 @@ def _variant_problems(
         elif rule is None:
             found.append(Problem(here, "only the last variant (the default) may omit its rule"))
         else:
+            from appflags.rules._appconfig_parser import RuleSyntaxError  # noqa: PLC0415
+
             try:
                 compiled_rule(rule, flag)
             except RuleSyntaxError as exc:
@@ -231,6 +237,9 @@ def compiled_rule(text: str, flag: str) -> tuple[Expr, Predicate]:
 
     Compiled predicates are pure functions of the context, so sharing them is safe.
     """
+    from appflags.rules._appconfig_compiler import compile_expr  # noqa: PLC0415 - see above
+    from appflags.rules._appconfig_parser import parse_rule  # noqa: PLC0415
+
     expr = parse_rule(text)
     return expr, compile_expr(expr, flag=flag)
 
@@ -305,6 +314,9 @@ def _compile_variants(
     rules: dict[str, Rule],
     notice: _Notice | None,
 ) -> None:
+    from appflags.rules._appconfig_compiler import rests_on_split  # noqa: PLC0415 - see above
+    from appflags.rules._explain import Variant, register  # noqa: PLC0415
+
     compiled: list[Variant] = []
     last = len(variants) - 1
     for index, variant in enumerate(variants):

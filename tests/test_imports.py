@@ -151,6 +151,10 @@ def test_an_appconfig_document_of_basic_flags_loads_neither_other_formats_nor_ru
     assert not after & FORMAT_MODULES, sorted(after & FORMAT_MODULES)
     assert not after & RULE_LANGUAGE, sorted(after & RULE_LANGUAGE)
     assert "dateutil" not in top(loaded["after"])
+    # The project's schema is read from the package's directory (or the repository's
+    # copy), not through importlib.resources with its tempfile, shutil and zipfile.
+    assert not top(loaded["after"]) & {"tempfile", "shutil", "zipfile"}
+    assert "importlib.resources" not in after
 
 
 def test_each_format_and_the_rule_language_load_when_a_document_needs_them() -> None:

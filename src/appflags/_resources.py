@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_REPOSITORY = Path(__file__).resolve().parents[2]
+_PACKAGE = Path(__file__).resolve().parent
+_REPOSITORY = _PACKAGE.parents[1]
 
 
 def read_text(packaged: str, repository: str) -> str:
     """The text of ``appflags/<packaged>`` in a wheel, else of ``<repo>/<repository>``."""
-    from importlib import resources  # noqa: PLC0415 - it imports tempfile, shutil, zipfile
+    on_disk = _PACKAGE.joinpath(*packaged.split("/"))
+    if on_disk.is_file():  # an installed wheel: the package is a directory
+        return on_disk.read_text(encoding="utf-8")
+    if not _PACKAGE.is_dir():  # imported from a zip archive: only importlib can read it
+        return _from_importlib(packaged, repository)
+    return (_REPOSITORY / repository).read_text(encoding="utf-8")
+
+
+def _from_importlib(packaged: str, repository: str) -> str:
+    # importlib.resources imports tempfile, shutil and zipfile: a cold start reading the
+    # project's schemas from an installed package never needs them.
+    from importlib import resources  # noqa: PLC0415
 
     resource = resources.files("appflags")
     for part in packaged.split("/"):

@@ -246,7 +246,8 @@ def _format_figures(
             "<= 5",
             patched / whole <= 0.05,
             note=f"{patched * 1e3:.1f} ms vs {whole * 1e3:.1f} ms whole; what limits it: "
-            "comparing each flag's definition with the last version's",
+            "marshalling every definition once (32 to a C call) to compare it with the last "
+            "version's",
         )
     )
     out += [_memory(name, fmt, make, count) for count in (SMALL, LARGE)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import marshal
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -113,11 +112,3 @@ def fingerprint(value: Any) -> Any:
         return marshal.dumps(value, 2)
     except ValueError:  # a type marshal cannot write (a YAML timestamp): its repr
         return (type(value), repr(value))
-
-
-def fingerprints(values: Mapping[str, Any]) -> dict[str, Any]:
-    """``fingerprint`` of each value, by key."""
-    try:
-        return dict(zip(values, map(marshal.dumps, values.values(), repeat(2)), strict=True))
-    except ValueError:
-        return {key: fingerprint(value) for key, value in values.items()}

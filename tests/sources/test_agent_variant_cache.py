@@ -285,3 +285,25 @@ def test_no_more_than_cache_size_contexts_answer_from_memory(agent: LocalAppConf
         assert flags.get_str("probe._variant", "", {"v": -0.0}) == "v=-0.0"
         assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"
     assert _requests(agent) == [{"v": "1"}, {"v": "0.0"}, {"v": "-0.0"}, {"v": "1"}]
+
+
+class _TwoFaced(dict[str, Any]):
+    """A context that changes between two reads, as another thread's writes could make
+    it: its values read as ints, its items as they are."""
+
+    def values(self) -> Any:
+        return [1 for _ in super().values()]
+
+
+def test_a_context_changed_between_reads_files_no_answer_under_another_context(
+    agent: LocalAppConfig,
+) -> None:
+    agent.reset_calls()
+    with Flags.from_agent(
+        *APP, url=agent.endpoint_url, poll_interval=60, variant_budget=10
+    ) as flags:
+        assert flags.get_str("probe._variant", "", _TwoFaced(v=True)) == "v=true"
+        # True == 1: had its answer been filed under (True, int), this would read it.
+        assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"
+        assert flags.get_str("probe._variant", "", {"v": True}) == "v=true"
+    assert _requests(agent) == [{"v": "true"}, {"v": "1"}]

@@ -58,7 +58,8 @@ WORKERS = 3
 _UNSAFE = re.compile(r"[,=\x00-\x1f\x7f]|^\s|\s$")
 MAX_CONTEXT_CHARS = 8192
 """The longest ``Context`` header sent (``name=value`` pairs and commas); a longer context
-is not sent. Also bounds what a lookup spends on a context, hits included."""
+is not sent. Also bounds what a lookup spends checking a context (a cache lookup hashes its
+plain values first, as any dict key would: a str's hash is computed once and kept)."""
 _NAMES_KEPT = 1024
 """Context attribute names remembered as safe (checked once each, up to this many)."""
 
@@ -262,7 +263,7 @@ class AgentVariants:
     def cache_key(self, flag: str, context: Mapping[str, Any]) -> CacheKey | None:
         """``(flag, sorted (name, text) pairs)``, or ``None`` when the context cannot go.
 
-        On every lookup of a multi-variant flag, hits included: kept lean.
+        On every lookup the memo does not answer (see :meth:`_Answers.rule`): kept lean.
         """
         allowed = self.options.context_keys
         names = self._names
@@ -377,28 +378,33 @@ class _Answers:
         A hit is one dict read: the memo key is the context's items (or, with
         ``context_keys``, the allowed attributes' values) beside each value's exact type,
         so ``1``, ``1.0``, ``True`` and ``"1"`` never share an entry. Only contexts whose
-        every value is ``None``, a ``str``, ``bool``, ``int`` or ``float`` are memoised
-        (exact types: their equality is the builtin one), never with a float zero
-        (``0.0 == -0.0``, sent as different text), so equal memo keys always send the
-        same header. Anything else (unhashable values, NaN, odd mappings) takes the slow
-        path, which behaves as it always did.
+        every value is ``None``, a ``str``, ``bool``, ``int`` or ``float`` are looked up
+        or memoised (exact types: their hash and equality are the builtin ones), never
+        with a float zero (``0.0 == -0.0``, sent as different text), so equal memo keys
+        always send the same header. Anything else (other types, NaN, odd mappings) takes
+        the slow path, which behaves as it always did.
         """
         polled = self._polled[flag]
         keys = self._keys
         answers_of = self
         clock = time.monotonic
+        plain = _PLAIN.issuperset
 
         def agent_variant(context: Mapping[str, Any]) -> Resolved:
             try:
+                # Only values of plain types are hashed: never a caller's own __hash__,
+                # nor a big tuple the slow path refuses at a glance.
                 if keys is not None:
                     values = tuple(map(context.get, keys))
-                    memo_key: Any = (values, tuple(map(type, values)))
+                    types = tuple(map(type, values))
+                    memo_key: Any = (values, types) if plain(types) else None
                 elif len(context) <= _MEMO_ATTRIBUTES:
-                    memo_key = (tuple(context.items()), tuple(map(type, context.values())))
+                    types = tuple(map(type, context.values()))
+                    memo_key = (tuple(context.items()), types) if plain(types) else None
                 else:  # huge: not worth a key (the slow path bounds what it spends)
                     memo_key = None
                 entry = answers_of._memo.get(memo_key)
-            except Exception:  # noqa: BLE001 - unhashable or odd: the slow path decides
+            except Exception:  # noqa: BLE001 - odd mappings: the slow path decides
                 memo_key = entry = None
             if entry is not None and entry[0] > clock():
                 found = entry[1]
@@ -454,7 +460,12 @@ class _Answers:
         that key may not be memoised."""
         try:
             if self._keys is None:
-                seen = dict(memo_key[0])
+                items, types = memo_key
+                # Items and types are two reads of the context: if it changed in between
+                # (another thread), they may not match, and the key may not be kept.
+                if tuple(type(value) for _, value in items) != types:
+                    return None
+                seen = dict(items)
             else:
                 pairs = zip(self._keys, memo_key[0], strict=True)
                 seen = {name: value for name, value in pairs if value is not None}

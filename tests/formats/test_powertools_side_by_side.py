@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from appflags import ErrorCode, Flags, SchemaError
 from appflags.compat.powertools import FeatureFlags
+from appflags.rules import explain
 
 # A Wednesday, mid-afternoon UTC, with seconds and microseconds that must not matter.
 NOW = datetime(2024, 5, 15, 14, 30, 45, 123456, tzinfo=timezone.utc)
@@ -1079,3 +1080,31 @@ def test_generated_documents_agree(doc: Any, context: dict[str, Any], now: datet
     except AttributeError:
         return  # Powertools' crash on falsy non-dict "rules": see the test above
     assert compat.get_enabled_features(context=context) == enabled
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=_valid_documents(), context=_CONTEXT, now=_MOMENTS)
+def test_explain_names_the_rule_that_answered(
+    doc: Any, context: dict[str, Any], now: datetime
+) -> None:
+    # Explanations are built on request from the compiled conditions (not on every load):
+    # they must still show each rule as written and agree with the answer.
+    try:
+        flags = appflags_flags(doc, now)
+    except SchemaError:
+        return
+    for name, feature in doc.items():
+        explanation = explain(flags, name, context)
+        if not feature.get("rules"):
+            assert explanation is None
+            continue
+        assert explanation is not None
+        answer = flags.evaluate(name, None, context)
+        assert explanation.variant == (answer.variant or "(default)")
+        tried = explanation.tried
+        rules = list(feature["rules"].items())[: len(tried)]
+        assert [t.variant for t in tried[: len(rules)]] == [rule_name for rule_name, _ in rules]
+        assert [t.rule for t in tried[: len(rules)]] == [
+            json.dumps(rule["conditions"]) for _, rule in rules
+        ]
+        assert [t.result for t in tried] == [False] * (len(tried) - 1) + [True]

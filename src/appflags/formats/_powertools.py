@@ -21,6 +21,7 @@ with the JSON path of every problem.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from appflags._errors import Problem
@@ -69,53 +70,55 @@ class PowertoolsFormat:
         """Every flag to a static answer or a closure over its compiled rules."""
         static: dict[str, Resolved] = {}
         rules: dict[str, Rule] = {}
+        match, fallback = Reason.TARGETING_MATCH, Reason.DEFAULT
         for name, feature in doc.items():
-            # Powertools tests truthiness, so "boolean_type": 0 makes a non-boolean flag.
-            boolean = bool(feature.get("boolean_type", True))
             default = feature["default"]
             flag_rules = feature.get("rules")
             if not flag_rules:
                 static[name] = Resolved(default, None, Reason.STATIC)
                 continue
-            compiled = tuple(
-                (
-                    tuple(
+            # Powertools tests truthiness, so "boolean_type": 0 makes a non-boolean flag.
+            boolean = bool(feature.get("boolean_type", True))
+            compiled = []
+            for rule_name, rule in flag_rules.items():
+                conditions = tuple(
+                    [
                         compile_condition(c["action"], c["key"], c["value"], clock)
                         for c in rule["conditions"]
-                    ),
-                    Resolved(
-                        # A non-boolean rule may omit when_match: Powertools then answers None.
-                        bool(rule.get("when_match")) if boolean else rule.get("when_match"),
-                        rule_name,
-                        Reason.TARGETING_MATCH,
-                    ),
+                    ]
                 )
-                for rule_name, rule in flag_rules.items()
-            )
-            rules[name] = _first_match(compiled, Resolved(default, None, Reason.DEFAULT))
-            # For `appflags eval --explain`: the same compiled conditions, rule by rule.
-            register(
-                rules[name],
-                name,
-                (
-                    *(
-                        Variant(
-                            rule_name,
-                            json.dumps(rule["conditions"]),
-                            _all_of(conditions),
-                            Reason.TARGETING_MATCH,
-                        )
-                        for (rule_name, rule), (conditions, _answer) in zip(
-                            flag_rules.items(), compiled, strict=True
-                        )
-                    ),
-                    Variant("(default)", None, None, Reason.DEFAULT),
-                ),
-            )
+                # A non-boolean rule may omit when_match: Powertools then answers None.
+                when = bool(rule.get("when_match")) if boolean else rule.get("when_match")
+                compiled.append((conditions, Resolved(when, rule_name, match)))
+            rule_of_flag = _first_match(tuple(compiled), Resolved(default, None, fallback))
+            rules[name] = rule_of_flag
+            # For `appflags eval --explain`: the same compiled conditions, rule by rule,
+            # worked into variants only when an explanation is asked for.
+            register(rule_of_flag, name, partial(_variants, flag_rules, compiled))
         # Every flag, in document order, as Powertools' get_enabled_features considers them:
         # enabled_features() keeps those answering True (a non-boolean flag can, too), and
         # the compat FeatureFlags those answering any truthy value, as Powertools does.
         return Compiled(static=static, rules=rules, features=tuple(doc))
+
+
+def _variants(
+    flag_rules: dict[str, Any], compiled: list[tuple[tuple[Condition, ...], Resolved]]
+) -> tuple[Variant, ...]:
+    """A flag's rules as :mod:`~appflags.rules._explain` variants, then its default."""
+    return (
+        *(
+            Variant(
+                rule_name,
+                json.dumps(rule["conditions"]),
+                _all_of(conditions),
+                Reason.TARGETING_MATCH,
+            )
+            for (rule_name, rule), (conditions, _answer) in zip(
+                flag_rules.items(), compiled, strict=True
+            )
+        ),
+        Variant("(default)", None, None, Reason.DEFAULT),
+    )
 
 
 def _all_of(conditions: tuple[Condition, ...]) -> Callable[[Context], bool]:

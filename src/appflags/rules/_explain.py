@@ -68,15 +68,20 @@ class Explanation:
     tried: tuple[RuleTrace, ...]
 
 
-_REGISTRY: weakref.WeakKeyDictionary[Callable[..., Any], tuple[str, tuple[Variant, ...]]] = (
+Variants = tuple[Variant, ...] | Callable[[], tuple[Variant, ...]]
+"""A flag's variants, or a function that builds them when an explanation is asked for."""
+
+_REGISTRY: weakref.WeakKeyDictionary[Callable[..., Any], tuple[str, Variants]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def register(rule: Callable[..., Any], flag: str, variants: tuple[Variant, ...]) -> None:
+def register(rule: Callable[..., Any], flag: str, variants: Variants) -> None:
     """Record that the compiled ``rule`` chooses among ``variants`` of ``flag``.
 
-    Held weakly: the entry goes when the snapshot holding ``rule`` does.
+    ``variants`` may be a function of no arguments that builds them: a format then pays
+    for rule texts and predicates only when someone asks for an explanation, not on
+    every load. Held weakly: the entry goes when the snapshot holding ``rule`` does.
     """
     _REGISTRY[rule] = (flag, variants)
 
@@ -125,6 +130,8 @@ def explain(flags: Any, key: str, context: Mapping[str, Any] | None = None) -> E
     if entry is None:
         return None
     flag, variants = entry
+    if callable(variants):
+        variants = variants()
     tried: list[RuleTrace] = []
     for variant in variants:
         if variant.predicate is None:

@@ -155,6 +155,7 @@ def comparisons() -> list[Comparison]:
             target=1.5,
             direction="at_most",
             same_answer=False,
+            note=_LIMITS["powertools"],
         )
     )
     return out
@@ -165,6 +166,8 @@ _LIMITS = {
     "reload of unchanged flags compiles no rule; a first load compiles every rule: see "
     "validate and compile apart below, cold compile included)",
     "appconfig": "what limits it: building one answer object per flag and attribute",
+    "powertools": "what limits it: one closure per condition and per flag (so that a lookup "
+    "parses nothing), and the collector's one pass over them at the end of the load",
 }
 
 

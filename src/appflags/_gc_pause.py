@@ -24,7 +24,9 @@ The collector's switch is process-wide, so:
 - an application that calls ``gc.disable()`` on another thread while a load runs will
   find the collector on again when the load ends, and one that calls ``gc.enable()``
   meanwhile only makes that load slower. Applications that manage the collector
-  themselves rarely do so while a feature-flag document is being polled in.
+  themselves rarely do so while a feature-flag document is being polled in;
+- other threads' reference cycles wait for the collector until the load ends (a load
+  of 10,000 flags takes a few hundred milliseconds): memory, never correctness.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from appflags import Flags, SchemaError
+from appflags import Change, Flags, SchemaError
 from appflags.testing import LocalAppConfig
 
 # Scalars Python calls equal across types (True == 1 == 1.0): a type-only edit between them
@@ -163,10 +163,21 @@ def test_a_version_loaded_incrementally_answers_as_the_same_version_loaded_fresh
         with Flags.from_file(path, watch=3600) as flags:
             before = lookups(flags, keys)  # fills the first version's memos
             assert before == lookups(Flags.from_dict(first), keys)
+            changes: list[Change] = []
+            flags.on_change(changes.append)
             write(path, second)
             assert flags.refresh()
             fresh, _ = expected(first, second)
             assert lookups(flags, keys) == lookups(fresh, keys)
+            if shape is retrieved:  # every key static: changed keys are those answering anew
+                old = Flags.from_dict(first)
+                differ = {key for key in keys if answer(old, key) != answer(flags, key)}
+                assert {key for change in changes for key in change.changed_keys} == differ
+
+
+def answer(flags: Flags, key: str) -> Any:
+    found = flags.evaluate(key, None)
+    return (found.value, type(found.value), str(found.value), found.reason, found.error_code)
 
 
 @settings(

@@ -258,7 +258,10 @@ class Flags(Lookups):
                 format=name,
                 version=version,
             )
-        return Snapshot.of(compiled, format=name, version=version, digest=_digest(content))
+        # The pieces an incremental compile did not touch come from the current snapshot.
+        return Snapshot.of(
+            compiled, format=name, version=version, digest=_digest(content), previous=current
+        )
 
     def _after_fork_in_child(self) -> None:
         # The parent's poller thread does not exist here, and its locks may have been held

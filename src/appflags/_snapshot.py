@@ -57,11 +57,22 @@ class Snapshot:
         format: str,  # noqa: A002
         version: str | None = None,
         digest: str | None = None,
+        previous: Snapshot | None = None,
     ) -> Snapshot:
-        """The snapshot of a compiled document."""
+        """The snapshot of a compiled document; ``previous``, the snapshot of the version
+        it was compiled incrementally from, lends the pieces a patch did not touch."""
+        if previous is not None and (touched := _patched_from(compiled, previous)) is not None:
+            bools = dict(previous.bools)
+            for key in touched:
+                bools.pop(key, None)
+                answer = compiled.static.get(key)
+                if answer is not None and type(answer.value) is bool:
+                    bools[key] = answer.value
+        else:
+            bools = {k: r.value for k, r in compiled.static.items() if type(r.value) is bool}
         return cls(
             static=compiled.static,
-            bools={k: r.value for k, r in compiled.static.items() if type(r.value) is bool},
+            bools=bools,
             rules=compiled.rules,
             features=compiled.features,
             disabled=compiled.disabled,
@@ -80,6 +91,10 @@ class Snapshot:
         rules counts as changed whenever its compiled rule is a different object (the
         format recompiled it).
         """
+        touched = _patched_from(self, other)
+        if touched is not None:
+            # Patched from ``other``: every other key holds the very same object.
+            return frozenset(k for k in touched if self._differs(other, k))
         changed = set(self.static.keys() ^ other.static.keys())
         changed |= {
             k
@@ -96,8 +111,40 @@ class Snapshot:
         }
         return frozenset(changed)
 
+    def _differs(self, other: Snapshot, key: str) -> bool:
+        """``changed_keys``' verdict on one key."""
+        if (key in self.static) != (key in other.static):
+            return True
+        if key in self.static:
+            r, o = self.static[key], other.static[key]
+            if o is not r and (o != r or fingerprint(o.value) != fingerprint(r.value)):
+                return True
+        if self.rules.get(key) is not other.rules.get(key):
+            return True
+        return self.metadata.get(key) != other.metadata.get(key)
+
 
 NOT_READY = Snapshot(ready=False)
+
+
+def _patched_from(new: Compiled | Snapshot, previous: Snapshot | None) -> frozenset[str] | None:
+    """The keys an incremental compile touched when ``new`` was patched from exactly what
+    ``previous`` serves (nothing wrapped either side); None otherwise."""
+    made = new.incremental
+    if previous is None or made is None or made.base is None or previous.incremental is None:
+        return None
+    base, mine = made.base, made.compiled
+    if (
+        base is previous.incremental.compiled
+        and previous.static is base.static
+        and previous.rules is base.rules
+        and previous.metadata is base.metadata
+        and new.static is mine.static
+        and new.rules is mine.rules
+        and new.metadata is mine.metadata
+    ):
+        return made.touched
+    return None
 
 
 def fingerprint(value: Any) -> Any:

@@ -95,6 +95,11 @@ class Incremental:
     prints: Prints
     compiled: Compiled
     """The format's own output for the whole document (before anything wraps it)."""
+    base: Compiled | None = None
+    """The previous version's ``compiled`` this one was patched from; None: compiled whole."""
+    touched: frozenset[str] = frozenset()
+    """With ``base``: every key (static, rule, metadata) the patch removed, replaced or
+    added; every other key holds the very object it held in ``base``."""
 
 
 def compile_incrementally(
@@ -104,25 +109,28 @@ def compile_incrementally(
     split = split_document(chosen.name, doc)
     if split is None:
         return chosen.compile(doc, clock)
-    compiled = None
     prints = Prints.of(split)
     if (
         previous is not None
         and previous.format == chosen.name
         and previous.clock is clock
         and previous.prints.shared == prints.shared
+        and (patched := _patch(chosen, clock, previous, split, prints)) is not None
     ):
-        compiled = _patch(chosen, clock, previous, split, prints)
-    if compiled is None:
+        compiled, touched = patched
+        incremental = Incremental(
+            chosen.name, clock, split, prints, compiled, previous.compiled, touched
+        )
+    else:
         compiled = chosen.compile(doc, clock)
-    return dataclasses.replace(
-        compiled, incremental=Incremental(chosen.name, clock, split, prints, compiled)
-    )
+        incremental = Incremental(chosen.name, clock, split, prints, compiled)
+    return dataclasses.replace(compiled, incremental=incremental)
 
 
 def _patch(
     chosen: Format, clock: Clock, previous: Incremental, split: Split, prints: Prints
-) -> Compiled | None:
+) -> tuple[Compiled, frozenset[str]] | None:
+    """The new version's output from the previous one's, and the keys it touched."""
     before, now = previous.split.definitions, split.definitions
     changed, same_keys = _changed(before, previous.prints.definitions, now, prints.definitions)
     removed = set() if same_keys else before.keys() - now.keys()
@@ -150,7 +158,10 @@ def _patch(
         features = tuple(key for key in now if key in kept)
     else:
         features = base.features
-    return dataclasses.replace(
+    touched = frozenset().union(
+        old.static, new.static, old.rules, new.rules, old.metadata, new.metadata
+    )
+    compiled = dataclasses.replace(
         base,
         static=static,
         rules=rules,
@@ -159,6 +170,7 @@ def _patch(
         metadata=metadata,
         warnings=warnings,
     )
+    return compiled, touched
 
 
 def _changed(

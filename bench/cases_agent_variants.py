@@ -2,7 +2,7 @@
 
 ``Flags.from_agent`` against LocalAppConfig's Agent route on 127.0.0.1 (the real Agent is
 also a local HTTP server). A hit is an in-memory lookup: one dict read keyed by the
-context's items and their types; a blocking miss is one local HTTP request; a background
+context's names, values and their types; a blocking miss is one local HTTP request; a background
 miss only queues it.
 """
 
@@ -72,10 +72,10 @@ def comparisons() -> list[Comparison]:
                 HIT_TARGET,
                 "at_most",
                 note=(
-                    "what limits it: a hit reads one dict, keyed by the context's items and"
-                    " their types (built in C, no lock, no sorting): cost grows with the"
-                    " context's size, far more slowly than when each value was checked and"
-                    " written out"
+                    "what limits it: a hit reads one dict, keyed by the context's names,"
+                    " values and their types (built in C, no lock, no sorting): cost grows with"
+                    " the context's size, far more slowly than when each value was checked"
+                    " and written out"
                 ),
             )
         )

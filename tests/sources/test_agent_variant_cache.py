@@ -302,8 +302,10 @@ def test_a_context_changed_between_reads_files_no_answer_under_another_context(
     with Flags.from_agent(
         *APP, url=agent.endpoint_url, poll_interval=60, variant_budget=10
     ) as flags:
-        assert flags.get_str("probe._variant", "", _TwoFaced(v=True)) == "v=true"
-        # True == 1: had its answer been filed under (True, int), this would read it.
+        # It reads two ways: either is its answer, as long as it is filed under its own.
+        first = flags.get_str("probe._variant", "", _TwoFaced(v=True))
+        assert first in ("v=true", "v=1")
+        # True == 1: had "true"'s answer been filed under (True, int), this would read it.
         assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"
         assert flags.get_str("probe._variant", "", {"v": True}) == "v=true"
-    assert _requests(agent) == [{"v": "true"}, {"v": "1"}]
+    assert sorted(r["v"] for r in _requests(agent)) == ["1", "true"]

@@ -375,7 +375,7 @@ class _Answers:
     def rule(self, flag: str, key: str) -> Rule:
         """The rule answering ``key`` (the flag or one of its attributes) per context.
 
-        A hit is one dict read: the memo key is the context's items (or, with
+        A hit is one dict read: the memo key is the context's names and values (or, with
         ``context_keys``, the allowed attributes' values) beside each value's exact type,
         so ``1``, ``1.0``, ``True`` and ``"1"`` never share an entry. Only contexts whose
         every value is ``None``, a ``str``, ``bool``, ``int`` or ``float`` are looked up
@@ -399,8 +399,9 @@ class _Answers:
                     types = tuple(map(type, values))
                     memo_key: Any = (values, types) if plain(types) else None
                 elif len(context) <= _MEMO_ATTRIBUTES:
-                    types = tuple(map(type, context.values()))
-                    memo_key = (tuple(context.items()), types) if plain(types) else None
+                    values = tuple(context.values())
+                    types = tuple(map(type, values))
+                    memo_key = (tuple(context), values, types) if plain(types) else None
                 else:  # huge: not worth a key (the slow path bounds what it spends)
                     memo_key = None
                 entry = answers_of._memo.get(memo_key)
@@ -460,16 +461,16 @@ class _Answers:
         that key may not be memoised."""
         try:
             if self._keys is None:
-                items, types = memo_key
-                # Items and types are two reads of the context: if it changed in between
-                # (another thread), they may not match, and the key may not be kept.
-                if tuple(type(value) for _, value in items) != types:
+                names, values, _ = memo_key
+                # Names and values are two reads of the context: if it changed in between
+                # (another thread), they may not pair up, and the key may not be kept.
+                if len(names) != len(values):
                     return None
-                seen = dict(items)
+                seen = dict(zip(names, values, strict=True))
             else:
                 pairs = zip(self._keys, memo_key[0], strict=True)
                 seen = {name: value for name, value in pairs if value is not None}
-        except Exception:  # noqa: BLE001 - odd items: not memoised, the context decides
+        except Exception:  # noqa: BLE001 - odd values: not memoised, the context decides
             return None
         return seen if _memoisable(seen) else None
 

@@ -21,6 +21,7 @@ with the JSON path of every problem.
 from __future__ import annotations
 
 import json
+import marshal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -94,17 +95,28 @@ class PowertoolsFormat:
             rules[name] = rule_of_flag
             # For `appflags eval --explain`: the same compiled conditions, rule by rule,
             # worked into variants only when an explanation is asked for.
-            register(rule_of_flag, name, partial(_variants, flag_rules, compiled))
+            register(rule_of_flag, name, partial(_variants, _packed(flag_rules), compiled))
         # Every flag, in document order, as Powertools' get_enabled_features considers them:
         # enabled_features() keeps those answering True (a non-boolean flag can, too), and
         # the compat FeatureFlags those answering any truthy value, as Powertools does.
         return Compiled(static=static, rules=rules, features=tuple(doc))
 
 
+def _packed(flag_rules: dict[str, Any]) -> bytes | dict[str, Any]:
+    """A flag's rules kept for explaining them: one compact ``marshal`` string rather
+    than the document's objects (a sixth of their memory); the rules themselves where
+    marshal cannot write them."""
+    try:
+        return marshal.dumps(flag_rules, 2)
+    except ValueError:
+        return flag_rules
+
+
 def _variants(
-    flag_rules: dict[str, Any], compiled: list[tuple[tuple[Condition, ...], Resolved]]
+    packed: bytes | dict[str, Any], compiled: list[tuple[tuple[Condition, ...], Resolved]]
 ) -> tuple[Variant, ...]:
     """A flag's rules as :mod:`~appflags.rules._explain` variants, then its default."""
+    flag_rules = marshal.loads(packed) if isinstance(packed, bytes) else packed  # noqa: S302 - our own bytes
     return (
         *(
             Variant(

@@ -261,6 +261,7 @@ def _memory(name: str, fmt: str, make: Callable[..., dict[str, Any]], count: int
     from appflags import Flags
 
     data = json.dumps(make(count)).encode()
+    _forget_compiled_rules()  # a first load: its rules are not already in a cache
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     flags = Flags.from_dict(json.loads(data), format=fmt)
@@ -276,3 +277,13 @@ def _memory(name: str, fmt: str, make: Callable[..., dict[str, Any]], count: int
         True,
         note=f"{grown / count:,.0f} bytes a flag (snapshot, compiled rules, document kept)",
     )
+
+
+def _forget_compiled_rules() -> None:
+    """Empty the caches that let a reload reuse compiled rules (flagd targeting, AppConfig
+    rule texts and multi-variant flags), so that memory counts the rules a load holds."""
+    from appflags.formats import _appconfig_document, _flagd
+
+    _flagd._RULES.clear()
+    _appconfig_document.compiled_rule.cache_clear()
+    _appconfig_document._flag_rules.cache_clear()

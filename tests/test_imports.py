@@ -39,14 +39,13 @@ ALLOWED_APPFLAGS = {
     "appflags.formats._base",
     "appflags.formats._schemas",
     "appflags.sources",
-    "appflags.sources._agent_variants",
     "appflags.sources._base",
     "appflags.sources.agent",
     "appflags.sources.appconfigdata",
     "appflags.sources.file",
 }
 # Packages outside the standard library `import appflags` may load (tiny ones only).
-ALLOWED_THIRD_PARTY = {"cachetools"}
+ALLOWED_THIRD_PARTY: set[str] = set()  # cachetools loads with from_agent
 # Standard-library packages that cost milliseconds and are only needed later.
 HEAVY_STDLIB = {
     "asyncio",

@@ -53,7 +53,6 @@ from appflags.sources import (
     Source,
     SourceError,
 )
-from appflags.sources._agent_variants import AgentVariants, VariantOptions
 from appflags.sources.agent import default_agent_url
 
 if TYPE_CHECKING:
@@ -61,6 +60,8 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from mypy_boto3_appconfigdata import AppConfigDataClient
+
+    from appflags.sources._agent_variants import AgentVariants
 
 Listener = Callable[["Change"], object]
 
@@ -423,6 +424,9 @@ class Flags(Lookups):
             timeout=timeout,
             token=token,
         )
+        # Only from_agent answers variants per context (with cachetools' caches).
+        from appflags.sources._agent_variants import AgentVariants, VariantOptions  # noqa: PLC0415
+
         options = VariantOptions.build(
             mode=variants,
             budget=variant_budget,

@@ -84,9 +84,10 @@ _COST = """
 - **Cold start** runs a fresh interpreter that builds the flags and answers one lookup:
   `from_appconfig` and `from_agent` against `LocalAppConfig`, Powertools'
   `AppConfigStore` against the same server through boto3 (the same client the same
-  way, `StartConfigurationSession` then `GetLatestConfiguration`). Every child of the
-  import and cold-start rows, on both sides, runs once untimed first and may write
-  bytecode caches (`PYTHONDONTWRITEBYTECODE` is dropped): installed packages ship their
+  way, `StartConfigurationSession` then `GetLatestConfiguration`), best of several runs,
+  the three children taking turns so that the machine's load falls on each alike. Every
+  child of the import and cold-start rows, on both sides, runs once untimed first and
+  may write bytecode caches (`PYTHONDONTWRITEBYTECODE` is dropped): installed packages ship their
   `.pyc` files, and an editable checkout would otherwise recompile appflags' sources in
   every child, a cost no installed library pays.
 - **Memory** is what `tracemalloc` sees grow while `Flags.from_dict` builds the flags

@@ -52,10 +52,12 @@ def _import_seconds(statement: str, repeat: int) -> float:
     return min(float(_run(code)) for _ in range(repeat))
 
 
-def _importtime_ms(statement: str) -> float:
+def _importtime_ms(statement: str, repeat: int = 3) -> float:
     """The -X importtime figure of the statement: its top-level imports' cumulative
-    microseconds, less those of an interpreter that imports nothing."""
-    return _importtime_total(statement) - _importtime_total("pass")
+    microseconds, less those of an interpreter that imports nothing (each the best of
+    ``repeat`` runs: one run on a busy machine can be off by half)."""
+    ours = min(_importtime_total(statement) for _ in range(repeat))
+    return ours - min(_importtime_total("pass") for _ in range(repeat))
 
 
 def _importtime_total(statement: str) -> float:
@@ -76,14 +78,32 @@ def _importtime_total(statement: str) -> float:
     return total / 1000
 
 
-def _wall(code: str, repeat: int, env: dict[str, str] | None = None) -> float:
-    _warm(code, env)
-    best = float("inf")
+def _walls(codes: list[str], repeat: int, env: dict[str, str] | None = None) -> list[float]:
+    """The best wall time of each child, the children taking turns (round-robin), so
+    that a change in the machine's load meanwhile falls on every side alike."""
+    for code in codes:
+        _warm(code, env)
+    best = [float("inf")] * len(codes)
     for _ in range(repeat):
-        started = time.perf_counter()
-        _run(code, env)
-        best = min(best, time.perf_counter() - started)
+        for i, code in enumerate(codes):
+            started = time.perf_counter()
+            _run(code, env)
+            best[i] = min(best[i], time.perf_counter() - started)
     return best
+
+
+_COUNT_FULL_GC = (
+    "import gc\n"
+    "_full = []\n"
+    "gc.callbacks.append(lambda phase, info: phase == 'stop' and info['generation'] == 2"
+    " and _full.append(1))\n"
+)
+
+
+def _full_collections(code: str, env: dict[str, str]) -> int:
+    """How many full (generation 2) garbage collections the child runs."""
+    out = _run(f"{_COUNT_FULL_GC}{code}\nprint(len(_full))", env)
+    return int(out.splitlines()[-1])
 
 
 def figures(*, quick: bool) -> list[Figure]:
@@ -144,11 +164,14 @@ def _cold_starts(repeat: int) -> list[Figure]:
             "boto3_client=client)\n"
             "assert FeatureFlags(store=store).evaluate(name='new-checkout', default=False)"
         )
-        bare = _wall("pass", repeat, env)
-        ours = _wall(appconfig, repeat, env)
-        via_agent = _wall(agent, repeat, env)
-        theirs = _wall(powertools, repeat, env)
+        bare, ours, via_agent, theirs = _walls(["pass", appconfig, agent, powertools], repeat, env)
+        full = [_full_collections(code, env) for code in (appconfig, agent, powertools)]
     note = f"interpreter start alone {bare * 1e3:.0f} ms"
+    structlog_ms = _importtime_ms("import structlog")
+    logging = (
+        f"structlog's import at the first logged event ({structlog_ms:.0f} ms -X importtime, "
+        "with the asyncio it imports)"
+    )
     return [
         Figure(
             "cold start to first answer: from_appconfig (LocalAppConfig)",
@@ -156,7 +179,9 @@ def _cold_starts(repeat: int) -> list[Figure]:
             "ms",
             f"<= Powertools ({theirs * 1e3:.0f} ms)",
             ours <= theirs,
-            note=note,
+            note=f"{note}; what limits it: the same boto3 import and client as Powertools "
+            f"(most of both runs), then {logging}, which Powertools' stdlib logging does not "
+            f"pay; full garbage collections in the run: {full[0]} vs {full[2]} for Powertools",
         ),
         Figure(
             "cold start to first answer: from_agent (LocalAppConfig's Agent route)",
@@ -164,6 +189,8 @@ def _cold_starts(repeat: int) -> list[Figure]:
             "ms",
             f"<= 0.5x Powertools via AppConfigData ({theirs * 1e3:.0f} ms)",
             via_agent <= theirs * 0.5,
-            note=note + "; no boto3 loaded",
+            note=f"{note}; no boto3 loaded; what limits it: {logging}, and the standard "
+            "library's dataclasses/inspect and http.client (email, ssl) that appflags and "
+            f"urllib import; full garbage collections in the run: {full[1]}",
         ),
     ]

@@ -150,9 +150,14 @@ def _patch(
     base = previous.compiled
     static = _replaced(base.static, old.static, new.static)
     rules = _replaced(base.rules, old.rules, new.rules)
-    metadata = _replaced(dict(base.metadata), old.metadata, new.metadata)
+    metadata = _replaced(base.metadata, old.metadata, new.metadata)
     warnings = _replaced(base.warnings, old.warnings, new.warnings)
-    disabled = (base.disabled - old.disabled) | new.disabled
+    # The old definitions compiled to a part of ``base``: when the new ones disable the
+    # same flags, ``base``'s set stands (no copy of thousands of names).
+    if old.disabled == new.disabled:
+        disabled = base.disabled
+    else:
+        disabled = (base.disabled - old.disabled) | new.disabled
     if not same_keys or set(old.features) != set(new.features):
         kept = (set(base.features) - set(old.features)) | set(new.features)
         features = tuple(key for key in now if key in kept)
@@ -207,6 +212,10 @@ def _differ(was: Any, value: Any) -> bool:
 
 
 def _replaced(base: Any, old: Any, new: Any) -> Any:
+    """``base`` without ``old``'s keys, with ``new``'s; ``base`` itself when both are empty
+    (these mappings are never changed in place)."""
+    if not old and not new:
+        return base
     out = dict(base)
     for key in old:
         out.pop(key, None)

@@ -27,11 +27,15 @@ The collector's switch is process-wide, so:
   themselves rarely do so while a feature-flag document is being polled in;
 - other threads' reference cycles wait for the collector until the load ends (a load
   of 10,000 flags takes a few hundred milliseconds): memory, never correctness.
+
+Only on CPython: other interpreters (PyPy) collect differently, and their
+``gc.collect`` is no young pass; there a load leaves the collector alone.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -39,6 +43,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+_CPYTHON = sys.implementation.name == "cpython"
 _lock = threading.Lock()
 _loads = 0  # loads running now, on any thread
 _resume = False  # whether the first of them found the collector on
@@ -48,6 +53,9 @@ _resume = False  # whether the first of them found the collector on
 def paused() -> Iterator[None]:
     """The cyclic collector off while the block runs; as it was found once it has ended."""
     global _loads, _resume  # noqa: PLW0603 - one switch for the whole process
+    if not _CPYTHON:
+        yield
+        return
     with _lock:
         if _loads == 0:
             _resume = gc.isenabled()

@@ -314,7 +314,7 @@ def load(
     The cyclic garbage collector is paused meanwhile (see :mod:`appflags._gc_pause`)."""
     with _gc_pause.paused():
         doc = parse(data, content_type, max_bytes=max_bytes)
-        return compile_document(
+        loaded = compile_document(
             doc,
             format=format,
             schema=schema,
@@ -323,3 +323,7 @@ def load(
             previous=previous,
             current=current,
         )
+        # The parsed document goes before the collector's pass when nothing compiled
+        # keeps it (no incremental compile): that pass then walks the flags alone.
+        del doc
+    return loaded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from appflags import Flags, SchemaError
+from appflags.formats import FlagdFormat
 
 
 def powertools(count: int) -> dict[str, Any]:
@@ -111,4 +113,41 @@ def test_loads_on_several_threads_leave_the_collector_on() -> None:
     for thread in threads:
         thread.join()
     assert answers == [True] * 20
+    assert gc.isenabled()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_process_forked_while_another_thread_loads_has_the_collector_on() -> None:
+    # A pre-forking server (gunicorn --preload) forks a worker whenever one dies, while
+    # the master's poller may be loading a version: the load never ends in the child,
+    # whose collector must still come back (and whose next load must not wait forever).
+    entered, release = threading.Event(), threading.Event()
+
+    class Slow(FlagdFormat):
+        def compile(self, doc: Any, clock: Any) -> Any:
+            entered.set()
+            release.wait(10)
+            return super().compile(doc, clock)
+
+    doc = {"flags": {"a": {"state": "ENABLED", "variants": {"on": True}, "defaultVariant": "on"}}}
+    loading = threading.Thread(target=Flags.from_dict, args=(doc,), kwargs={"format": Slow()})
+    loading.start()
+    try:
+        assert entered.wait(10)
+        assert not gc.isenabled()  # the load in progress paused it
+        pid = os.fork()
+        if pid == 0:  # the child: report through the exit code, never return into pytest
+            code = 1
+            try:
+                if gc.isenabled():
+                    code = 2
+                    loaded = Flags.from_dict(doc)  # a load of the child's own
+                    code = 0 if gc.isenabled() and loaded.is_enabled("a") else 3
+            finally:
+                os._exit(code)
+    finally:
+        release.set()
+        loading.join(10)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
     assert gc.isenabled()

@@ -26,7 +26,10 @@ The collector's switch is process-wide, so:
   meanwhile only makes that load slower. Applications that manage the collector
   themselves rarely do so while a feature-flag document is being polled in;
 - other threads' reference cycles wait for the collector until the load ends (a load
-  of 10,000 flags takes a few hundred milliseconds): memory, never correctness.
+  of 10,000 flags takes a few hundred milliseconds): memory, never correctness;
+- a process forked while another thread loads (a pre-forking server replacing a worker)
+  has no thread left to end that load: the child starts with no load running, the
+  collector as the first load found it, and a fresh lock.
 
 Only on CPython: other interpreters (PyPy) collect differently, and their
 ``gc.collect`` is no young pass; there a load leaves the collector alone.
@@ -35,6 +38,7 @@ Only on CPython: other interpreters (PyPy) collect differently, and their
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
 from contextlib import contextmanager
@@ -72,3 +76,17 @@ def paused() -> Iterator[None]:
                 gc.enable()
         if resume:
             gc.collect(0)  # the young pass this load deferred, paid by the load itself
+
+
+def _forked() -> None:
+    # Only the thread that called fork() runs in the child, and it is not loading: the
+    # loads counted were other threads', which the child does not have.
+    global _lock, _loads, _resume  # noqa: PLW0603 - the child's own, see the docstring
+    _lock = threading.Lock()
+    if _loads and _resume:
+        gc.enable()
+    _loads, _resume = 0, False
+
+
+if _CPYTHON and hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from _support import wait_for
-from appflags import Flags, Reason, State
+from appflags import ErrorCode, Flags, Reason, State
 from appflags.sources._agent_variants import (
     MAX_PENDING,
     AgentVariants,
@@ -395,3 +395,20 @@ def test_a_forked_child_asks_the_agent_on_threads_of_its_own(
     assert status == 0
     assert json.loads(report.read_text()) == {"cached": "QA", "asked": "Beta Testers"}
     assert [r.context["email"] for r in variant_requests(stored)] == [QA["email"], BETA["email"]]
+
+
+@pytest.mark.parametrize(
+    "key", [None, 1, 2.5, b"ui_refresh.theme", ("ui_refresh",), ["x"], {"x": 1}]
+)
+def test_keys_that_are_not_strings_answer_the_default_beside_multi_variant_flags(
+    flags: Flags, key: Any
+) -> None:
+    # The rules of multi-variant flags also answer attributes the polled answer lacks:
+    # a key that is no string names none of them, and never raises.
+    assert flags.is_enabled(key, QA, default=True) is True
+    assert flags.get_str(key, "d", QA) == "d"
+    assert flags.get_int(key, 7, QA) == 7
+    assert flags.get_object(key, [1], QA) == [1]
+    for _ in range(2):  # the second through evaluate's memo
+        result = flags.evaluate(key, "d", QA)
+        assert (result.value, result.error_code) == ("d", ErrorCode.FLAG_NOT_FOUND)

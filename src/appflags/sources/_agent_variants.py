@@ -579,16 +579,22 @@ class _VariantRules(dict[str, Rule]):
         if rule is not None:
             return rule
         if self._attribute(key):
-            rule = self._answers.rule(key.partition(".")[0], key)
+            rule = self._answers.rule(str.partition(key, ".")[0], key)
             if len(self._made) < _NAMES_KEPT:
                 self._made[key] = rule
             return rule
         return default
 
     def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self, key) or (type(key) is str and self._attribute(key))
+        try:
+            return dict.__contains__(self, key) or self._attribute(key)
+        except TypeError:  # an unhashable key names no flag
+            return False
 
-    def _attribute(self, key: str) -> bool:
-        """Whether ``key`` names an attribute of a multi-variant flag."""
+    def _attribute(self, key: object) -> bool:
+        """Whether ``key`` names an attribute of a multi-variant flag (a key that is not
+        a ``str`` names none: lookups take any key and never raise)."""
+        if not isinstance(key, str):
+            return False
         flag, dot, _ = key.partition(".")
         return bool(dot) and flag in self._answers.flags

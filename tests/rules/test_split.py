@@ -4,6 +4,9 @@ nesting AWS documents (20% then 25% gives 20% and 5%)."""
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 from collections import Counter
 from fractions import Fraction
 from typing import Any
@@ -154,3 +157,36 @@ def test_split_by_numbers_uses_their_text() -> None:
         assert flags.get_str("exp._variant", "", {"uniqueId": i}) == flags.get_str(
             "exp._variant", "", {"uniqueId": str(i)}
         )
+
+
+_PICKS = """
+import json, sys
+for name in ("_sha2", "_sha256"):
+    if len(sys.argv) > 1:
+        sys.modules[name] = None  # import fails: appflags falls back to hashlib's SHA-256
+from appflags import Flags
+from appflags.rules import in_split
+doc = {"version": "1", "flags": {"exp": {"name": "exp"}}, "values": {"exp": {"_variants": [
+    {"name": "A", "enabled": True, "rule": "(split by::$uniqueId pct::25)"},
+    {"name": "C", "enabled": False}]}}}
+flags = Flags.from_dict(doc)
+print(json.dumps([
+    [i for i in range(300) if in_split("abc", f"user-{i}", 25)],
+    [flags.get_str("exp._variant", "", {"uniqueId": f"id-{i}"}) for i in range(300)],
+]))
+"""
+
+
+def test_the_hashlib_fallback_puts_everyone_in_the_same_bucket() -> None:
+    # appflags hashes with CPython's built-in SHA-256 module where it has one (faster on
+    # a few dozen bytes than OpenSSL's), else hashlib's: both must give the same buckets.
+    def picks(*block: str) -> Any:
+        run = subprocess.run(
+            [sys.executable, "-c", _PICKS, *block], capture_output=True, text=True, check=True
+        )
+        return json.loads(run.stdout)
+
+    built_in, fallback = picks(), picks("block")
+    assert built_in == fallback
+    assert built_in[0][:5] == [1, 3, 7, 8, 17]  # the known answers above
+    assert {"A", "C"} == set(built_in[1])

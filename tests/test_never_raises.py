@@ -280,6 +280,66 @@ def test_each_kind_of_bad_key_on_flags_with_disabled_flags(key: Any) -> None:
     assert flags.metadata(key) == {}
 
 
+class _RaisingHash:
+    def __hash__(self) -> int:
+        raise RuntimeError("no hash")
+
+
+class _RaisingEq:
+    """Hashed as ``like``, so that a dict holding ``like`` compares it, and then raises."""
+
+    def __init__(self, like: str) -> None:
+        self.like = like
+
+    def __hash__(self) -> int:
+        return hash(self.like)
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no ==")
+
+
+class _RaisingHashStr(str):
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        raise RuntimeError("no hash")
+
+
+class _RaisingEqStr(str):
+    __slots__ = ()
+
+    __hash__ = str.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no ==")
+
+
+@pytest.mark.parametrize("track_usage", [False, True])
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_keys_whose_hash_or_equality_raises_answer_the_default(
+    name: str, track_usage: bool
+) -> None:
+    doc, format_name = DOCUMENTS[name]
+    flags = Flags.from_dict(doc, format=format_name, track_usage=track_usage)
+    # Every known key once as a plain lookup (so that the usage counts and the memo hold
+    # it), then as keys that collide with it and raise when compared or hashed.
+    odd: list[Any] = [_RaisingHash()]
+    for known in [*KNOWN_KEYS, "nope", "off.color", "killed.x"]:
+        flags.evaluate(known, "d", {})
+        flags.is_enabled(known)
+        odd += [_RaisingEq(known), _RaisingHashStr(known), _RaisingEqStr(known)]
+    for key in odd:
+        assert flags.is_enabled(key, {}, default=True) in (True, False)
+        assert type(flags.get_str(key, "d", {})) is str
+        assert type(flags.get_int(key, 7, {})) is int
+        assert type(flags.get_float(key, 7.5, {})) is float
+        assert type(flags.get_object(key, [1], {})) in (dict, list)
+        for _ in range(2):  # the second through evaluate's memo
+            _check_evaluation(flags.evaluate(key, "d", {}), "d")
+        assert flags.metadata(key) is not None
+    assert flags.usage() is not None
+
+
 # -- constructors ------------------------------------------------------------------------
 
 numbers = st.one_of(

@@ -115,28 +115,26 @@ class Lookups:
     ) -> bool:
         """Whether the flag ``key`` is on for ``context``; ``default`` when it cannot tell."""
         snapshot = self._snapshot
-        # Most lookups are of static booleans: one dict lookup answers them.
         try:
+            # Most lookups are of static booleans: one dict lookup answers them.
             answer = snapshot.bools.get(key)
-        except TypeError:  # an unhashable key (a list, a dict) names no flag
-            return default
-        if answer is not None:
-            return answer
-        resolved = snapshot.static.get(key)
-        if resolved is None:
-            rule = snapshot.rules.get(key)
-            if rule is None:
-                self._absent(snapshot, key)
-                return default
-            # _resolve_dynamic, written out: a call costs a tenth of a rule lookup.
-            if context is None:
-                context = _EMPTY
-            elif type(context) is not dict and not isinstance(context, Mapping):
-                return default  # INVALID_CONTEXT
-            try:
+            if answer is not None:
+                return answer
+            resolved = snapshot.static.get(key)
+            if resolved is None:
+                rule = snapshot.rules.get(key)
+                if rule is None:
+                    self._absent(snapshot, key)
+                    return default
+                # _resolve_rule, written out: a call costs a tenth of a rule lookup.
+                if context is None:
+                    context = _EMPTY
+                elif type(context) is not dict and not isinstance(context, Mapping):
+                    return default  # INVALID_CONTEXT
                 resolved = rule(context)
-            except Exception:  # noqa: BLE001 - a lookup never raises; rules are built not to
-                return default
+        except Exception:  # noqa: BLE001 - a key that is unhashable, or whose hash or ==
+            # raises, names no flag; and a lookup never raises (rules are built not to)
+            return default
         value = resolved.value
         return value if value is True or value is False else default
 
@@ -155,7 +153,7 @@ class Lookups:
         # function call would cost a third of the lookup.
         try:
             resolved = self._snapshot.static.get(key)
-        except TypeError:  # an unhashable key names no flag
+        except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
             return default
         if resolved is not None:
             value = resolved.value
@@ -221,36 +219,28 @@ class Lookups:
     def _evaluate_unshared(
         self, snapshot: Snapshot, key: str, default: Any, context: Mapping[str, Any] | None
     ) -> Evaluation:
-        """``evaluate`` for a key and default its memo does not answer (yet)."""
+        """``evaluate`` for a key and default its memo does not answer (yet): answered
+        afresh and kept for the next caller (if another thread kept it meanwhile, it kept
+        the same answer)."""
         kind = type(default)
-        if kind is dict or kind is list:
-            # An unhashable default: only object answers are kept, and those depend on
-            # the default's type alone.
-            shared_key: tuple[Any, ...] = (key, kind)
-        else:
-            shared_key = (key, kind, default)
-        shared_at: tuple[Any, ...] | None = shared_key
+        # An unhashable default (dict, list): only object answers are kept, and those
+        # depend on the default's type alone.
+        shared_key: tuple[Any, ...] | None = (
+            (key, kind) if kind is dict or kind is list else (key, kind, default)
+        )
         try:
-            shared = snapshot.shared.get(shared_key)
+            hash(shared_key)
         except Exception:  # noqa: BLE001 - an unhashable default or key (or one whose
-            # hash or equality raises): nothing to share
+            # hash raises): nothing to share
             if not isinstance(key, str):
-                message = _not_found(key)
-                return _failed(default, ErrorCode.FLAG_NOT_FOUND, message, snapshot.version)
-            shared = shared_at = None
-        if shared is not None:  # kept meanwhile by another thread
-            if type(shared) is Evaluation:
-                return shared
-            if type(shared) is _Rules:
-                return _dynamic(snapshot, key, default, context)
-            if type(shared) is _Missing or type(shared) is _Counted:
+                return _failed(default, ErrorCode.FLAG_NOT_FOUND, _not_found(key), snapshot.version)
+            shared_key = None
+        try:
+            answer = _evaluate(snapshot, key, default, context, shared_key)
+            if answer[3] is ErrorCode.FLAG_NOT_FOUND:  # [3]: error_code, without the property
                 self._missing(snapshot, key)
-                if type(shared) is _Counted:
-                    return shared[0]  # type: ignore[no-any-return]  # holds the answer
-            return _fresh(shared, default)
-        answer = _evaluate(snapshot, key, default, context, shared_at)
-        if answer[3] is ErrorCode.FLAG_NOT_FOUND:  # [3]: error_code, without the property
-            self._missing(snapshot, key)
+        except Exception:  # noqa: BLE001 - a key whose hash or == raises names no flag
+            return _failed(default, ErrorCode.FLAG_NOT_FOUND, _not_found(key), snapshot.version)
         return answer
 
     def enabled_features(self, context: Mapping[str, Any] | None = None) -> list[str]:
@@ -269,7 +259,7 @@ class Lookups:
         """
         try:
             return self._snapshot.metadata.get(key, _NO_METADATA)
-        except TypeError:  # an unhashable key names no flag
+        except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
             return _NO_METADATA
 
     def _lookup(
@@ -282,14 +272,14 @@ class Lookups:
         snapshot = self._snapshot
         try:
             resolved = snapshot.static.get(key)
-        except TypeError:  # an unhashable key names no flag
+            if resolved is None:
+                rule = snapshot.rules.get(key)
+                if rule is None:
+                    self._absent(snapshot, key)
+                    return default
+                resolved = self._resolve_rule(rule, context)
+        except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
             return default
-        if resolved is None:
-            rule = snapshot.rules.get(key)
-            if rule is None:
-                self._absent(snapshot, key)
-                return default
-            resolved = self._resolve_rule(rule, context)
         value = convert(resolved.value)
         return default if value is _MISMATCH or value is USE_DEFAULT else value
 
@@ -321,15 +311,6 @@ class Lookups:
             return rule(context)
         except Exception:  # noqa: BLE001 - a lookup never raises; rules are built not to
             return _ERROR
-
-    @staticmethod
-    def _resolve_dynamic(
-        snapshot: Snapshot, key: str, context: Mapping[str, Any] | None
-    ) -> Resolved | None:
-        rule = snapshot.rules.get(key)
-        if rule is None:
-            return _resolve_missing(snapshot, key)
-        return Lookups._resolve_rule(rule, context)
 
 
 _SHAREABLE = frozenset((type(None), bool, int, float, str))
@@ -476,7 +457,7 @@ def _dynamic(
     """A key with rules: formats build one Resolved per variant, so the same Resolved and
     default give the same Evaluation. The memo holds the Resolved itself, so its id cannot
     be reused while the entry exists."""
-    # _resolve_dynamic, written out: two calls cost a fifth of a rule lookup.
+    # _resolve_rule, written out: a call costs a tenth of a rule lookup.
     rule = snapshot.rules.get(key)
     if rule is None:  # cannot happen for a key with rules; kept total
         return _answer(snapshot.version, key, default, _resolve_missing(snapshot, key))
@@ -519,8 +500,13 @@ def _enabled(snapshot: Snapshot, key: str, context: Mapping[str, Any] | None) ->
     answer = snapshot.bools.get(key)
     if answer is not None:
         return answer
-    resolved = snapshot.static.get(key) or Lookups._resolve_dynamic(snapshot, key, context)
-    return resolved is not None and resolved.value is True
+    resolved = snapshot.static.get(key)
+    if resolved is None:
+        rule = snapshot.rules.get(key)
+        if rule is None:  # a disabled flag's key, or none
+            return False
+        resolved = Lookups._resolve_rule(rule, context)
+    return resolved.value is True
 
 
 def _not_found(key: object) -> str:

@@ -108,7 +108,7 @@ class UsageRecorder:
         counted = (key, evaluation[1], evaluation[2], evaluation[3])
         try:
             self._counts[counted] += 1
-        except (KeyError, TypeError):  # new, or an unhashable key (never counted)
+        except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
             self.count_new(counted)
 
     def count_new(self, counted: tuple[str, str | None, Reason, ErrorCode | None]) -> None:
@@ -121,8 +121,11 @@ class UsageRecorder:
         counts = self._counts
         if len(counts) >= MAX_TRACKED:
             self._dropped += 1
-        else:
+            return
+        try:
             counts[counted] = counts.get(counted, 0) + 1
+        except Exception:  # noqa: BLE001 - a str key whose hash or == raises: not counted
+            return
 
     def log_new_missing(self, source: str | None) -> None:
         """Log each missing key once (called from the poller thread, never a lookup)."""
@@ -138,12 +141,13 @@ class UsageRecorder:
         missing = [
             MissingKey(key, entry[0], entry[1]) for key, entry in list(self._missing.items())
         ]
-        missing.sort(key=lambda m: (-m.count, m.key))
+        # Keys compared as plain text: a str subclass key may have an == that raises.
+        missing.sort(key=lambda m: (-m.count, str.__str__(m.key)))
         evaluations = [
             EvaluationCount(key, variant, reason, error, count)
             for (key, variant, reason, error), count in list(self._counts.items())
         ]
-        evaluations.sort(key=lambda e: (e.key, -e.count))
+        evaluations.sort(key=lambda e: (str.__str__(e.key), -e.count))
         return Usage(
             since=self.since,
             tracking=tracking,
@@ -198,7 +202,7 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
         counted = (key, result[1], result[2], result[3])
         try:
             counts[counted] += 1
-        except (KeyError, TypeError):  # new, or an unhashable key (never counted)
+        except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
             count_new(counted)
         return result
 
@@ -208,7 +212,7 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
             counted = (key, result[1], result[2], result[3])
             try:
                 counts[counted] += 1
-            except (KeyError, TypeError):  # new, or an unhashable key (never counted)
+            except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
                 count_new(counted)
             value = result[0]
             return default if value is probe else value
@@ -225,7 +229,7 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
         counted = (key, result[1], result[2], result[3])
         try:
             counts[counted] += 1
-        except (KeyError, TypeError):  # new, or an unhashable key (never counted)
+        except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
             count_new(counted)
         value = result[0]
         return value if value is True or value is False else default

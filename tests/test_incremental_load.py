@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -222,3 +223,30 @@ def test_a_type_only_edit_is_seen_wherever_the_flag_stands() -> None:
                 keys = [f"f{i}.n" for i in range(70)]
                 floats = [key for key in keys if type(flags.evaluate(key, None).value) is float]
                 assert floats == [f"f{position}.n"]
+
+
+@pytest.mark.parametrize("edited", [1, 40])  # one flag (patched), every flag (whole compile)
+@pytest.mark.parametrize(("was", "now"), [(1, True), (1, 1.0), (0.0, -0.0), (1, "1")])
+def test_a_metadata_value_changed_only_in_type_is_a_changed_key(
+    edited: int, was: Any, now: Any
+) -> None:
+    def doc(team: Any, upto: int) -> dict[str, Any]:
+        flag = {"state": "ENABLED", "variants": {"on": True}, "defaultVariant": "on"}
+        return {
+            "flags": {
+                f"f{i}": {**flag, "metadata": {"team": team if i < upto else was}}
+                for i in range(40)
+            }
+        }
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "flags.json"
+        write(path, doc(was, 0))
+        with Flags.from_file(path, watch=3600) as flags:
+            changes: list[Change] = []
+            flags.on_change(changes.append)
+            write(path, doc(now, edited))
+            assert flags.refresh()
+            assert repr(flags.metadata("f0")["team"]) == repr(now)
+            changed = {key for change in changes for key in change.changed_keys}
+            assert changed == {f"f{i}" for i in range(edited)}

@@ -107,7 +107,7 @@ class Snapshot:
         changed |= {
             k
             for k in self.metadata.keys() | other.metadata.keys()
-            if self.metadata.get(k) != other.metadata.get(k)
+            if _differ(self.metadata.get(k), other.metadata.get(k))
         }
         return frozenset(changed)
 
@@ -121,7 +121,7 @@ class Snapshot:
                 return True
         if self.rules.get(key) is not other.rules.get(key):
             return True
-        return self.metadata.get(key) != other.metadata.get(key)
+        return _differ(self.metadata.get(key), other.metadata.get(key))
 
 
 NOT_READY = Snapshot(ready=False)
@@ -145,6 +145,11 @@ def _patched_from(new: Compiled | Snapshot, previous: Snapshot | None) -> frozen
     ):
         return made.touched
     return None
+
+
+def _differ(was: Any, now: Any) -> bool:
+    """Whether two metadata mappings differ by value or type (``1`` is no ``true``)."""
+    return was is not now and (was != now or fingerprint(was) != fingerprint(now))
 
 
 def fingerprint(value: Any) -> Any:

@@ -412,3 +412,22 @@ def test_keys_that_are_not_strings_answer_the_default_beside_multi_variant_flags
     for _ in range(2):  # the second through evaluate's memo
         result = flags.evaluate(key, "d", QA)
         assert (result.value, result.error_code) == ("d", ErrorCode.FLAG_NOT_FOUND)
+
+
+def test_closed_flags_keep_cached_answers_until_they_expire_and_ask_no_more(
+    stored: LocalAppConfig,
+) -> None:
+    flags = Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10, variant_ttl=2
+    )
+    assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
+    flags.close()
+    # Closed flags keep answering from their last snapshot (docs/operations.md): the
+    # context already answered keeps its answer (from the memo too), until its TTL...
+    for _ in range(2):
+        assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
+    assert flags.get_str("ui_refresh._variant", "", BETA) == "Default Variant"
+    time.sleep(2.1)
+    # ... and then answers the polled answer, as every new context does: no request.
+    assert flags.get_str("ui_refresh._variant", "", QA) == "Default Variant"
+    assert [r.context["email"] for r in variant_requests(stored)] == [QA["email"]]

@@ -251,7 +251,8 @@ class AgentVariants:
             current.clear()
 
     def close(self) -> None:
-        """Stop asking the Agent: lookups answer the polled answers from now on."""
+        """Stop asking the Agent: a context already cached keeps its answer until it
+        expires, every other lookup answers the polled answer."""
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None

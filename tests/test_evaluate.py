@@ -27,6 +27,7 @@ FLAGS = {
     "old": {"enabled": False},
 }
 NESTED = {"cfg": {"nested": [["x"], ["y"]], "obj": {"a": {"b": 1}}, "n": 1}}
+GOLD = {"action": "EQUALS", "key": "tier", "value": "gold"}
 KEYS = ["beta", "beta.color", "beta.limit", "beta.ratio", "beta.tags"]
 KEYS += ["old", "old.color", "missing", "beta.missing"]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -331,3 +332,26 @@ def test_multi_variant_lookups_answer_what_evaluate_answers(
             is flags.evaluate(key, default, context).value
         )
     assert flags.get_str(key, "d", context) == flags.evaluate(key, "d", context).value
+
+
+def test_nan_defaults_do_not_fill_the_memo_for_other_answers() -> None:
+    # NaN equals nothing, itself included: were each NaN default kept, a loop passing a
+    # fresh float("nan") would fill the memo, and no other answer of that version would
+    # be shared afterwards (each built afresh, as the identities below show).
+    doc = {
+        "plain": {"default": True},
+        "ruled": {
+            "default": False,
+            "rules": {"gold": {"when_match": True, "conditions": [GOLD]}},
+        },
+    }
+    flags = Flags.from_dict(doc, format="powertools")
+    gold = {"tier": "gold"}
+    for _ in range(10_001):
+        for key in ("plain", "ruled", "missing"):
+            nan = float("nan")
+            answer = flags.evaluate(key, nan, gold)
+            assert answer.value is nan or answer.value is True
+    assert flags.evaluate("plain", False) is flags.evaluate("plain", False)
+    assert flags.evaluate("ruled", False, gold) is flags.evaluate("ruled", False, gold)
+    assert flags.evaluate("missing", "d") is flags.evaluate("missing", "d")

@@ -230,8 +230,10 @@ class Lookups:
         )
         try:
             hash(shared_key)
+            if kind is not dict and kind is not list and default != default:  # noqa: PLR0124 - NaN
+                shared_key = None  # equals nothing: its entry would never answer again
         except Exception:  # noqa: BLE001 - an unhashable default or key (or one whose
-            # hash raises): nothing to share
+            # hash or == raises): nothing to share
             if not isinstance(key, str):
                 return _failed(default, ErrorCode.FLAG_NOT_FOUND, _not_found(key), snapshot.version)
             shared_key = None
@@ -481,6 +483,7 @@ def _dynamic(
         type(value) not in _CONTAINERS
         and type(default) in _SHAREABLE
         and (value is not default or not _own_default(default))
+        and default == default  # noqa: PLR0124 - not NaN: an entry no lookup would find
         and len(snapshot.evaluations) < _MEMO_LIMIT
     ):
         snapshot.evaluations[memo_key] = (resolved, answer)

@@ -380,3 +380,94 @@ RULES = [
 def test_standard_operations_never_raise_on_odd_context_values(a: Any, b: Any, c: Any) -> None:
     for rule in RULES:
         run(rule, {"a": a, "b": b, "c": c})
+
+
+# --------------------------------------------- the compiler's bounds, node by node
+
+_LITERALS = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.5, -0.0, "a", "", "on"])
+)
+_OPERATORS = ["if", "and", "or", "==", "in", "+", "cat", "!", "var", "merge"]
+
+
+def _rules(leaves: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """JsonLogic rules of literals, lists and operations whose arguments are a list or
+    one value (``{"!": x}``)."""
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.builds(
+                lambda op, args: {op: args},
+                st.sampled_from(_OPERATORS),
+                st.one_of(st.lists(inner, max_size=4), inner),
+            ),
+        ),
+        max_leaves=12,
+    )
+
+
+def _first_bound(rule: Any, max_nodes: int, max_depth: int) -> tuple[Any, str] | None:
+    """Where compiling ``rule`` first exceeds the bounds, walking it as the compiler
+    does (each node counts once, before its parts, in document order), and the message."""
+    budget = [max_nodes]
+
+    def walk(node: Any, path: tuple[Any, ...], depth: int) -> tuple[Any, str] | None:
+        if depth > max_depth:
+            return path, f"rule is nested deeper than {max_depth} levels"
+        budget[0] -= 1
+        if budget[0] < 0:
+            return path, f"rule has more than {max_nodes} parts, $ref expansions included"
+        if type(node) is list:
+            parts = [(item, (*path, i)) for i, item in enumerate(node)]
+        elif type(node) is dict and len(node) == 1:
+            ((op, raw),) = node.items()
+            if type(raw) is list:
+                parts = [(item, (*path, op, i)) for i, item in enumerate(raw)]
+            else:
+                parts = [(raw, (*path, op))]
+        else:
+            return None
+        for part, where in parts:
+            found = walk(part, where, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    return walk(rule, ("rule",), 0)
+
+
+def _compile_within(rule: Any, max_nodes: int, max_depth: int) -> tuple[Any, str] | None:
+    """Where compiling ``rule`` under lowered bounds fails, and why; None if it compiles."""
+    from appflags.rules import _jsonlogic  # noqa: PLC0415 - the bounds to lower
+
+    saved = _jsonlogic.MAX_NODES, _jsonlogic.MAX_DEPTH
+    _jsonlogic.MAX_NODES, _jsonlogic.MAX_DEPTH = max_nodes, max_depth
+    try:
+        compile_logic(rule, flag_key="f", evaluators={}, clock=lambda: NOW, path=("rule",))
+    except Misuse:
+        return None
+    except RuleError as error:
+        return error.path, error.message
+    finally:
+        _jsonlogic.MAX_NODES, _jsonlogic.MAX_DEPTH = saved
+    return None
+
+
+@given(_rules(_LITERALS))
+def test_node_and_depth_bounds_are_reported_where_the_walk_meets_them(rule: Any) -> None:
+    """Literal arguments and lists of literals are folded without a call per item: the
+    budget and depth bounds still fail at the very node, with the same message, that a
+    walk of every node meets first: every budget up to the rule's size, every depth up to
+    its own."""
+    nodes = depth = 0
+    while _first_bound(rule, nodes, 10_000) is not None:
+        nodes += 1
+    while _first_bound(rule, 10_000, depth) is not None:
+        depth += 1
+    for max_nodes in range(nodes + 1):
+        expected = _first_bound(rule, max_nodes, 10_000)
+        assert _compile_within(rule, max_nodes, 10_000) == expected
+    for max_depth in range(depth + 1):
+        expected = _first_bound(rule, 10_000, max_depth)
+        assert _compile_within(rule, 10_000, max_depth) == expected

@@ -51,7 +51,16 @@ from appflags.rules._semver import build_sem_ver
 if TYPE_CHECKING:
     from appflags.formats._base import Clock
 
-__all__ = ["MAX_NODES", "Abort", "Misuse", "Node", "RuleError", "compile_logic", "is_operation"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "Abort",
+    "Misuse",
+    "Node",
+    "RuleError",
+    "compile_logic",
+    "is_operation",
+]
 
 MAX_NODES = 20_000
 """Rules (with their ``$ref`` expansions) larger than this are rejected, so that a
@@ -166,23 +175,23 @@ class _Compiler:
     def _operation(  # noqa: PLR0911 - one return per kind of operation
         self, operator: str, raw: Any, here: Path, *, top: bool, depth: int
     ) -> Node:
-        args = raw if type(raw) is list else [raw]
-        arg_paths = [(*here, i) for i in range(len(args))] if type(raw) is list else [here]
-        site = Site(self.flag_key, top, here)
         scoped = _SCOPED.get(operator)
         if scoped is not None:
-            return scoped(self, _Parts(args, arg_paths, site, depth))
-        nodes = [
-            self.compile(arg, arg_path, top=top, depth=depth + 1)
-            for arg, arg_path in zip(args, arg_paths, strict=True)
-        ]
+            args = raw if type(raw) is list else [raw]
+            paths = [(*here, i) for i in range(len(args))] if type(raw) is list else [here]
+            return scoped(self, _Parts(args, paths, Site(self.flag_key, top, here), depth))
+        if type(raw) is list:
+            args, nodes = raw, self._items(raw, here, top=top, depth=depth + 1)
+        else:
+            args = [raw]
+            nodes = self._items(args, [here], top=top, depth=depth + 1)
         if operator == "var":
-            return self._var(nodes, site)
+            return self._var(nodes, top)
         if operator in _LAZY:
             return _LAZY[operator](nodes)
         if operator in self.custom:
             try:
-                built = self.custom[operator](nodes, args, site)
+                built = self.custom[operator](nodes, args, Site(self.flag_key, top, here))
             except Misuse as misuse:
                 self.misuses.append(misuse)
                 return Node(always_null)
@@ -191,15 +200,43 @@ class _Compiler:
                 return built
             return _constant_if_possible(built.fn, nodes)
         if operator in _DATA_OPERATIONS:
-            return _DATA_OPERATIONS[operator](nodes, site)
+            return _DATA_OPERATIONS[operator](nodes, Site(self.flag_key, top, here))
         if operator not in _EAGER:
             raise RuleError(here, f"unknown operator {operator!r}")
         return _eager(operator, _EAGER[operator], nodes)
 
+    def _items(self, items: list[Any], paths: Any, *, top: bool, depth: int) -> list[Node]:
+        """Each item compiled, in order; ``paths`` gives each item's path (a sequence, or
+        a path to extend with the item's index).
+
+        A literal item (not a list or an object) is what :meth:`compile` would make of it
+        without the call: it counts against the budget and is nested no deeper than
+        ``MAX_DEPTH``, or :meth:`compile` reports it (same error, same path).
+        """
+        nodes: list[Node] = []
+        append = nodes.append
+        shallow = depth <= MAX_DEPTH
+        for index, item in enumerate(items):
+            kind = type(item)
+            if shallow and kind is not list and kind is not dict and self.budget > 0:
+                self.budget -= 1
+                append(constant(item))
+            else:
+                path = paths[index] if type(paths) is list else (*paths, index)
+                append(self.compile(item, path, top=top, depth=depth))
+        return nodes
+
     def _list(self, items: list[Any], path: Path, *, top: bool, depth: int) -> Node:
-        nodes = [
-            self.compile(item, (*path, i), top=top, depth=depth + 1) for i, item in enumerate(items)
-        ]
+        if (
+            depth < MAX_DEPTH
+            and self.budget >= len(items)
+            and all(type(item) is not list and type(item) is not dict for item in items)
+        ):
+            # Literals only (["gold", "silver"], a bucket ["on", 50]): what compiling each
+            # item gives, folded, without a node per item.
+            self.budget -= len(items)
+            return constant(list(items))
+        nodes = self._items(items, path, top=top, depth=depth + 1)
         if all(node.constant for node in nodes):
             return constant([node.value for node in nodes])
         fns = tuple(node.fn for node in nodes)
@@ -221,11 +258,11 @@ class _Compiler:
         finally:
             self.expanding.pop()
 
-    def _var(self, nodes: list[Node], site: Site) -> Node:
+    def _var(self, nodes: list[Node], top: bool) -> Node:  # noqa: FBT001
         path_node = nodes[0] if nodes else constant(None)
         default_node = nodes[1] if len(nodes) > 1 else constant(None)
         if path_node.constant and default_node.constant:
-            return self._static_var(path_node.value, default_node.value, site.top)
+            return self._static_var(path_node.value, default_node.value, top)
         get_path, get_default = path_node.fn, default_node.fn
 
         def var(data: Any) -> Any:

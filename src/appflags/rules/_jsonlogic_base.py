@@ -34,7 +34,10 @@ def constant(value: Any) -> Node:
     def fn(_data: Any) -> Any:
         return value
 
-    return Node(fn, constant=True, value=value)
+    return _node(Node, (fn, True, value))
+
+
+_node = tuple.__new__  # Node(fn, True, value) without NamedTuple's keyword handling
 
 
 class Site(NamedTuple):

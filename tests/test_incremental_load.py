@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from appflags import Change, Flags, SchemaError
+from appflags.rules import explain
 from appflags.testing import LocalAppConfig
 
 # Scalars Python calls equal across types (True == 1 == 1.0): a type-only edit between them
@@ -250,3 +251,124 @@ def test_a_metadata_value_changed_only_in_type_is_a_changed_key(
             assert repr(flags.metadata("f0")["team"]) == repr(now)
             changed = {key for change in changes for key in change.changed_keys}
             assert changed == {f"f{i}" for i in range(edited)}
+
+
+NUMBERS = [1, 1.0, 0, 0.0, -0.0, 2, 2.0]
+
+
+@st.composite
+def stored(draw: st.DrawFn) -> dict[str, Any]:
+    """The stored AppConfig document: definitions (metadata) and values, some flags
+    disabled, some multi-variant with a rule on ``u``."""
+    flags: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for i in range(draw(SIZES)):
+        flags[f"f{i}"] = {
+            "name": f"F{i}",
+            "description": draw(st.sampled_from(["a", "b"])),
+            "attributes": {"n": {"constraints": {"type": "number"}}},
+        }
+        if draw(st.integers(0, 4)) == 0:
+            rule = draw(st.sampled_from(["(eq $u 1)", "(eq $u 1.0)", '(eq $u "on")']))
+            values[f"f{i}"] = {
+                "_variants": [
+                    {"name": "A", "enabled": True, "rule": rule, "attributeValues": {"n": 2}},
+                    {"name": "D", "enabled": draw(st.booleans())},
+                ]
+            }
+        else:
+            values[f"f{i}"] = {"enabled": draw(st.booleans()), "n": draw(st.sampled_from(NUMBERS))}
+    return {"version": "1", "flags": flags, "values": values}
+
+
+@st.composite
+def powertools(draw: st.DrawFn) -> dict[str, Any]:
+    """Powertools: a default, some flags with a rule on ``u``."""
+    doc: dict[str, Any] = {}
+    for i in range(draw(SIZES)):
+        flag: dict[str, Any] = {"default": draw(st.booleans())}
+        if draw(st.booleans()):
+            condition = {"action": "EQUALS", "key": "u", "value": draw(st.sampled_from(VALID))}
+            flag["rules"] = {"r": {"when_match": draw(st.booleans()), "conditions": [condition]}}
+        doc[f"f{i}"] = flag
+    return doc
+
+
+@st.composite
+def edited_apart(draw: st.DrawFn, doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with a few edits to a flag's definition and its value alike: a scalar
+    replaced by an equal one of another type (or an invalid one), a flag removed, added,
+    moved to the end, or its description alone changed."""
+    doc = copy.deepcopy(doc)
+    parts = [doc["flags"], doc["values"]] if "values" in doc else [doc]
+    for _ in range(draw(st.integers(1, 3))):
+        keys = sorted(parts[0])
+        if not keys:
+            break
+        key = draw(st.sampled_from(keys))
+        edit = draw(st.sampled_from(["type", "type", "value", "remove", "add", "move", "text"]))
+        if edit in ("type", "value"):
+            places = [p for part in parts for p in scalar_places(part[key])]
+            places = [(c, s) for c, s in places if not isinstance(c[s], str)]
+            if places:
+                container, slot = draw(st.sampled_from(places))
+                was = container[slot]
+                same = [v for v in [*VALID, *NUMBERS] if v == was and not isinstance(v, str)]
+                container[slot] = draw(st.sampled_from(same if edit == "type" else [*VALID, None]))
+        elif edit == "text" and len(parts) == 2:
+            parts[0][key]["description"] = draw(st.sampled_from(["a", "b", "c"]))
+        elif edit == "remove":
+            for part in parts:
+                part.pop(key, None)
+        elif edit == "add":
+            for part in parts:
+                part[f"new-{len(part)}"] = copy.deepcopy(part[key])
+        elif edit == "move":
+            for part in parts:
+                part[key] = part.pop(key)
+    return doc
+
+
+def described(flags: Flags, keys: list[str]) -> list[Any]:
+    """What a flag says besides its answers: metadata and explanations."""
+    out: list[Any] = []
+    for key in keys:
+        out.append(json.dumps(dict(flags.metadata(key) or {}), sort_keys=True))
+        for context in CONTEXTS:
+            out.append(repr(explain(flags, key, context)))
+    return out
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=st.data(), shape=st.sampled_from([stored, powertools]))
+def test_stored_and_powertools_versions_loaded_one_after_another_answer_as_loaded_fresh(
+    data: Any, shape: Any
+) -> None:
+    first = data.draw(shape())
+    assume(expected(first, first)[1])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "flags.json"
+        write(path, first)
+        with Flags.from_file(path, watch=3600) as flags:
+            good = first
+            for _ in range(3):  # each version patched from the last one accepted
+                second = data.draw(edited_apart(good))
+                keys = keys_of(good, second)
+                lookups(flags, keys)  # fills the memos of the version serving
+                changes: list[Change] = []
+                unsubscribe = flags.on_change(changes.append)
+                write(path, second)
+                assert flags.refresh()
+                unsubscribe()
+                fresh, accepted = expected(good, second)
+                assert lookups(flags, keys) == lookups(fresh, keys)
+                assert described(flags, keys) == described(fresh, keys)
+                if accepted:
+                    old = Flags.from_dict(good)
+                    differ = {key for key in keys if answer(old, key) != answer(fresh, key)}
+                    assert differ <= {key for change in changes for key in change.changed_keys}
+                    good = second

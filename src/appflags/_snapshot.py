@@ -149,7 +149,11 @@ def _patched_from(new: Compiled | Snapshot, previous: Snapshot | None) -> frozen
 
 def _differ(was: Any, now: Any) -> bool:
     """Whether two metadata mappings differ by value or type (``1`` is no ``true``)."""
-    return was is not now and (was != now or fingerprint(was) != fingerprint(now))
+    # Equal by ``==``: the same keys, whose values may still differ in type or sign. Their
+    # values in a list: marshal writes no mappingproxy, and one call a mapping is cheapest.
+    return was is not now and (
+        was != now or fingerprint([*was.values()]) != fingerprint([*now.values()])
+    )
 
 
 def fingerprint(value: Any) -> Any:

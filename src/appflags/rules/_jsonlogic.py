@@ -180,6 +180,16 @@ class _Compiler:
             args = raw if type(raw) is list else [raw]
             paths = [(*here, i) for i in range(len(args))] if type(raw) is list else [here]
             return scoped(self, _Parts(args, paths, Site(self.flag_key, top, here), depth))
+        if operator == "var" and depth < MAX_DEPTH:
+            # The commonest operation, {"var": "tier"} or {"var": ["tier", default]}: with
+            # literal parts, what _items and _var would build, without a node per part.
+            parts = raw if type(raw) is list else (raw,)
+            if self.budget >= len(parts) and all(
+                type(part) is not list and type(part) is not dict for part in parts
+            ):
+                self.budget -= len(parts)
+                path = parts[0] if parts else None
+                return self._static_var(path, parts[1] if len(parts) > 1 else None, top)
         if type(raw) is list:
             args, nodes = raw, self._items(raw, here, top=top, depth=depth + 1)
         else:

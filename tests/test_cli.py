@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -109,20 +111,33 @@ def test_serve_answers_appconfigdata_and_stops_on_interrupt(tmp_path: Path) -> N
     process = subprocess.Popen(
         [sys.executable, "-m", "appflags", "serve", str(doc), "--port", "0"],
         stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )
+    rest: list[str] = []
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:\d+", first)
         assert match, first
+        # Drain what the server prints from now on: a pipe nobody reads fills up and
+        # blocks the server's next write (its log lines, "stopped").
+        drain = threading.Thread(target=lambda: rest.extend(process.stdout or ()), daemon=True)
+        drain.start()
         with Flags.from_appconfig(
             "local", "local", "flags", endpoint_url=match.group(0), region_name="us-east-1"
         ) as flags:
             assert flags.get_str("beta.color", "") == "red"
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+            process.wait(timeout=10)
+            pytest.fail("serve did not stop on SIGINT:\n" + "".join(rest))
+    assert code == 0, "".join(rest)
 
 
 MULTIVARIANT = EXAMPLE.parent / "flags-multivariant.json"

@@ -114,6 +114,9 @@ def test_serve_answers_appconfigdata_and_stops_on_interrupt(tmp_path: Path) -> N
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONFAULTHANDLER": "1"},
+        # Python turns SIGINT into KeyboardInterrupt only where it was not ignored, and a
+        # shell starting a job in the background (`cmd &`) has its children ignore it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     rest: list[str] = []
     try:

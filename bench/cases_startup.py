@@ -68,6 +68,26 @@ def _extra_importtime_ms(before: str, module: str, repeat: int = 3) -> float:
 
 
 def _top_level_ms(code: str, module: str) -> float:
+    for cumulative_us, name in _importtime(code):
+        if name == f" {module}":
+            return cumulative_us / 1000
+    return 0.0
+
+
+def _importtime_total(statement: str) -> float:
+    return (
+        sum(
+            cumulative_us
+            for cumulative_us, name in _importtime(statement)
+            if name.startswith(" ") and not name.startswith("  ")  # a top-level import
+        )
+        / 1000
+    )
+
+
+def _importtime(code: str) -> list[tuple[int, str]]:
+    """``code`` run warm under ``-X importtime``: each module's cumulative microseconds
+    and its name as printed (indented one space per level of nesting)."""
     _warm(code)
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
@@ -76,29 +96,12 @@ def _top_level_ms(code: str, module: str) -> float:
         check=True,
         env=_child_env(),
     )
+    lines = []
     for line in done.stderr.splitlines():
         parts = line.split("|")
-        if len(parts) == 3 and parts[-1] == f" {module}" and parts[1].strip().isdigit():
-            return int(parts[1]) / 1000
-    return 0.0
-
-
-def _importtime_total(statement: str) -> float:
-    _warm(statement)
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", statement],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=_child_env(),
-    )
-    total = 0
-    for line in done.stderr.splitlines():
-        parts = line.split("|")
-        top_level = parts[-1].startswith(" ") and not parts[-1].startswith("  ")
-        if len(parts) == 3 and top_level and parts[1].strip().isdigit():
-            total += int(parts[1])
-    return total / 1000
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            lines.append((int(parts[1]), parts[-1]))
+    return lines
 
 
 def _walls(codes: list[str], repeat: int, env: dict[str, str] | None = None) -> list[float]:

@@ -144,8 +144,8 @@ def _shutdown() -> Any:
     api.shutdown()
 
 
-@pytest.mark.parametrize(("rule", "data", "expected"), _rows())
-def test_jsonlogic_rule_as_flagd_targeting(rule: Any, data: Any, expected: Any) -> None:
+def _flag_checking(rule: Any, expected: Any) -> Flags:
+    """A flagd flag "rule" answering "pass" when ``rule`` gives ``expected``, else "fail"."""
     doc = {
         "flags": {
             "rule": {
@@ -156,7 +156,13 @@ def test_jsonlogic_rule_as_flagd_targeting(rule: Any, data: Any, expected: Any) 
             }
         }
     }
-    api.set_provider_and_wait(AppFlagsProvider(Flags.from_dict(doc, format="flagd")))
+    return Flags.from_dict(doc, format="flagd")
+
+
+@pytest.mark.parametrize(("rule", "data", "expected"), _rows())
+def test_jsonlogic_rule_as_flagd_targeting(rule: Any, data: Any, expected: Any) -> None:
+    flags = _flag_checking(rule, expected)
+    api.set_provider_and_wait(AppFlagsProvider(flags))
     details = api.get_client().get_string_details(
         "rule", "error", EvaluationContext(None, data or {})
     )
@@ -175,16 +181,6 @@ def test_the_check_can_fail() -> None:
         ({"var": "o"}, {"k": 2}),
         ({"var": "s"}, {}),
     ]:
-        doc = {
-            "flags": {
-                "rule": {
-                    "state": "ENABLED",
-                    "variants": {"pass": "pass", "fail": "fail"},
-                    "defaultVariant": "fail",
-                    "targeting": _targeting(rule, wrong),
-                }
-            }
-        }
-        flags = Flags.from_dict(doc, format="flagd")
+        flags = _flag_checking(rule, wrong)
         context = {"a": "", "o": {"k": 1}, "s": "text"}
         assert flags.get_str("rule", "error", context) == "fail", (rule, wrong)

@@ -38,6 +38,31 @@ def test_validate_lists_every_problem_with_file_and_path(
     assert out[3] == f"{EXAMPLE}: ok (appconfig format, 4 flags)"
 
 
+def test_validate_counts_every_flagd_flag_not_only_boolean_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "flagd.json"
+    variants = {"on": True, "off": False}
+    doc.write_text(
+        json.dumps(
+            {
+                "flags": {
+                    "banner": {"state": "ENABLED", "variants": variants, "defaultVariant": "on"},
+                    "color": {
+                        "state": "ENABLED",
+                        "variants": {"red": "red", "blue": "blue"},
+                        "defaultVariant": "red",
+                        "targeting": {"if": [{"==": [{"var": "tier"}, "gold"]}, "blue", None]},
+                    },
+                    "limit": {"state": "DISABLED", "variants": {"low": 1}, "defaultVariant": "low"},
+                }
+            }
+        )
+    )
+    assert main(["validate", str(doc)]) == 0
+    assert capsys.readouterr().out.strip() == f"{doc}: ok (flagd format, 3 flags)"
+
+
 def test_validate_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(tmp_path / "nope.json")]) == 1
     assert "No such file" in capsys.readouterr().out

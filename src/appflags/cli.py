@@ -221,6 +221,10 @@ def _validate(args: argparse.Namespace) -> int:
             snapshot = flags._document
             if snapshot.format == "json":
                 count, noun = len(snapshot.static), "key"
+            elif snapshot.format == "flagd":
+                # features holds flagd's boolean flags alone; each flag, whatever its
+                # type, is either a static answer or a rule, under its own key.
+                count, noun = len(snapshot.static.keys() | snapshot.rules.keys()), "flag"
             else:
                 count, noun = len(snapshot.features), "flag"
             warnings = snapshot.warnings

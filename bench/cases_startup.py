@@ -208,9 +208,12 @@ def _cold_starts(repeat: int) -> list[Figure]:
             "ms",
             f"<= Powertools ({theirs * 1e3:.0f} ms)",
             ours <= theirs,
-            note=f"{note}; what limits it: the same boto3 import and client as Powertools "
-            f"(most of both runs), then {logging('import appflags, boto3')}, which Powertools' "
-            "stdlib logging does not "
+            note=f"{note}; what limits it: botocore's import and client, as in Powertools' "
+            "run (most of both runs: loading the service model and endpoints.json, "
+            "registering botocore's handlers; appflags builds the client through botocore's "
+            "session and skips boto3's own import, its resource layer, s3transfer and "
+            f"multiprocessing), then {logging('import appflags, botocore.session')}, which "
+            "Powertools' stdlib logging does not "
             f"pay; full garbage collections in the run: {full[0]} vs {full[2]} for Powertools",
         ),
         Figure(

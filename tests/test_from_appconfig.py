@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
+import appflags
 import appflags._flags
 from _support import reaches, wait_for
 from appflags import Change, ErrorCode, Flags, Reason, State
@@ -246,6 +247,87 @@ def test_client_built_from_endpoint_url_and_region(server: LocalAppConfig) -> No
         *APP, endpoint_url=server.endpoint_url, region_name="us-east-1"
     ) as flags:
         assert flags.is_enabled("beta") is True
+
+
+# -- the client appflags builds when given no client= -----------------------------------
+
+
+def signers(server: LocalAppConfig) -> set[tuple[str, str]]:
+    """(access key id, region) of every signed call the server received."""
+    scopes = [(call.credential or "").split("/") for call in server.log]
+    return {(scope[0], scope[2]) if len(scope) == 5 else ("unsigned", "") for scope in scopes}
+
+
+def user_agents(server: LocalAppConfig) -> set[str]:
+    return {call.user_agent or "" for call in server.log}
+
+
+def test_built_client_takes_region_and_credentials_from_the_environment(
+    server: LocalAppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    server.put(*APP, V1, version_label="v1")
+    with Flags.from_appconfig(*APP, endpoint_url=server.endpoint_url) as flags:
+        assert flags.is_enabled("beta") is True
+    assert signers(server) == {("AKIDFROMENV", "eu-west-3")}
+    # The client is botocore's (what boto3.client() returns too) with appflags' own
+    # config: its version in the user agent, and standard retry mode.
+    (agent,) = user_agents(server)
+    assert agent.startswith("Botocore/")
+    assert f"appflags/{appflags.__version__}" in agent
+    assert "cfg/retry-mode#standard" in agent
+    assert "Boto3/" not in agent
+
+
+def test_region_name_wins_over_the_environment(server: LocalAppConfig) -> None:
+    server.put(*APP, V1, version_label="v1")
+    with Flags.from_appconfig(
+        *APP, endpoint_url=server.endpoint_url, region_name="ap-south-1"
+    ) as flags:
+        assert flags.is_enabled("beta") is True
+    assert signers(server) == {("testing", "ap-south-1")}
+
+
+def test_built_client_reads_the_profile_in_the_shared_config_files(
+    server: LocalAppConfig, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # No keys or region in the environment: both come from AWS_PROFILE's sections of the
+    # shared config and credentials files, as for any boto3 client.
+    config = tmp_path / "config"
+    config.write_text("[profile flags]\nregion = ca-central-1\n")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[flags]\naws_access_key_id = AKIDFROMFILE\naws_secret_access_key = s\n")
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_PROFILE", "flags")
+    server.put(*APP, V1, version_label="v1")
+    with Flags.from_appconfig(*APP, endpoint_url=server.endpoint_url) as flags:
+        assert flags.is_enabled("beta") is True
+    assert signers(server) == {("AKIDFROMFILE", "ca-central-1")}
+
+
+def test_a_caller_client_is_used_as_given_and_left_open(server: LocalAppConfig) -> None:
+    import boto3  # noqa: PLC0415 - a caller's own boto3 session
+
+    session = boto3.session.Session(
+        aws_access_key_id="AKIDCALLER", aws_secret_access_key="s", region_name="sa-east-1"
+    )
+    client = session.client("appconfigdata", endpoint_url=server.endpoint_url)
+    server.put(*APP, V1, version_label="v1")
+    with Flags.from_appconfig(*APP, client=client) as flags:
+        assert flags.is_enabled("beta") is True
+    # Its session's credentials and region, its boto3 user agent: nothing rebuilt.
+    assert signers(server) == {("AKIDCALLER", "sa-east-1")}
+    assert all(agent.startswith("Boto3/") for agent in user_agents(server))
+    # close() leaves a client it did not build open.
+    client.start_configuration_session(
+        ApplicationIdentifier=APP[0],
+        EnvironmentIdentifier=APP[1],
+        ConfigurationProfileIdentifier=APP[2],
+    )
 
 
 def test_refresh_polls_now_and_returns_when_done(server: LocalAppConfig, client: Any) -> None:

@@ -298,8 +298,10 @@ class Flags(Lookups):
     ) -> Flags:
         """Flags polled in the background through the AppConfigData API.
 
-        ``client`` is a ready boto3 ``appconfigdata`` client; without one, a client is
-        built from ``region_name``/``endpoint_url`` and the default credential chain.
+        ``client`` is a ready boto3 ``appconfigdata`` client, used as given; without one,
+        a botocore client (what ``boto3.client`` returns, built without importing boto3)
+        comes from a private botocore session with ``region_name``/``endpoint_url``, the
+        default credential chain and the usual AWS configuration (environment, profile).
         ``poll_interval`` (15-86400 s) is sent as ``RequiredMinimumPollIntervalInSeconds``;
         the pace itself follows each response's ``NextPollIntervalInSeconds``. Blocks at
         most ``wait`` seconds for the first configuration (0: not at all), then returns

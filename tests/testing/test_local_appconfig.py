@@ -512,6 +512,28 @@ def test_calls_and_log_record_every_request(
     assert server.log == []
 
 
+def test_the_log_records_who_signed_each_request_and_its_user_agent(
+    server: LocalAppConfig,
+) -> None:
+    server.put(*NAMES, {})
+    client = server.client(region_name="eu-west-3", aws_access_key_id="AKIDEXAMPLE")
+    get(client, start(client))
+    calls = server.log
+    scopes = [(c.credential or "").split("/") for c in calls]
+    # ACCESS_KEY_ID/DATE/REGION/SERVICE/aws4_request; the date is the signing day.
+    assert [(s[0], s[2], s[3], s[4]) for s in scopes] == [
+        ("AKIDEXAMPLE", "eu-west-3", "appconfig", "aws4_request"),
+    ] * 2
+    assert all("Boto3/" in (c.user_agent or "") for c in calls)
+    # An unsigned request (the Agent route, curl) has no credential.
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(f"{server.endpoint_url}/nowhere", timeout=5)  # noqa: S310
+    caught.value.close()
+    unsigned = server.log[-1]
+    assert (unsigned.operation, unsigned.credential) == ("UnknownOperation", None)
+    assert (unsigned.user_agent or "").startswith("Python-urllib/")
+
+
 def test_unknown_route_is_a_json_404(server: LocalAppConfig) -> None:
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(f"{server.endpoint_url}/nowhere", timeout=5)  # noqa: S310

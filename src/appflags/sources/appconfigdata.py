@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from appflags._clock import Clock, utc_now
 from appflags._version import __version__
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from botocore.exceptions import ClientError
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
-# boto3 and botocore (~100 ms to import) load when a source is built, not with appflags:
-# from_dict, from_file and from_agent never need them.
+# botocore (~100 ms to import) loads when a source is built, not with appflags:
+# from_dict, from_file and from_agent never need it. boto3 itself is never imported here.
 
 MIN_POLL_INTERVAL = 15
 MAX_POLL_INTERVAL = 86400
@@ -122,13 +122,18 @@ class AppConfigDataSource:
         return f"<AppConfigDataSource {self.name}>"
 
     def _new_client(self) -> AppConfigDataClient:
-        import boto3  # noqa: PLC0415 - see the module's imports
+        import botocore.session  # noqa: PLC0415 - see the module's imports
         from botocore.exceptions import NoRegionError  # noqa: PLC0415
 
-        # A private boto3 Session: the default one is not safe to share across threads.
-        session = boto3.session.Session()
+        # A private session: the default one is not safe to share across threads. A
+        # botocore session, not a boto3 one: boto3.client() returns this same botocore
+        # client (boto3's Session only adds its resource layer and its name in the user
+        # agent), and `import boto3` also imports s3transfer and multiprocessing, ~30 ms
+        # of a cold start that a client never uses. Region, credentials, profiles and
+        # endpoint settings come from botocore's session either way.
+        session = botocore.session.Session()
         try:
-            return session.client(
+            client = session.create_client(
                 "appconfigdata",
                 region_name=self._region_name,
                 endpoint_url=self._endpoint_url,
@@ -139,6 +144,8 @@ class AppConfigDataSource:
                 "no AWS region for AppConfig: pass region_name=..., set AWS_REGION or "
                 "AWS_DEFAULT_REGION, or pass a ready client=boto3.client('appconfigdata')"
             ) from None
+        # botocore-stubs types create_client() as BaseClient; the service is named above.
+        return cast("AppConfigDataClient", client)
 
     def fetch(self) -> Fetched:
         """One ``GetLatestConfiguration``, starting a session first when needed."""

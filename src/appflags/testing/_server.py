@@ -100,6 +100,12 @@ class Call(NamedTuple):
     """``time.monotonic()`` on arrival."""
     agent: AgentRequest | None = None
     """For the Agent route: the flags, context and ``Entity-Id`` asked with."""
+    user_agent: str | None = None
+    """The request's ``User-Agent`` header (``None`` without one)."""
+    credential: str | None = None
+    """The SigV4 credential scope the request was signed with,
+    ``ACCESS_KEY_ID/DATE/REGION/SERVICE/aws4_request`` (``None`` when unsigned): which
+    credentials and which region the client used. The signature is not checked."""
 
 
 class _Response(NamedTuple):
@@ -491,11 +497,20 @@ class LocalAppConfig:
     # -- protocol (called by the request handler threads) -----------------------------
 
     def _handle(
-        self, operation: str, token: str | None, body: bytes, agent: AgentRequest | None = None
+        self,
+        operation: str,
+        token: str | None,
+        body: bytes,
+        agent: AgentRequest | None = None,
+        *,
+        user_agent: str | None = None,
+        credential: str | None = None,
     ) -> _Response | None:
         """Answer one request; ``None`` means: drop the connection without an answer."""
         with self._lock:
-            self._state.log.append(Call(operation, token, time.monotonic(), agent))
+            self._state.log.append(
+                Call(operation, token, time.monotonic(), agent, user_agent, credential)
+            )
             fault = self._take_fault(operation)
         if fault is Fault.RESET or (fault is Fault.SLOW and self._stopping.wait(self.slow_seconds)):
             return None
@@ -796,6 +811,15 @@ def retrieval_form(doc: Mapping[str, Any]) -> dict[str, Any]:
     return served
 
 
+_CREDENTIAL = re.compile(r"AWS4-HMAC-SHA256 Credential=([^,\s]+)")
+
+
+def _credential(authorization: str | None) -> str | None:
+    """The ``Credential=`` scope of a SigV4 ``Authorization`` header."""
+    found = _CREDENTIAL.match(authorization or "")
+    return found.group(1) if found else None
+
+
 def _check_header(what: str, value: str) -> None:
     # Sent as an HTTP header (Content-Type, Version-Label), which carries ASCII only.
     if not isinstance(value, str) or not value or not (value.isascii() and value.isprintable()):
@@ -903,7 +927,14 @@ class _Handler(BaseHTTPRequestHandler):
             agent = self._agent_request(url.query)
         else:
             operation = UNKNOWN_OPERATION
-        response = self.server.app._handle(operation, token, body, agent)
+        response = self.server.app._handle(
+            operation,
+            token,
+            body,
+            agent,
+            user_agent=self.headers.get("User-Agent"),
+            credential=_credential(self.headers.get("Authorization")),
+        )
         if response is None:
             # SO_LINGER 0: close() sends RST, the client sees a reset connection.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import enum
 import json
+import sys
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -342,11 +343,14 @@ add_times(
     datetime_range("2045-07-01T13:00:00", "2045-07-01T13:59:59", TIMEZONE="Europe/Copenhagen"),
     [datetime(2045, 7, 1, 12, 30, tzinfo=timezone.utc)],
 )
-add_times(
-    "datetime-range-compact-iso",
-    datetime_range("20240515T000000", "20240516T000000"),
-    [NOW, at(12, 0, day=17)],
-)
+if sys.version_info >= (3, 11):
+    # Both sides read START/END with datetime.fromisoformat, which takes the compact form
+    # from 3.11 on: on 3.10 Powertools and appflags both refuse this document.
+    add_times(
+        "datetime-range-compact-iso",
+        datetime_range("20240515T000000", "20240516T000000"),
+        [NOW, at(12, 0, day=17)],
+    )
 
 
 def days(names: list[str], **extra: Any) -> dict[str, Any]:

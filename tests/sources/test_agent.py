@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+
 import pytest
 
 from _support import reaches, wait_for
@@ -58,3 +61,54 @@ def test_agent_token_never_shows_in_repr(server: LocalAppConfig) -> None:
         assert "s3cr3t" not in repr(flags._source)
     finally:
         flags.close()
+
+
+def test_agent_requests_ignore_proxy_settings(
+    server: LocalAppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy set for the application's outbound traffic must not carry the calls to the
+    # Agent on this host (nor see its token): a closed port stands in for the proxy.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    server.put(*APP, {"beta": {"enabled": True}})
+    with Flags.from_agent(*APP, url=server.endpoint_url, wait=5) as flags:
+        assert flags.state is State.READY
+        assert flags.is_enabled("beta") is True
+
+
+class _Redirect(http.server.BaseHTTPRequestHandler):
+    target = ""
+    asked: list[str]
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        self.send_response(302)
+        self.send_header("Location", self.target + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - hook's signature
+        """Quiet."""
+
+
+def test_agent_redirects_are_failures_not_followed(server: LocalAppConfig) -> None:
+    # The Agent answers; it never redirects. A redirect (another process on the port, a
+    # misconfigured URL) is a failed poll: following it could send the token elsewhere.
+    server.put(*APP, {"beta": {"enabled": True}})
+    asked: list[str] = []
+    handler = type("Redirect", (_Redirect,), {"target": server.endpoint_url, "asked": asked})
+    redirector = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=redirector.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{redirector.server_address[1]}"
+        with Flags.from_agent(*APP, url=url, wait=5) as flags:
+            assert flags.state is State.NOT_READY
+            assert flags.evaluate("beta", False).error_code is not None
+        assert asked  # it was asked, and answered 302
+        assert server.calls("Agent") == 0
+    finally:
+        redirector.shutdown()
+        redirector.server_close()

@@ -6,6 +6,7 @@ is a local HTTP call that AWS does not price, so it may be polled often.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from appflags.sources._base import Fetched, SourceError
 from appflags.sources.appconfigdata import check_identifier
 
 if TYPE_CHECKING:
+    import urllib.request
     from collections.abc import Callable, Mapping, Sequence
     from email.message import Message
 
@@ -148,7 +150,7 @@ class AgentSource:
         # Bytes header values go out as they are (UTF-8); the scheme is checked in __init__.
         request = urllib.request.Request(url, headers=dict(headers))  # type: ignore[arg-type]  # noqa: S310 - see above
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+            with _opener().open(request, timeout=self._timeout) as response:
                 return response.read(), response.headers
         except urllib.error.HTTPError as exc:
             raise SourceError(f"Agent answered HTTP {exc.code}", code=f"HTTP{exc.code}") from None
@@ -164,3 +166,21 @@ class AgentSource:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """urllib without the proxies the environment names and without following redirects.
+
+    The Agent listens on this host: an ``HTTP_PROXY`` meant for the application's outbound
+    traffic must not carry these calls (nor their token), and the Agent never redirects,
+    so a redirect (another server on the port, a wrong URL) is a failed poll, not a hop
+    to wherever it points.
+    """
+    import urllib.request  # noqa: PLC0415 - see AgentSource._get
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *_args: object, **_kwargs: object) -> None:
+            return None  # urllib then raises the 3xx as an HTTPError
+
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())

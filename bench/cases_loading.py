@@ -197,8 +197,9 @@ _LIMITS = {
     "appconfig stored, 10% multi-variant": "what limits it: parsing and compiling each "
     "multi-variant flag's rules (a first load finds none cached: compare the compile and "
     "reload figures below), then one answer object per flag and attribute",
-    "powertools": "what limits it: one closure per condition and per flag (so that a lookup "
-    "parses nothing), and the collector's one pass over them at the end of the load",
+    "powertools": "what limits it: one function per flag, its rules fused from source "
+    "compiled once per shape of rules (here one shape: a first load compiles it, ~0.1 ms), "
+    "and the collector's one pass over them at the end of the load",
 }
 
 
@@ -372,12 +373,15 @@ def _cached_rules() -> int:
 
 def _forget_compiled_rules() -> None:
     """Empty the caches that let a reload reuse compiled rules (flagd targeting, AppConfig
-    rule texts and multi-variant flags): what follows is a first load, which compiles every
-    rule, and memory counts the rules a load holds. A new version that repeats a flag's
-    definition finds its rules there; a load of new definitions (a first load, a cold
-    start) does not, so a bench that kept them would time a reload, not a load."""
+    rule texts and multi-variant flags, the source of fused Powertools rules): what
+    follows is a first load, which compiles every rule, and memory counts the rules a load
+    holds. A new version that repeats a flag's definition finds its rules there; a load of
+    new definitions (a first load, a cold start) does not, so a bench that kept them would
+    time a reload, not a load."""
     from appflags.formats import _appconfig_document, _flagd
+    from appflags.rules import _powertools_actions
 
     _flagd._RULES.clear()
     _appconfig_document.compiled_rule.cache_clear()
     _appconfig_document._flag_rules.cache_clear()
+    _powertools_actions._MAKERS.clear()

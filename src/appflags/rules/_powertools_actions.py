@@ -5,7 +5,8 @@ that answers exactly what Powertools' comparator answers for the same context an
 
 - a key missing from the context never satisfies a condition, not even a negative one
   (``NOT_EQUALS``, ``NOT_IN``...);
-- a comparison that raises (``"5" > 3``, ``STARTSWITH`` on a number) is a non-match;
+- a comparison that raises (``"5" > 3``, ``STARTSWITH`` on a number) is a non-match, and
+  so is a context whose ``get`` raises (where Powertools raises);
 - the ``SCHEDULE_*`` actions ignore the context and read the clock, in the condition's
   ``TIMEZONE`` resolved the way Powertools resolves it (``dateutil.tz.gettz``, whose zone
   data also decides daylight saving time; ``zoneinfo`` can disagree with it, e.g. past
@@ -22,7 +23,7 @@ splits, day names) is computed here once per document.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -255,10 +256,10 @@ def _key_in(key: str, value: Any, clock: Clock) -> Condition:
     members = _members(value)
 
     def condition(context: Context) -> bool:
-        found = context.get(key, _MISSING)
-        if found is _MISSING:
-            return False
         try:
+            found = context.get(key, _MISSING)
+            if found is _MISSING:
+                return False
             present = found in members if type(found) in _PLAIN else found in value
         except Exception:  # noqa: BLE001
             return False
@@ -271,10 +272,10 @@ def _key_not_in(key: str, value: Any, clock: Clock) -> Condition:
     members = _members(value)
 
     def condition(context: Context) -> bool:
-        found = context.get(key, _MISSING)
-        if found is _MISSING:
-            return False
         try:
+            found = context.get(key, _MISSING)
+            if found is _MISSING:
+                return False
             present = found in members if type(found) in _PLAIN else found in value
         except Exception:  # noqa: BLE001 - NOT_IN on incomparable types is False, not True
             return False
@@ -295,10 +296,10 @@ def _list_test(*, stop_on: bool, answer: bool) -> Callable[[str, Any, Clock], Co
         members = _members(value)
 
         def condition(context: Context) -> bool:
-            found = context.get(key, _MISSING)
-            if not isinstance(found, list):
-                return False
             try:
+                found = context.get(key, _MISSING)
+                if not isinstance(found, list):
+                    return False
                 for item in found:
                     present = item in members if type(item) in _PLAIN else item in value
                     if present is stop_on:
@@ -432,3 +433,138 @@ _BUILDERS: dict[str, Callable[[str, Any, Clock], Condition]] = {
     "SCHEDULE_BETWEEN_DAYS_OF_WEEK": _days_of_week,
     "MODULO_RANGE": _modulo_range,
 }
+
+
+# ------------------------------------------------------------- a flag's rules, fused
+
+# A flag's rules compile to one function whose source spells out its conditions: a rule
+# then costs no call per condition, and the context's ``get`` is looked up once. The
+# commonest actions are written inline, as the expressions below (what their closures
+# compute, without the call); every other action calls its closure. The source names a
+# condition's key {k}, value {v}, and the value's frozenset stand-in {m} (see _members);
+# M is the sentinel a missing key reads as, which equals no JSON value.
+_INLINE = {
+    "EQUALS": "get({k}, M) == {v}",
+    "NOT_EQUALS": "(f := get({k}, M)) is not M and f != {v}",
+    "KEY_GREATER_THAN_VALUE": "(f := get({k}, M)) is not M and f > {v}",
+    "KEY_GREATER_THAN_OR_EQUAL_VALUE": "(f := get({k}, M)) is not M and f >= {v}",
+    "KEY_LESS_THAN_VALUE": "(f := get({k}, M)) is not M and f < {v}",
+    "KEY_LESS_THAN_OR_EQUAL_VALUE": "(f := get({k}, M)) is not M and f <= {v}",
+    "STARTSWITH": "(f := get({k}, M)) is not M and f.startswith({v})",
+    "ENDSWITH": "(f := get({k}, M)) is not M and f.endswith({v})",
+    "IN": "(f := get({k}, M)) is not M and (f in {m} if type(f) in PLAIN else f in {v})",
+    "NOT_IN": "(f := get({k}, M)) is not M and not (f in {m} if type(f) in PLAIN else f in {v})",
+}
+_INLINE["KEY_IN_VALUE"] = _INLINE["IN"]
+_INLINE["KEY_NOT_IN_VALUE"] = _INLINE["NOT_IN"]
+
+Shape = tuple[tuple[str | None, ...], ...]
+"""A flag's rules as the fused function's source sees them: per rule, each condition's
+inline expression, or ``None`` for a condition that calls its closure."""
+
+RuleSpec = tuple[Sequence[Mapping[str, Any]], Any]
+"""A rule as it is fused: its validated conditions, and what it answers when they hold."""
+
+_MAKERS: dict[Shape, Callable[..., Callable[[Context], Any]]] = {}
+"""Each shape's compiled source, shared by every flag of that shape in the process."""
+_MAKERS_KEPT = 256
+
+
+def shape_of(rules: Sequence[RuleSpec]) -> Shape:
+    """The shape of a flag's rules: flags of one shape share one compiled source."""
+    return tuple(
+        tuple([_INLINE.get(condition["action"]) for condition in conditions])
+        for conditions, _answer in rules
+    )
+
+
+def compiled_shape(shape: Shape) -> bool:
+    """Whether a flag of ``shape`` fuses without compiling source."""
+    return shape in _MAKERS
+
+
+def fuse(shape: Shape, rules: Sequence[RuleSpec], fallback: Any, clock: Clock) -> Any:
+    """A flag's rules as one function of the context: the answer of the first rule, in
+    order, whose conditions all hold, else ``fallback``; the same answers as the rules'
+    closures tried one by one (a condition that raises is a non-match of its rule).
+
+    The source is made once per shape (see :func:`_maker`) and holds only the names it
+    makes up (``k0_1``, ``v0_1``, ``a0``...): every key, value and answer reaches the
+    function as an argument of its maker, never as source text.
+    """
+    maker = _MAKERS.get(shape)
+    if maker is None:
+        if len(_MAKERS) >= _MAKERS_KEPT:
+            _MAKERS.clear()
+        maker = _MAKERS[shape] = _maker(shape)
+    arguments: list[Any] = []
+    for conditions, answer in rules:
+        for condition in conditions:
+            action, key, value = condition["action"], condition["key"], condition["value"]
+            inline = _INLINE.get(action)
+            if inline is None:
+                arguments.append(compile_condition(action, key, value, clock))
+            elif "{m}" in inline:
+                arguments += (key, value, _members(value))
+            else:
+                arguments += (key, value)
+        arguments.append(answer)
+    arguments.append(fallback)
+    return maker(*arguments)
+
+
+def _maker(shape: Shape) -> Callable[..., Callable[[Context], Any]]:
+    """Compile the function that makes a flag's fused rules of ``shape``.
+
+    For a rule ``EQUALS`` then ``IN``, followed by a rule of one ``MODULO_RANGE``::
+
+        def make(k0_0, v0_0, k0_1, v0_1, m0_1, a0, c1_0, a1, fallback):
+            def fused(context):
+                get = context.get
+                try:
+                    if (get(k0_0, M) == v0_0) and ((f := get(k0_1, M)) is not M and ...):
+                        return a0
+                except Exception:
+                    pass
+                try:
+                    if (c1_0(context)):
+                        return a1
+                except Exception:
+                    pass
+                return fallback
+            return fused
+    """
+    names: list[str] = []
+    lines = ["    def fused(context):", "        get = context.get"]
+    for index, kinds in enumerate(shape):
+        tests = []
+        for position, inline in enumerate(kinds):
+            k, v, m, c = (f"{letter}{index}_{position}" for letter in "kvmc")
+            if inline is None:
+                names.append(c)
+                tests.append(f"({c}(context))")
+                continue
+            names += (k, v, m) if "{m}" in inline else (k, v)
+            tests.append(f"({inline.format(k=k, v=v, m=m)})")
+        names.append(f"a{index}")
+        lines += [
+            "        try:",
+            # No conditions (the schema requires one) holds, as in the closures' loop.
+            f"            if {' and '.join(tests) or 'True'}:",
+            f"                return a{index}",
+            "        except Exception:",
+            "            pass",
+        ]
+    source = "\n".join(
+        [
+            f"def make({', '.join([*names, 'fallback'])}):",
+            *lines,
+            "        return fallback",
+            "    return fused",
+        ]
+    )
+    namespace: dict[str, Any] = {"M": _MISSING, "PLAIN": _PLAIN}
+    # Our own source (made-up names, fixed expressions): nothing of the document in it.
+    exec(compile(source, "<appflags: fused powertools rules>", "exec"), namespace)  # noqa: S102
+    make: Callable[..., Callable[[Context], Any]] = namespace["make"]
+    return make

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _support import wait_for
@@ -355,3 +355,79 @@ def test_nan_defaults_do_not_fill_the_memo_for_other_answers() -> None:
     assert flags.evaluate("plain", False) is flags.evaluate("plain", False)
     assert flags.evaluate("ruled", False, gold) is flags.evaluate("ruled", False, gold)
     assert flags.evaluate("missing", "d") is flags.evaluate("missing", "d")
+
+
+class Key(str):
+    """A str subclass: equal to a flag's key, so it names that flag."""
+
+    __slots__ = ()
+
+
+REVISED = {
+    "premium": {
+        "default": True,
+        "rules": {"gold": {"when_match": False, "conditions": [GOLD]}},
+    },
+    "limits": {"default": {"max": [5, 6]}, "boolean_type": False},
+    "plain": {"default": "on", "boolean_type": False},
+    "added": {"default": 3, "boolean_type": False},
+}
+"""POWERTOOLS_RULES revised: other values and types, rules gone and changed, a flag added."""
+VERSIONS = [POWERTOOLS_RULES, REVISED]
+
+
+# The poller draws its jitter from `random` on its own thread while examples run.
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module")
+def test_answers_equal_a_first_lookups_across_new_versions() -> None:
+    # A long-lived Flags answers repeated calls from its memo; a new Flags over the
+    # document served answers each as a first call. Every new version, the same bytes
+    # deployed again included, must answer afresh and name itself.
+    served = {"index": 0}
+    keys = ["premium", "limits", "plain", "added", "nope", "limits.x", Key("plain"), 1]
+    with LocalAppConfig() as server:
+        server.put("app", "env", "flags", VERSIONS[0])
+        flags = Flags.from_agent(
+            "app",
+            "env",
+            "flags",
+            url=server.endpoint_url,
+            poll_interval=0.05,
+            format="powertools",
+        )
+
+        @settings(max_examples=40, deadline=None)
+        @given(
+            calls=st.lists(
+                st.tuples(
+                    st.sampled_from(keys),
+                    st.one_of(defaults, st.sampled_from([-0.0, float("nan")])),
+                    contexts,
+                ),
+                min_size=1,
+                max_size=8,
+            ),
+            redeploy=st.booleans(),
+        )
+        def check(calls: list[tuple[Any, Any, Any]], redeploy: bool) -> None:
+            doc, label = VERSIONS[served["index"] % 2], flags.version
+            for key, default, context in calls + calls:
+                fresh = Flags.from_dict(doc, format="powertools")
+                expected = fresh.evaluate(key, copy.deepcopy(default), context)
+                got = flags.evaluate(key, default, context)
+                assert type(got) is Evaluation
+                assert got.version == label
+                if default == default:  # noqa: PLR0124 - a NaN default equals no answer
+                    assert got == expected._replace(version=label)
+                    assert str(got.value) == str(expected.value)  # -0.0 is no 0.0
+                if got.error_code is not None or got.reason is Reason.DISABLED:
+                    # The caller's own default, or an equal one of an interchangeable type.
+                    assert got.value is default or type(default) in (bool, int, float, str)
+                elif type(got.value) in (list, dict):
+                    assert got.value is not flags.evaluate(key, default, context).value
+            # The next version: the other document, or this one under a new label.
+            served["index"] += 0 if redeploy else 1
+            server.put("app", "env", "flags", VERSIONS[served["index"] % 2])
+            assert wait_for(lambda: flags.version != label)
+
+        with flags:
+            check()

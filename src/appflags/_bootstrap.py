@@ -59,8 +59,6 @@ def as_stale(snapshot: Snapshot) -> Snapshot:
         static=static,
         rules=rules,
         digest=None,  # never "the same document" as a fetched one: that must replace it
-        shared={},
-        evaluations={},
     )
 
 

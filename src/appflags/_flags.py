@@ -739,9 +739,7 @@ class Flags(Lookups):
                 # The same bytes deployed again under a new version (a redeploy, a
                 # rollback after a rejected version): serve them under the new label,
                 # with fresh memos since every answer in them names its version.
-                self._publish(
-                    replace(self._document, version=fetched.version, shared={}, evaluations={})
-                )
+                self._publish(replace(self._document, version=fetched.version))
                 logger.info("appflags.loaded", source=source, version=fetched.version)
                 if self._backup is not None:
                     self._backup.save(

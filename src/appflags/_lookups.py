@@ -30,7 +30,7 @@ _DISABLED = Resolved(USE_DEFAULT, None, Reason.DISABLED)
 _MISMATCH: Any = object()
 _CONTAINERS = (dict, list)
 _MEMO_LIMIT = 10_000
-"""Evaluations memoised per snapshot: a bound for formats that build answers per call."""
+"""Keys ``evaluate`` keeps answers for, per snapshot and default type (missing keys too)."""
 _ERROR_MESSAGES = {
     ErrorCode.GENERAL: "the flag's rule failed on this context",
     ErrorCode.INVALID_CONTEXT: "the context must be a mapping of attribute names to values",
@@ -183,67 +183,22 @@ class Lookups:
         ``default=None`` any value answers.
         """
         snapshot = self._snapshot
-        # Every answer that does not depend on the context (static, missing, disabled,
-        # not ready, failures included) is kept per snapshot, key and default: one tuple
-        # and one dict lookup answer it. A key with rules is kept as a marker there too,
-        # so that only the first lookup of a key and default misses the memo (a raised
-        # KeyError costs more than the lookup).
-        kind = type(default)
+        # Answers are kept per snapshot, default type and key: two subscripts find them.
+        # What an entry answers depends on the default's type only; answers that hold
+        # the caller's default, or a copy of an object, are made from the entry per call.
         try:
-            shared = snapshot.shared[
-                (key, kind) if kind is dict or kind is list else (key, kind, default)
-            ]
-        except Exception:  # noqa: BLE001 - not kept yet; or an unhashable key or default,
-            # or one whose hash or == raises: the slow path sorts them out, never raising
-            return self._evaluate_unshared(snapshot, key, default, context)
-        kind = type(shared)
+            entry: Any = snapshot.memo[type(default)][key]
+        except Exception:  # noqa: BLE001 - not kept yet; or a key that is not a str, or
+            # whose hash or == raises: _entry sorts them out, never raising
+            entry = _entry(snapshot, key, default)
+        kind = type(entry)
         if kind is Evaluation:
-            return shared
+            return entry  # type: ignore[no-any-return]  # an Evaluation, checked above
         if kind is _Rules:
-            return _dynamic(snapshot, key, default, context)
-        if kind is _FlatCopy:
-            # A list or object of scalars: the caller gets its own shallow copy.
-            return _make(
-                Evaluation,
-                (shared[0].copy(), shared[1], shared[2], shared[3], shared[4], shared[5]),
-            )
-        if kind is _Counted or kind is _Missing:
-            # Only ready snapshots and string keys are kept as missing (see _remember).
-            usage = self._usage
-            if usage is not None:
-                usage.missing(key)
-            if kind is _Counted:
-                return shared[0]  # type: ignore[no-any-return]  # _Counted holds the answer
-        return _fresh(shared, default)
-
-    def _evaluate_unshared(
-        self, snapshot: Snapshot, key: str, default: Any, context: Mapping[str, Any] | None
-    ) -> Evaluation:
-        """``evaluate`` for a key and default its memo does not answer (yet): answered
-        afresh and kept for the next caller (if another thread kept it meanwhile, it kept
-        the same answer)."""
-        kind = type(default)
-        # An unhashable default (dict, list): only object answers are kept, and those
-        # depend on the default's type alone.
-        shared_key: tuple[Any, ...] | None = (
-            (key, kind) if kind is dict or kind is list else (key, kind, default)
-        )
-        try:
-            hash(shared_key)
-            if kind is not dict and kind is not list and default != default:  # noqa: PLR0124 - NaN
-                shared_key = None  # equals nothing: its entry would never answer again
-        except Exception:  # noqa: BLE001 - an unhashable default or key (or one whose
-            # hash or == raises): nothing to share
-            if not isinstance(key, str):
-                return _failed(default, ErrorCode.FLAG_NOT_FOUND, _not_found(key), snapshot.version)
-            shared_key = None
-        try:
-            answer = _evaluate(snapshot, key, default, context, shared_key)
-            if answer[3] is ErrorCode.FLAG_NOT_FOUND:  # [3]: error_code, without the property
-                self._missing(snapshot, key)
-        except Exception:  # noqa: BLE001 - a key whose hash or == raises names no flag
-            return _failed(default, ErrorCode.FLAG_NOT_FOUND, _not_found(key), snapshot.version)
-        return answer
+            return entry.answer(default, context)  # type: ignore[no-any-return]  # _Rules'
+        if kind is _Missing:
+            self._missing(snapshot, key)
+        return entry.answer(default)  # type: ignore[no-any-return]  # a _Template's
 
     def enabled_features(self, context: Mapping[str, Any] | None = None) -> list[str]:
         """The flags that are on for ``context``, in document order.
@@ -289,7 +244,10 @@ class Lookups:
         # Before any flags arrive every key is "missing": only loaded flags count.
         usage = self._usage
         if usage is not None and snapshot.ready and isinstance(key, str):
-            usage.missing(key)
+            try:
+                usage.missing(key)
+            except Exception:  # noqa: BLE001 - a str subclass whose hash or == raises is
+                return  # not counted: a lookup never raises
 
     def _absent(self, snapshot: Snapshot, key: str) -> None:
         """A key with neither a static answer nor rules: count it, unless it names an
@@ -317,177 +275,163 @@ class Lookups:
 
 _SHAREABLE = frozenset((type(None), bool, int, float, str))
 """Defaults whose equal values are interchangeable, so an answer holding one is shared;
-but for 0.0 and -0.0, equal and hashed alike yet not the same number (see
-:func:`_own_default`)."""
+but for 0.0 and -0.0, equal and hashed alike yet not the same number."""
+_DEFAULT_TYPES_KEPT = 64
+"""Default types ``evaluate`` keeps answers for, per snapshot."""
+_KEPT_PER_ENTRY = 256
+"""Answers one memo entry keeps: per Resolved of a rule, or per default of a failure."""
 _make: Callable[..., Evaluation] = tuple.__new__
 """Builds an Evaluation from a tuple of its six fields, skipping ``__new__``'s defaults."""
 
 
-def _evaluate(
-    snapshot: Snapshot,
-    key: str,
-    default: Any,
-    context: Mapping[str, Any] | None,
-    shared_key: tuple[Any, ...] | None,
-) -> Evaluation:
-    """``evaluate`` past its memo of shared answers; fills it under ``shared_key``."""
-    answer: Evaluation
-    if not snapshot.ready and key not in snapshot.static:  # only overrides answer then
-        answer = _failed(default, ErrorCode.PROVIDER_NOT_READY, "no flags loaded yet", None)
-    else:
-        resolved = snapshot.static.get(key)
-        if resolved is None:
-            if (
-                snapshot.rules.get(key) is not None
-            ):  # not `in`: Agent variant rules are made on demand
-                if shared_key is not None and len(snapshot.shared) < _MEMO_LIMIT:
-                    snapshot.shared[shared_key] = _RULES
-                return _dynamic(snapshot, key, default, context)
-            resolved = _resolve_missing(snapshot, key)
-        answer = _answer(snapshot.version, key, default, resolved)
-    if shared_key is None or len(snapshot.shared) >= _MEMO_LIMIT:
-        return answer
+def _entry(snapshot: Snapshot, key: str, default: Any) -> Any:
+    """``evaluate``'s memo entry for ``key`` and ``default``'s type, made afresh and kept
+    for the next caller when ``key`` is a ``str`` (if another thread kept it meanwhile, it
+    kept an equal entry)."""
     try:
-        return _remember(snapshot.shared, shared_key, key, default, answer)
-    except Exception:  # noqa: BLE001 - a default whose equality raises: nothing shared
-        return answer
+        entry = _new_entry(snapshot, key, default)
+    except Exception:  # noqa: BLE001 - a key that is unhashable, or whose hash or == raises
+        return _failed(default, ErrorCode.FLAG_NOT_FOUND, _not_found(key), snapshot.version)
+    # Only str keys: 1, 1.0 and True are equal keys, but each one's message names its type.
+    if type(key) is str:
+        memo = snapshot.memo
+        try:
+            kept = memo.get(type(default))
+            if kept is None and len(memo) < _DEFAULT_TYPES_KEPT:
+                kept = memo.setdefault(type(default), {})
+        except Exception:  # noqa: BLE001 - a default type whose metaclass hash or == raises
+            return entry
+        if kept is not None and len(kept) < _MEMO_LIMIT:
+            kept[key] = entry
+    return entry
 
 
-def _remember(
-    shared: dict[tuple[Any, ...], Evaluation],
-    shared_key: tuple[Any, ...],
-    key: str,
-    default: Any,
-    answer: Evaluation,
-) -> Evaluation:
-    """Keep ``answer`` in ``shared`` for the next caller with an equal default."""
-    value = answer.value
-    if answer.error_code is ErrorCode.FLAG_NOT_FOUND:
-        # Shared too, but marked: evaluate() counts each lookup of a missing key. A key
-        # that is not a string is not shared: 1, 1.0 and True are equal keys, but the
-        # message names each one's own type.
-        if isinstance(key, str):
-            if value is default and len(shared_key) == 3 and not _own_default(default):
-                # Equal defaults stand in for each other: one answer for every caller.
-                shared[shared_key] = _make(_Counted, (answer, None, None, None, None, None))
-            else:
-                shared[shared_key] = _make(_Missing, answer)
-        return answer
-    if value is default:
-        # Failures and disabled answers hold the caller's default: when equal defaults may
-        # not stand in for each other, the template gets each caller's own.
-        if len(shared_key) == 2 or _own_default(default):
-            shared[shared_key] = _make(_WithDefault, answer)
-            return answer
-    elif type(value) in _CONTAINERS:
-        # An object answer is copied for every caller: this private copy is the template.
-        flat = not any(
-            type(v) in _CONTAINERS for v in (value.values() if type(value) is dict else value)
-        )
-        template = _make(_FlatCopy if flat else _DeepCopy, answer)
-        shared[shared_key] = template
-        return _fresh(template, default)
-    shared[shared_key] = answer
-    return answer
+def _new_entry(snapshot: Snapshot, key: str, default: Any) -> Evaluation | _Template | _Rules:
+    """What ``key`` answers in ``snapshot`` to callers passing defaults of ``default``'s type."""
+    if not snapshot.ready and key not in snapshot.static:  # only overrides answer then
+        message = "no flags loaded yet"
+        return _Defaulted(_failed(None, ErrorCode.PROVIDER_NOT_READY, message, None), default)
+    resolved = snapshot.static.get(key)
+    if resolved is None:
+        rule = snapshot.rules.get(key)
+        if rule is not None:  # not `in`: Agent variant rules are made on demand
+            return _Rules(snapshot.version, key, rule)
+        resolved = _resolve_missing(snapshot, key)
+    return _answer(snapshot.version, key, default, resolved)
 
 
-class _Template(Evaluation):
-    """A memoised answer whose value is made per call (see :func:`_fresh`)."""
+class _Template:
+    """A kept answer whose Evaluation is made per call (see :meth:`answer`)."""
 
-    __slots__ = ()
+    __slots__ = ("tail",)
+
+    def __init__(self, answer: Evaluation) -> None:
+        # Every field but the value, as a plain tuple: concatenated to the value it makes
+        # the Evaluation's fields in one step (a tuple subclass is slow to index).
+        self.tail = answer[1:]
+
+    def answer(self, default: Any) -> Evaluation:
+        """The Evaluation for a caller passing ``default``."""
+        raise NotImplementedError
 
 
-class _WithDefault(_Template):
-    __slots__ = ()
+def _copied(answer: Evaluation) -> _Template:
+    """The template of an object answer: each caller gets its own copy of the value."""
+    value = answer[0]
+    # A list or object of scalars (most are) needs a shallow copy only.
+    items = value.values() if type(value) is dict else value
+    flat = not any(type(v) in _CONTAINERS for v in items)
+    return _FlatCopy(answer) if flat else _DeepCopy(answer)
 
 
 class _FlatCopy(_Template):
+    __slots__ = ("value",)
+
+    def __init__(self, answer: Evaluation) -> None:
+        super().__init__(answer)
+        self.value = answer[0]
+
+    def answer(self, default: Any) -> Evaluation:  # the value is the flag's, not default
+        return _make(Evaluation, (self.value.copy(),) + self.tail)  # noqa: RUF005 - faster
+
+
+class _DeepCopy(_FlatCopy):
     __slots__ = ()
 
-
-class _DeepCopy(_Template):
-    __slots__ = ()
-
-
-class _Rules(_Template):
-    """The marker of a key with rules: its answers are made per context."""
-
-    __slots__ = ()
+    def answer(self, default: Any) -> Evaluation:  # the value is the flag's, not default
+        return _make(Evaluation, (_copy(self.value),) + self.tail)  # noqa: RUF005 - faster
 
 
-_RULES = _make(_Rules, (None, None, Reason.TARGETING_MATCH, None, None, None))
+class _Defaulted(_Template):
+    """An answer holding the caller's default: a failure, a disabled flag's attribute.
+
+    Callers passing equal defaults of an interchangeable type (see ``_SHAREABLE``) share
+    one Evaluation; others get one holding their own default.
+    """
+
+    __slots__ = ("shared",)
+
+    def __init__(self, answer: Evaluation, default: Any) -> None:
+        super().__init__(answer)
+        self.shared: dict[Any, Evaluation] | None = {} if type(default) in _SHAREABLE else None
+
+    def answer(self, default: Any) -> Evaluation:
+        shared = self.shared
+        if shared is not None:  # the default's type is one of _SHAREABLE: hashable
+            answer = shared.get(default)
+            if answer is not None:
+                return answer
+        answer = _make(Evaluation, (default,) + self.tail)  # noqa: RUF005 - faster
+        if (
+            shared is not None
+            and default == default  # noqa: PLR0124 - not NaN: an entry no lookup would find
+            and (default or type(default) is not float)  # nor 0.0, which equals -0.0
+            and len(shared) < _KEPT_PER_ENTRY
+        ):
+            shared[default] = answer
+        return answer
 
 
-class _Counted(_Template):
-    """A missing key's answer shared by every caller (held in the first field), and a
-    lookup to count."""
-
-    __slots__ = ()
-
-
-class _Missing(_Template):
+class _Missing(_Defaulted):
     """A missing key's answer: the caller's default, and a lookup to count."""
 
     __slots__ = ()
 
 
-def _own_default(default: Any) -> bool:
-    """Whether an answer holding ``default`` must not be given to a caller passing an
-    equal default: one not known to be interchangeable, or a float zero (``-0.0 == 0.0``)."""
-    kind = type(default)
-    return kind not in _SHAREABLE or (kind is float and not default)
+class _Rules:
+    """A key with rules: its answers are made per context.
 
+    Formats build one Resolved per variant, so the same Resolved gives the same answer:
+    the answers are kept per Resolved. Each is held with its Resolved, so that no other
+    Resolved can take its id while the entry exists.
+    """
 
-def _fresh(template: Evaluation, default: Any) -> Evaluation:
-    """The answer a template stands for: the caller's default, or a copy of its object."""
-    kind = type(template)
-    value = template[0]
-    if kind is _FlatCopy:
-        value = value.copy()
-    elif kind is _DeepCopy:
-        value = _copy(value)
-    else:
-        value = default
-    return _make(
-        Evaluation, (value, template[1], template[2], template[3], template[4], template[5])
-    )
+    __slots__ = ("answers", "key", "rule", "version")
 
+    def __init__(self, version: str | None, key: str, rule: Rule) -> None:
+        self.version = version
+        self.key = key
+        self.rule = rule
+        self.answers: dict[int, tuple[Resolved, Evaluation | _Template]] = {}
 
-def _dynamic(
-    snapshot: Snapshot, key: str, default: Any, context: Mapping[str, Any] | None
-) -> Evaluation:
-    """A key with rules: formats build one Resolved per variant, so the same Resolved and
-    default give the same Evaluation. The memo holds the Resolved itself, so its id cannot
-    be reused while the entry exists."""
-    # _resolve_rule, written out: a call costs a tenth of a rule lookup.
-    rule = snapshot.rules.get(key)
-    if rule is None:  # cannot happen for a key with rules; kept total
-        return _answer(snapshot.version, key, default, _resolve_missing(snapshot, key))
-    if context is not None and type(context) is not dict and not isinstance(context, Mapping):
-        resolved = _INVALID_CONTEXT
-    else:
-        try:
-            resolved = rule(_EMPTY if context is None else context)
-        except Exception:  # noqa: BLE001 - a lookup never raises; rules are built not to
-            resolved = _ERROR
-    memo_key = (key, id(resolved), type(default), default)
-    try:
-        memo = snapshot.evaluations.get(memo_key)
-    except Exception:  # noqa: BLE001 - an unhashable default (or its hash or == raises)
-        return _answer(snapshot.version, key, default, resolved)
-    if memo is not None and memo[0] is resolved:
-        return memo[1]
-    answer = _answer(snapshot.version, key, default, resolved)
-    value = answer.value
-    if (
-        type(value) not in _CONTAINERS
-        and type(default) in _SHAREABLE
-        and (value is not default or not _own_default(default))
-        and default == default  # noqa: PLR0124 - not NaN: an entry no lookup would find
-        and len(snapshot.evaluations) < _MEMO_LIMIT
-    ):
-        snapshot.evaluations[memo_key] = (resolved, answer)
-    return answer
+    def answer(self, default: Any, context: Mapping[str, Any] | None) -> Evaluation:
+        """The Evaluation for a caller passing ``default`` and ``context``."""
+        # Lookups._resolve_rule, written out: a call costs a tenth of a rule lookup.
+        if context is not None and type(context) is not dict and not isinstance(context, Mapping):
+            resolved = _INVALID_CONTEXT
+        else:
+            try:
+                resolved = self.rule(_EMPTY if context is None else context)
+            except Exception:  # noqa: BLE001 - a lookup never raises; rules are built not to
+                resolved = _ERROR
+        kept = self.answers.get(id(resolved))
+        if kept is None:
+            made = _answer(self.version, self.key, default, resolved)
+            if len(self.answers) < _KEPT_PER_ENTRY:
+                self.answers[id(resolved)] = (resolved, made)
+        else:
+            made = kept[1]
+        return made if type(made) is Evaluation else made.answer(default)  # type: ignore[union-attr]  # a _Template
 
 
 def _resolve_missing(snapshot: Snapshot, key: str) -> Resolved | None:
@@ -518,23 +462,28 @@ def _not_found(key: object) -> str:
     return f"flag keys are strings, got {type(key).__name__}: no flag found"
 
 
-def _answer(version: str | None, key: str, default: Any, resolved: Resolved | None) -> Evaluation:
-    """The Evaluation of ``resolved`` for a caller expecting ``default``'s type."""
+def _answer(
+    version: str | None, key: str, default: Any, resolved: Resolved | None
+) -> Evaluation | _Template:
+    """What ``resolved`` answers callers passing defaults of ``default``'s type: an
+    Evaluation to share, or the template of one made per call."""
     if resolved is None:
-        return _failed(default, ErrorCode.FLAG_NOT_FOUND, _not_found(key), version)
+        return _Missing(_failed(None, ErrorCode.FLAG_NOT_FOUND, _not_found(key), version), default)
     value = resolved.value
     if value is USE_DEFAULT:
         error = resolved.error
         message = _ERROR_MESSAGES.get(error) if error else None
-        return _make(
-            Evaluation, (default, resolved.variant, resolved.reason, error, message, version)
+        template = _make(
+            Evaluation, (None, resolved.variant, resolved.reason, error, message, version)
         )
+        return _Defaulted(template, default)
     converted = _converter(default)(value)
     if converted is _MISMATCH:
         found, expected = type(value).__name__, type(default).__name__
         message = f"flag {key!r} is {found}, expected {expected}"
-        return _failed(default, ErrorCode.TYPE_MISMATCH, message, version)
-    return _make(Evaluation, (converted, resolved.variant, resolved.reason, None, None, version))
+        return _Defaulted(_failed(None, ErrorCode.TYPE_MISMATCH, message, version), default)
+    answer = _make(Evaluation, (converted, resolved.variant, resolved.reason, None, None, version))
+    return _copied(answer) if type(converted) in _CONTAINERS else answer
 
 
 def _failed(default: Any, code: ErrorCode, message: str, version: str | None) -> Evaluation:

@@ -90,6 +90,4 @@ def overlay(document: Snapshot, overrides: Mapping[str, Any]) -> Snapshot:
         static=static,
         bools={k: r.value for k, r in static.items() if type(r.value) is bool},
         features=document.features + added,
-        shared={},
-        evaluations={},
     )

@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from appflags._errors import Problem
-    from appflags._evaluation import Evaluation
     from appflags.formats import Compiled, Resolved, Rule
     from appflags.formats._incremental import Incremental
 
@@ -38,16 +37,12 @@ class Snapshot:
     ready: bool = True
     incremental: Incremental | None = field(default=None, compare=False, repr=False)
     """What compiling the next version starts from (see ``formats._incremental``)."""
-    shared: dict[tuple[Any, ...], Evaluation] = field(default_factory=dict, compare=False)
-    """``evaluate``'s answers for keys without rules, per key and default (failures too);
-    object answers are kept as templates that callers get copies of."""
-    evaluations: dict[tuple[str, int, type, Any], tuple[Resolved, Evaluation]] = field(
-        default_factory=dict, compare=False
+    memo: dict[type, dict[str, Any]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
     )
-    """``evaluate``'s scalar answers for keys with rules, per key, Resolved and default.
-
-    The memos are filled on first use; they are the only mutable part, and belong to
-    this snapshot: every answer in them names its version."""
+    """``evaluate``'s answers, per default type and key (``_lookups._entry``): filled on
+    first use, the only mutable part. It belongs to this snapshot (every answer in it names
+    its version): a snapshot made from this one by ``dataclasses.replace`` starts empty."""
 
     @classmethod
     def of(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -431,3 +432,26 @@ def test_answers_equal_a_first_lookups_across_new_versions() -> None:
 
         with flags:
             check()
+
+
+def test_the_memo_stays_bounded_whatever_keys_and_defaults_callers_pass() -> None:
+    # Answers are kept per default type and key, at most 10,000 for all types together:
+    # a caller passing ever new keys (missing ones are kept too) with defaults of several
+    # types fills the memo once, and then it grows no more.
+    flags = Flags.from_dict(FLAGS)
+    defaults: list[Any] = [None, False, 0, 0.5, "", ()]
+
+    def look_up(keys: range) -> None:
+        for number in keys:
+            for default in defaults:
+                flags.evaluate(f"key-{number}", default)
+
+    look_up(range(5_000))  # 30,000 lookups: fills the memo (and the usage report's bound)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        look_up(range(5_000, 10_000))
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 200_000  # 30,000 more entries would take megabytes

@@ -30,7 +30,7 @@ _DISABLED = Resolved(USE_DEFAULT, None, Reason.DISABLED)
 _MISMATCH: Any = object()
 _CONTAINERS = (dict, list)
 _MEMO_LIMIT = 10_000
-"""Keys ``evaluate`` keeps answers for, per snapshot and default type (missing keys too)."""
+"""Entries ``evaluate`` keeps per snapshot, all default types together (missing keys too)."""
 _ERROR_MESSAGES = {
     ErrorCode.GENERAL: "the flag's rule failed on this context",
     ErrorCode.INVALID_CONTEXT: "the context must be a mapping of attribute names to values",
@@ -278,8 +278,9 @@ _SHAREABLE = frozenset((type(None), bool, int, float, str))
 but for 0.0 and -0.0, equal and hashed alike yet not the same number."""
 _DEFAULT_TYPES_KEPT = 64
 """Default types ``evaluate`` keeps answers for, per snapshot."""
-_KEPT_PER_ENTRY = 256
-"""Answers one memo entry keeps: per Resolved of a rule, or per default of a failure."""
+_KEPT_PER_ENTRY = 16
+"""Answers one memo entry keeps: per Resolved of a rule (formats build one per variant),
+or per default of a failure."""
 _make: Callable[..., Evaluation] = tuple.__new__
 """Builds an Evaluation from a tuple of its six fields, skipping ``__new__``'s defaults."""
 
@@ -301,7 +302,8 @@ def _entry(snapshot: Snapshot, key: str, default: Any) -> Any:
                 kept = memo.setdefault(type(default), {})
         except Exception:  # noqa: BLE001 - a default type whose metaclass hash or == raises
             return entry
-        if kept is not None and len(kept) < _MEMO_LIMIT:
+        # list(): another thread may add a default type meanwhile.
+        if kept is not None and sum(map(len, list(memo.values()))) < _MEMO_LIMIT:
             kept[key] = entry
     return entry
 

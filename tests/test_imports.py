@@ -113,6 +113,26 @@ def test_from_dict_and_from_file_never_load_boto3_or_structlog() -> None:
     assert after & {"jsonschema_rs", "jsonschema"}
 
 
+def test_the_usage_report_classes_are_defined_on_first_use() -> None:
+    # A cold start that never asks for a usage report does not define its three frozen
+    # dataclasses (~1 ms each); naming them or calling usage() does, and they are the
+    # classes usage() returns.
+    loaded = loaded_by(
+        """
+        flags = appflags.Flags.from_dict({"beta": {"enabled": True}})
+        assert not flags.is_enabled("gamma")
+        assert "appflags._usage_report" not in sys.modules
+        report = flags.usage()
+        assert type(report) is appflags.Usage
+        assert [type(m) for m in report.missing] == [appflags.MissingKey]
+        from appflags import EvaluationCount
+        assert EvaluationCount.__name__ == "EvaluationCount"
+        """
+    )
+    assert "appflags._usage_report" not in loaded["import"]
+    assert "appflags._usage_report" in loaded["after"]
+
+
 def test_botocore_loads_when_an_appconfigdata_source_is_built_and_boto3_never() -> None:
     # The client is built through botocore's own session: boto3's import (its resource
     # layer, s3transfer, multiprocessing: ~30 ms of a cold start) buys a client nothing.

@@ -6,12 +6,16 @@
 (True, 'red')
 """
 
+from typing import TYPE_CHECKING, Any
+
 from appflags._errors import Problem, SchemaError
 from appflags._evaluation import ErrorCode, Evaluation, Reason
 from appflags._flags import Change, Flags, Override
 from appflags._state import State
-from appflags._usage import EvaluationCount, MissingKey, Usage
 from appflags._version import __version__
+
+if TYPE_CHECKING:
+    from appflags._usage_report import EvaluationCount, MissingKey, Usage
 
 VersionLabel = str
 """The ``Version-Label`` AppConfig attaches to a deployed configuration version."""
@@ -32,3 +36,12 @@ __all__ = [
     "VersionLabel",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The usage report's classes are defined on first use (see appflags._usage_report).
+    if name in ("EvaluationCount", "MissingKey", "Usage"):
+        from appflags import _usage_report  # noqa: PLC0415
+
+        return getattr(_usage_report, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,7 +34,7 @@ from appflags._overrides import ENVIRONMENT_VARIABLE, from_environment, overlay,
 from appflags._poller import Poller
 from appflags._snapshot import NOT_READY, Snapshot
 from appflags._state import State
-from appflags._usage import Usage, UsageRecorder, safe_now, tracked_lookups
+from appflags._usage import UsageRecorder, safe_now, tracked_lookups
 from appflags.formats import (
     FORMAT_NAMES,
     MAX_DOCUMENT_BYTES,
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
+    from appflags._usage_report import Usage
     from appflags.sources._agent_variants import AgentVariants
 
 Listener = Callable[["Change"], object]

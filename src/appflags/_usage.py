@@ -9,7 +9,6 @@ may, rarely, lose a count). Logging missing keys is left to the poller thread.
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -20,54 +19,12 @@ if TYPE_CHECKING:
 
     from appflags._evaluation import ErrorCode, Evaluation, Reason
     from appflags._lookups import Lookups
+    from appflags._usage_report import Usage
 
 MAX_MISSING_KEYS = 1_000
 """Distinct missing keys remembered; lookups of further ones are only counted."""
 MAX_TRACKED = 10_000
 """Distinct (key, variant, reason, error) combinations counted with ``track_usage``."""
-
-
-@dataclass(frozen=True, slots=True)
-class MissingKey:
-    """A key the code looked up that the document does not have."""
-
-    key: str
-    count: int
-    """Lookups of it since the ``Flags`` was built."""
-    first_seen: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluationCount:
-    """How many lookups of ``key`` answered with this variant, reason and error code."""
-
-    key: str
-    variant: str | None
-    reason: Reason
-    error_code: ErrorCode | None
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """What :meth:`Flags.usage() <appflags.Flags.usage>` reports, since ``since``.
-
-    ``missing`` lists keys looked up while flags were loaded that the document lacks
-    (typos, flags deleted too early), most looked-up first. ``evaluations`` counts every
-    lookup's answer per key, variant and reason, only with ``track_usage=True``
-    (``tracking``). Both are bounded (``MAX_MISSING_KEYS``, ``MAX_TRACKED``); lookups
-    past the bound are counted in ``dropped``.
-    """
-
-    since: datetime
-    tracking: bool
-    missing: tuple[MissingKey, ...]
-    evaluations: tuple[EvaluationCount, ...]
-    dropped: int
-    failed_polls: int
-    """Polls that failed (network, AppConfig errors, rejected documents excluded)."""
-    last_fetched: datetime | None
-    """When a poll last succeeded (``None``: never, or flags without a source)."""
 
 
 def safe_now(clock: Callable[[], datetime]) -> datetime:
@@ -138,6 +95,8 @@ class UsageRecorder:
 
     def report(self, *, tracking: bool, failed_polls: int, last_fetched: datetime | None) -> Usage:
         """A consistent-enough copy of the counters (lookups may run meanwhile)."""
+        from appflags._usage_report import EvaluationCount, MissingKey, Usage  # noqa: PLC0415
+
         missing = [
             MissingKey(key, entry[0], entry[1]) for key, entry in list(self._missing.items())
         ]

@@ -441,11 +441,18 @@ def test_a_poll_refused_as_too_early_is_retried_without_going_stale(uses_token: 
         assert server.calls("StartConfigurationSession") == (2 if uses_token else 1)
 
 
-def test_missing_region_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("aws_region", [None, "eu-west-1"])
+def test_missing_region_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, aws_region: str | None
+) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     monkeypatch.delenv("AWS_REGION", raising=False)
-    with pytest.raises(ValueError, match="no AWS region for AppConfig: pass region_name"):
+    if aws_region is not None:
+        # Lambda sets both; botocore reads AWS_DEFAULT_REGION alone.
+        monkeypatch.setenv("AWS_REGION", aws_region)
+    with pytest.raises(ValueError, match="no AWS region for AppConfig: pass region_name") as err:
         Flags.from_appconfig(*APP)
+    assert "set AWS_DEFAULT_REGION (botocore does not read AWS_REGION)" in str(err.value)
 
 
 # -- a version counts only when read whole (issue 13, section 2) -------------------------

@@ -385,6 +385,7 @@ def test_a_bad_store_is_refused_at_construction(
 
 def test_no_region_is_refused_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    monkeypatch.delenv("AWS_REGION", raising=False)
-    with pytest.raises(ValueError, match="no AWS region"):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # read by neither boto3 nor botocore
+    with pytest.raises(ValueError, match="no AWS region") as err:
         AppConfigStore(**APP)
+    assert "set AWS_DEFAULT_REGION (boto3 does not read AWS_REGION)" in str(err.value)

@@ -163,8 +163,9 @@ class AppConfigStore:
         region = session.region_name or getattr(self._config, "region_name", None)
         if not region:
             raise ValueError(
-                "no AWS region for AppConfig: set AWS_REGION or AWS_DEFAULT_REGION, or pass "
-                "boto_config=Config(region_name=...), boto3_session= or boto3_client="
+                "no AWS region for AppConfig: set AWS_DEFAULT_REGION (boto3 does not read "
+                "AWS_REGION), or pass boto_config=Config(region_name=...), boto3_session= or "
+                "boto3_client="
             )
 
     @property

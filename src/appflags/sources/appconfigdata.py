@@ -141,8 +141,9 @@ class AppConfigDataSource:
             )
         except NoRegionError:
             raise ValueError(
-                "no AWS region for AppConfig: pass region_name=..., set AWS_REGION or "
-                "AWS_DEFAULT_REGION, or pass a ready client=boto3.client('appconfigdata')"
+                "no AWS region for AppConfig: pass region_name=..., set AWS_DEFAULT_REGION "
+                "(botocore does not read AWS_REGION), or pass a ready "
+                "client=boto3.client('appconfigdata')"
             ) from None
         # botocore-stubs types create_client() as BaseClient; the service is named above.
         return cast("AppConfigDataClient", client)

@@ -245,3 +245,27 @@ def test_a_failing_clock_never_breaks_a_lookup_or_the_report() -> None:
     (missing,) = flags.usage().missing
     assert missing.key == "bta"
     assert missing.first_seen.tzinfo is not None
+
+
+def test_from_agent_tracks_usage_too_per_context_variants_included() -> None:
+    variants = [
+        {"name": "Gold", "enabled": True, "rule": '(eq $tier "gold")'},
+        {"name": "Default", "enabled": False},
+    ]
+    doc = {
+        "version": "1",
+        "flags": {"premium": {"name": "Premium"}, "beta": {"name": "Beta"}},
+        "values": {"premium": {"_variants": variants}, "beta": {"enabled": True}},
+    }
+    with LocalAppConfig(poll_interval=60) as agent:
+        agent.put("shop", "prod", "agent", doc)
+        with Flags.from_agent(
+            "shop", "prod", "agent", url=agent.endpoint_url, track_usage=True, variant_budget=5
+        ) as flags:
+            assert flags.is_enabled("beta") is True
+            assert flags.is_enabled("premium", {"tier": "gold"}) is True
+            assert flags.is_enabled("premium", {"tier": "free"}) is False
+            report = flags.usage()
+    counted = {(e.key, e.variant): e.count for e in report.evaluations}
+    assert report.tracking is True
+    assert counted == {("beta", None): 1, ("premium", "Gold"): 1, ("premium", "Default"): 1}

@@ -380,6 +380,7 @@ class Flags(Lookups):
         variant_ttl: float | None = None,
         context_keys: Iterable[str] | None = None,
         entity_id: str | None = "targetingKey",
+        track_usage: bool = False,
     ) -> Flags:
         """Flags polled from the AppConfig Agent or the AppConfig Lambda extension.
 
@@ -388,10 +389,10 @@ class Flags(Lookups):
         price those). ``url`` defaults to ``$APPFLAGS_AGENT_URL``, else
         ``http://localhost:$AWS_APPCONFIG_EXTENSION_HTTP_PORT`` (the Lambda extension's
         setting), else ``http://localhost:2772``. ``token`` is the Agent's access token,
-        sent as ``Authorization: Bearer``. States, validation, ``backup`` and
-        ``bootstrap`` behave as with :meth:`from_appconfig`. ``poll_interval`` is above 0
-        to 86400 s and ``timeout`` (per request) above 0 to 300 s, checked here like every
-        other parameter.
+        sent as ``Authorization: Bearer``. States, validation, ``backup``, ``bootstrap``
+        and ``track_usage`` behave as with :meth:`from_appconfig`. ``poll_interval`` is
+        above 0 to 86400 s and ``timeout`` (per request) above 0 to 300 s, checked here
+        like every other parameter.
 
         **Multi-variant flags are answered per lookup context.** A flag whose polled
         answer carries ``"_variant"`` is asked of the Agent (all such flags in one request,
@@ -452,6 +453,7 @@ class Flags(Lookups):
             backup=backup,
             variants=variant_answers,
             bootstrap=bootstrap,
+            track_usage=track_usage,
         )
 
     @classmethod

@@ -127,22 +127,31 @@ def parse(
     data: bytes, content_type: str | None = None, *, max_bytes: int = MAX_DOCUMENT_BYTES
 ) -> Any:
     """Bytes to a document; the content type decides the parser. Raises :class:`SchemaError`."""
+    return _parse(data, content_type, max_bytes)[0]
+
+
+def _parse(data: bytes, content_type: str | None, max_bytes: int) -> tuple[Any, str | None]:
+    """:func:`parse`, and for JSON the text ``json`` read (bytes decoded)."""
     if len(data) > max_bytes:
         raise SchemaError([Problem("$", f"document is {len(data)} bytes, over {max_bytes}")])
-    media = (content_type or "").split(";")[0].strip().lower()
+    media = _media(content_type)
     if media in _YAML_TYPES:
         from appflags.formats._yaml import load_yaml  # noqa: PLC0415 - YAML profiles only
 
-        return load_yaml(data, max_bytes)
+        return load_yaml(data, max_bytes), None
     if media == "application/ion":
         # The AppConfig Agent's local-development form of multi-variant flags.
         from appflags.formats._appconfig_ion import parse_ion  # noqa: PLC0415 - rare
 
-        return parse_ion(data)
+        return parse_ion(data), None
     if media not in _JSON_TYPES and not media.endswith("+json"):
         raise SchemaError([Problem("$", f"unsupported content type {media!r}")])
     try:
-        return json.loads(data, parse_constant=_not_json, parse_float=_finite_float)
+        # What json.loads does with bytes, keeping the text it decodes: an incremental
+        # compile finds the flags that changed in it.
+        text = data.decode(json.detect_encoding(data), "surrogatepass")
+        decoder = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite_float)
+        return decoder.decode(text), text
     except _NotJsonError as exc:
         raise SchemaError([Problem("$", f"not valid JSON: {exc}")]) from None
     except RecursionError:
@@ -153,6 +162,10 @@ def parse(
         raise SchemaError([Problem("$", f"not valid JSON: {where}")]) from None
     except ValueError:
         raise SchemaError([Problem("$", "not valid JSON: not UTF-8 text")]) from None
+
+
+def _media(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
 
 
 class _NotJsonError(ValueError):
@@ -265,6 +278,7 @@ def compile_document(
     incremental: bool = False,
     previous: Incremental | None = None,
     current: str | None = None,
+    text: str | None = None,
 ) -> tuple[str, Compiled]:
     """Validate and compile ``doc``; returns the format's name and the compiled flags.
 
@@ -277,6 +291,8 @@ def compile_document(
     With ``incremental``, the result keeps what the next version needs (its
     ``incremental``), and ``previous`` (the last version's) lets flags whose definitions
     did not change keep their compiled rules. Validation is always whole-document.
+    ``text``: the JSON text ``doc`` was parsed from, if it was (an incremental compile
+    then finds the changed flags in the text).
     """
     with _gc_pause.paused():  # no collector passes meanwhile: see appflags._gc_pause
         chosen, note = choose_format(doc, format, current)
@@ -289,7 +305,7 @@ def compile_document(
                 return chosen.name, chosen.compile(doc, clock)
             from appflags.formats._incremental import compile_incrementally  # noqa: PLC0415
 
-            return chosen.name, compile_incrementally(chosen, doc, clock, previous)
+            return chosen.name, compile_incrementally(chosen, doc, clock, previous, text)
         except RecursionError:
             # Validating or compiling a recursive structure (JsonLogic, rule expressions) costs
             # several stack frames per level: a document nested that deep is refused whole.
@@ -313,7 +329,7 @@ def load(
 
     The cyclic garbage collector is paused meanwhile (see :mod:`appflags._gc_pause`)."""
     with _gc_pause.paused():
-        doc = parse(data, content_type, max_bytes=max_bytes)
+        doc, text = _parse(data, content_type, max_bytes)
         loaded = compile_document(
             doc,
             format=format,
@@ -322,6 +338,7 @@ def load(
             incremental=incremental,
             previous=previous,
             current=current,
+            text=text,
         )
         # The parsed document goes before the collector's pass when nothing compiled
         # keeps it (no incremental compile): that pass then walks the flags alone.

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from appflags import Flags, SchemaError
 from appflags.formats import Compiled, compile_document, load
 from appflags.formats._incremental import REBUILD_SHARE
-from appflags.formats._json_spans import common_prefix, common_suffix
+from appflags.formats._json_spans import Members, common_prefix, common_suffix, locate
 from appflags.testing import LocalAppConfig
 
 CONTEXTS: list[dict[str, Any]] = [{}, {"u": 1}, {"u": True}, {"u": "on"}, {"u": 1.0}]
@@ -70,8 +70,9 @@ def render(members: list[tuple[str, Any, Style]], around: str = "", nest: str = 
 
 
 @st.composite
-def versions(draw: st.DrawFn) -> tuple[str, list[Any], list[Any]]:
-    """A format, and a document's members before and after a few edits."""
+def versions(draw: st.DrawFn) -> tuple[str, list[list[Any]]]:
+    """A format, and a document's members in three versions, each a few edits from the
+    last."""
     fmt = draw(st.sampled_from(["appconfig", "flagd"]))
     scalars = st.sampled_from(SCALARS)
 
@@ -96,28 +97,35 @@ def versions(draw: st.DrawFn) -> tuple[str, list[Any], list[Any]]:
     def style() -> Style:
         return Style(draw(st.integers(0, 2**16)))
 
-    first = [(f"f{i}", flag(), style()) for i in range(draw(st.integers(0, 70)))]
-    second = list(first)
-    for _ in range(draw(st.integers(1, 3))):
-        edit = draw(
-            st.sampled_from(["value", "tweak", "tweak", "style", "add", "remove", "move", "repeat"])
-        )
-        at = draw(st.integers(0, max(len(second) - 1, 0)))
-        if edit == "add" or not second:
-            second.insert(at, (f"new{len(second)}", flag(), style()))
-        elif edit == "value":
-            second[at] = (second[at][0], flag(), second[at][2])
-        elif edit == "tweak":
-            second[at] = (second[at][0], tweak(second[at][1]), second[at][2])
-        elif edit == "style":  # the same flag, written otherwise
-            second[at] = (second[at][0], second[at][1], style())
-        elif edit == "remove":
-            del second[at]
-        elif edit == "move":
-            second.append(second.pop(at))
-        else:  # json keeps a repeated key's last value, at its first place
-            second.insert(draw(st.integers(0, len(second))), (second[at][0], flag(), style()))
-    return fmt, first, second
+    def edited(members: list[Any]) -> list[Any]:
+        out = list(members)
+        for _ in range(draw(st.integers(1, 3))):
+            edit = draw(
+                st.sampled_from(
+                    ["value", "tweak", "tweak", "tweak", "style", "add", "remove", "move", "repeat"]
+                )
+            )
+            at = draw(st.integers(0, max(len(out) - 1, 0)))
+            if edit == "add" or not out:
+                out.insert(at, (f"new{draw(st.integers(0, 99))}", flag(), style()))
+            elif edit == "value":
+                out[at] = (out[at][0], flag(), out[at][2])
+            elif edit == "tweak":
+                out[at] = (out[at][0], tweak(out[at][1]), out[at][2])
+            elif edit == "style":  # the same flag, written otherwise
+                out[at] = (out[at][0], out[at][1], style())
+            elif edit == "remove":
+                del out[at]
+            elif edit == "move":
+                out.append(out.pop(at))
+            else:  # json keeps a repeated key's last value, at its first place
+                out.insert(draw(st.integers(0, len(out))), (out[at][0], flag(), style()))
+        return out
+
+    chain = [[(f"f{i}", flag(), style()) for i in range(draw(st.integers(0, 90)))]]
+    for _ in range(2):
+        chain.append(edited(chain[-1]))
+    return fmt, chain
 
 
 def compiled(fmt: str, data: bytes, previous: Compiled | None = None) -> Compiled:
@@ -153,33 +161,52 @@ def fingerprints(data: bytes, fmt: str) -> dict[str, bytes]:
     return {key: marshal.dumps(value, 2) for key, value in flags.items()}
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edit=versions(), around=st.sampled_from(["", " ", "\n"]))
-def test_a_version_read_from_text_compiles_to_what_it_compiles_to_whole(
-    edit: tuple[str, list[Any], list[Any]], around: str
+def test_versions_read_from_text_compile_to_what_they_compile_to_whole(
+    edit: tuple[str, list[list[Any]]], around: str
 ) -> None:
-    fmt, first, second = edit
+    fmt, chain = edit
     nest = "flags" if fmt == "flagd" else ""
-    before, after = render(first, around, nest), render(second, around, nest)
+    texts = [render(members, around, nest) for members in chain]
     try:
-        old = compiled(fmt, before)
-        whole = compile_document(json.loads(after), format=fmt)[1]
+        wholes = [compile_document(json.loads(text), format=fmt)[1] for text in texts]
     except SchemaError:
         assume(False)
-    patched = compiled(fmt, after, old)
-    keys = set(old.static) | set(old.rules) | set(whole.static) | set(whole.rules)
-    assert answers(patched, keys) == answers(whole, keys)
-    assert patched.features == whole.features
-    assert patched.disabled == whole.disabled
-    # A flag whose definition is the same (by value and type) keeps its compiled answers,
-    # unless so many changed that the version was compiled whole.
-    was, now = fingerprints(before, fmt), fingerprints(after, fmt)
-    changed = {key for key in now if was.get(key) != now[key]} | (was.keys() - now.keys())
-    assume(len(changed) <= len(now) * REBUILD_SHARE)
-    for key in now.keys() & was.keys():
-        if now[key] == was[key]:
-            assert patched.static.get(key) is old.static.get(key)
-            assert patched.rules.get(key) is old.rules.get(key)
+    old = compiled(fmt, texts[0])
+    for before, after, whole in zip(texts, texts[1:], wholes[1:], strict=False):
+        patched = compiled(fmt, after, old)
+        keys = set(old.static) | set(old.rules) | set(whole.static) | set(whole.rules)
+        assert answers(patched, keys) == answers(whole, keys)
+        assert patched.features == whole.features
+        assert patched.disabled == whole.disabled
+        # Where each flag lies in the text, carried from the last version: as found anew.
+        carried = patched.incremental.text
+        if carried is not None:
+            assert positions(carried.members) == positions(locate_all(after, nest))
+        # A flag whose definition is the same (by value and type) keeps its compiled
+        # answers, unless so many changed that the version was compiled whole.
+        was, now = fingerprints(before, fmt), fingerprints(after, fmt)
+        changed = {key for key in now if was.get(key) != now[key]} | (was.keys() - now.keys())
+        if len(changed) <= len(now) * REBUILD_SHARE:
+            for key in now.keys() & was.keys():
+                if now[key] == was[key]:
+                    assert patched.static.get(key) is old.static.get(key)
+                    assert patched.rules.get(key) is old.rules.get(key)
+        old = patched
+
+
+def locate_all(data: bytes, nest: str) -> dict[str, Members]:
+    found = locate(data.decode(), (nest,))
+    assert found is not None
+    return found
+
+
+def positions(members: dict[str, Members]) -> dict[str, Any]:
+    return {
+        path: (found.open, found.close, [found.starts.at(i) for i in range(len(found.starts))])
+        for path, found in members.items()
+    }
 
 
 def retrieval(members: dict[str, Any]) -> bytes:
@@ -202,6 +229,8 @@ FLAGS = {f"f{i}": {"enabled": i % 2 == 0, "n": i} for i in range(40)}
         # Spacing only.
         (b'{"a": {"enabled": true}, "b": {"enabled": false}}',
          b'{"a":{"enabled":true},  "b": {"enabled": false}}', set()),
+        (b'{"a": {"enabled": true}, "b": {"enabled": false}}',
+         b'{"a": {"enabled": true},  "b": {"enabled": false}}', set()),
         # A type only: 1 -> 1.0 -> true answer differently.
         (b'{"a": {"enabled": true, "n": 1}}', b'{"a": {"enabled": true, "n": 1.0}}', {"a"}),
         # A repeated key: json keeps the last value.

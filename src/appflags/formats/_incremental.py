@@ -231,17 +231,19 @@ def _edited(previous: Incremental, split: Split, text: str) -> tuple[Changes | N
 
 
 def _changes(before: Split, split: Split, found: Edit) -> Changes:
-    """The flags an edit of the part at ``found.path`` changed."""
+    """The flags that edits of the part at ``found.path`` changed."""
     part, old = split.parts()[found.path or ""], before.parts()[found.path or ""]
-    was = list(islice(old, found.replaced.start, found.replaced.stop))
-    keys = found.keys
+    runs = [(list(islice(old, run.start, run.stop)), keys) for run, keys in found.replaced]
+    was = [key for keys, _ in runs for key in keys]
+    keys = [key for _, now in runs for key in now]
     if found.path == split.paths[0]:  # the definitions
         changed = [
             key
             for key in keys
             if (value := old.get(key, _MISSING)) is _MISSING or _differ(value, part[key])
         ]
-        return Changes(changed, [key for key in was if key not in part], was == keys)
+        same_keys = all(gone == came for gone, came in runs)
+        return Changes(changed, [key for key in was if key not in part], same_keys)
     # The values of flags whose definitions are as they were.
     now = split.definitions
     changed = [

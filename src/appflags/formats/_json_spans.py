@@ -51,6 +51,10 @@ CHUNK = 64
 """Offsets kept in one list: shifting the offsets after an edit costs one number a chunk."""
 
 
+Piece = tuple[int, int, int] | list[int]
+"""A part of :meth:`Offsets.rebuilt`'s result."""
+
+
 class Offsets:
     """Ascending offsets into a text, in chunks, each with the amount added to its numbers:
     the offsets after an edit move by the length it added at the cost of one number a chunk
@@ -114,25 +118,44 @@ class Offsets:
             self.counts,
         )
 
-    def spliced(self, first: int, stop: int, offsets: list[int], by: int) -> Offsets:
-        """Offsets ``[first, stop)`` replaced by ``offsets``; those after moved by ``by``."""
-        head, k = self._chunk_of(first)
-        tail, m = self._chunk_of(stop)
-        middle: list[int] = []
-        if k:
-            middle += [number + self.shifts[head] for number in self.chunks[head][:k]]
-        middle += offsets
-        if tail < len(self.chunks):
-            moved = self.shifts[tail] + by
-            middle += [number + moved for number in self.chunks[tail][m:]]
-            tail += 1
-        chunks = [
-            *self.chunks[:head],
-            *(middle[start : start + CHUNK] for start in range(0, len(middle), CHUNK)),
-            *self.chunks[tail:],
-        ]
-        made = len(chunks) - len(self.chunks) + tail - head
-        shifts = [*self.shifts[:head], *([0] * made), *(shift + by for shift in self.shifts[tail:])]
+    def rebuilt(self, pieces: list[Piece]) -> Offsets:
+        """New offsets, in order, from ``pieces``: runs of these, ``(start, stop, by)`` (the
+        offsets ``[start, stop)``, each moved by ``by``), and lists of new offsets."""
+        chunks: list[list[int]] = []
+        shifts: list[int] = []
+        loose: list[int] = []
+
+        def settle() -> None:
+            chunks.extend(loose[at : at + CHUNK] for at in range(0, len(loose), CHUNK))
+            shifts.extend([0] * ((len(loose) + CHUNK - 1) // CHUNK))
+            loose.clear()
+
+        for piece in pieces:
+            if isinstance(piece, list):
+                loose += piece
+                continue
+            start, stop, by = piece
+            j, k = self._chunk_of(start)
+            while start < stop:
+                chunk = self.chunks[j]
+                end = min(len(chunk), k + stop - start)
+                if k == 0 and end == len(chunk):  # a whole chunk: moved by its shift alone
+                    settle()
+                    chunks.append(chunk)
+                    shifts.append(self.shifts[j] + by)
+                else:
+                    moved = self.shifts[j] + by
+                    loose += [number + moved for number in chunk[k:end]]
+                start += end - k
+                j, k = j + 1, 0
+        settle()
+        if len(chunks) > 2 * (sum(map(len, chunks)) // CHUNK) + 8:  # edits left many small
+            flat = [
+                number + shift
+                for chunk, shift in zip(chunks, shifts, strict=True)
+                for number in chunk
+            ]
+            return Offsets.of(flat)
         return Offsets.chunked(chunks, shifts)
 
     def _chunk_of(self, index: int) -> tuple[int, int]:
@@ -164,11 +187,10 @@ class Edit(NamedTuple):
     members: dict[str, Members]
     """The new text's per-flag objects."""
     path: str | None
-    """The per-flag object holding the edit; None: no member of any was edited."""
-    replaced: range
-    """The indices of its old members the edit replaced (may be empty)."""
-    keys: list[str]
-    """The keys of the members that replaced them, in order."""
+    """The per-flag object holding the edits; None: no member of any was edited."""
+    replaced: list[tuple[range, list[str]]]
+    """Each run of its old members (their indices) that an edit replaced, with the keys
+    of the members that replaced them, in order."""
 
 
 def locate(text: str, paths: tuple[str, ...]) -> dict[str, Members] | None:
@@ -299,16 +321,16 @@ _SHORTEST, _LONGEST = 1 << 12, 1 << 15
 
 
 def edit(old: str, members: dict[str, Members], new: str, most: int) -> Edit | None:
-    """The new text's per-flag objects from the old text's, and the members an edit
+    """The new text's per-flag objects from the old text's, and the members edits
     replaced; None where that cannot be shown (see the module's docstring), or more than
     ``most`` members were scanned."""
     if old == new:
-        return Edit(members, None, range(0), [])
+        return Edit(members, None, [])
     prefix = common_prefix(old, new)
     suffix = common_suffix(old, new, min(len(old), len(new)) - prefix)
     by = len(new) - len(old)
     old_tail, new_tail = len(old) - suffix, len(new) - suffix  # where the suffix starts
-    # The per-flag object whose braces enclose the whole edit.
+    # The per-flag object whose braces enclose every edit.
     path = next(
         (
             name
@@ -330,53 +352,136 @@ def edit(old: str, members: dict[str, Members], new: str, most: int) -> Edit | N
         else:  # pragma: no cover - per-flag objects never overlap one another
             return None
     target = members[path]
+    scan = _Rescan(old, new, target, by, most)
     try:
-        scanned = _rescan(new, target, prefix=prefix, new_tail=new_tail, by=by, most=most)
+        done = scan.run(prefix, new_tail)
     except _SCAN_ERRORS:
         return None
-    if scanned is None:
+    if not done:
         return None
-    first, resumed, starts, keys = scanned
-    spliced = target.starts.spliced(first, resumed, starts, by)
-    out[path] = Members(target.open, target.close + by, spliced)
-    return Edit(out, path, range(first, resumed), keys)
+    out[path] = Members(target.open, target.close + by, target.starts.rebuilt(scan.pieces))
+    return Edit(out, path, scan.replaced)
 
 
-def _rescan(
-    new: str, target: Members, *, prefix: int, new_tail: int, by: int, most: int
-) -> tuple[int, int, list[int], list[str]] | None:
-    """Scan the new text's members of ``target`` from the last one that starts in the
-    prefix until the old text resumes: (the index of the first member scanned, the index
-    of the old member where the old text resumes, the scanned members' starts and keys)."""
-    # The text before a member's key decides the state there (inside the object, before
-    # a key): the old one's, up to the end of the prefix.
-    first = target.starts.last_at_most(prefix)
-    if first < 0:
-        first, pos = 0, _skip(new, target.open + 1)
-    else:
-        pos = target.starts.at(first)
-    starts: list[int] = []
-    keys: list[str] = []
-    while True:
-        if new[pos] == "}":
-            # The object ends here: the old one's closing brace, shifted, in the suffix.
-            if pos >= new_tail and pos - by == target.close:
-                return first, len(target.starts), starts, keys
-            return None
-        if pos >= new_tail:
-            # A member starting in the suffix where an old one started: the rest is the old
-            # text, read in the same state.
-            resumed = target.starts.find(pos - by)
-            if resumed >= first:
-                return first, resumed, starts, keys
-        if len(starts) >= most or new[pos] != '"':
-            return None
-        starts.append(pos)
-        key, pos = scanstring(new, pos + 1)
-        keys.append(key)
-        _, pos = _scan_value(new, _colon(new, pos))
-        pos = _skip(new, pos)
-        if new[pos] == ",":
-            pos = _skip(new, pos + 1)
-        elif new[pos] != "}":
-            return None
+class _Rescan:
+    """The new text's members of one per-flag object, read from the old one's.
+
+    From the last old member that starts in the prefix, the new members are scanned one
+    by one; after each, the text that follows is tried against the old members the scan
+    may have reached (as many members replaced as scanned, one more or one fewer): where
+    it repeats a run of them byte for byte, up to the next member's key (or the object's
+    closing brace), those members are the old ones, moved, and are skipped whole (runs
+    found by doubling, then halving, at C speed). The scan ends at a member that starts,
+    in the suffix, at an old member's start shifted by the length difference, or at the
+    old closing brace, shifted."""
+
+    def __init__(self, old: str, new: str, target: Members, by: int, most: int) -> None:
+        self.old, self.new, self.target, self.by, self.most = old, new, target, by, most
+        self.count = len(target.starts)
+        self.pieces: list[Piece] = []
+        self.replaced: list[tuple[range, list[str]]] = []
+        self.done = 0  # old members before this one are accounted for
+        self.starts: list[int] = []  # scanned since then
+        self.keys: list[str] = []
+        self.scanned = 0
+
+    def run(self, prefix: int, new_tail: int) -> bool:
+        """Whether the scan met the old text again (``pieces``, ``replaced`` then hold
+        the new offsets and what the edits replaced)."""
+        new, target, starts = self.new, self.target, self.target.starts
+        # The text before a member's key decides the state there (inside the object,
+        # before a key): the old one's, up to the end of the prefix.
+        first = starts.last_at_most(prefix)
+        if first < 0:
+            first, pos = 0, _skip(new, target.open + 1)
+        else:
+            pos = _skip(new, starts.at(first))  # spacing may have been added before it
+        self.pieces.append((0, first, 0))
+        self.done = first
+        while True:
+            if new[pos] == "}":
+                # The object ends here: the old one's closing brace, shifted, in the suffix.
+                if pos >= new_tail and pos - self.by == target.close:
+                    self._settle(self.count, self.count, 0)
+                    return True
+                return False
+            if pos >= new_tail:
+                # A member starting in the suffix where an old one started: the rest is
+                # the old text, read in the same state.
+                resumed = starts.find(pos - self.by)
+                if resumed >= self.done:
+                    self._settle(resumed, self.count, self.by)
+                    return True
+            if self.starts and (moved := self._realign(pos)) is not None:
+                pos = moved
+                continue
+            if self.scanned >= self.most or new[pos] != '"':
+                return False
+            self.scanned += 1
+            self.starts.append(pos)
+            key, pos = scanstring(new, pos + 1)
+            self.keys.append(key)
+            _, pos = _scan_value(new, _colon(new, pos))
+            pos = _skip(new, pos)
+            if new[pos] == ",":
+                pos = _skip(new, pos + 1)
+            elif new[pos] != "}":
+                return False
+
+    def _settle(self, resumed: int, stop: int, by: int) -> None:
+        """The old members ``[done, resumed)`` were replaced by those scanned since; the
+        old members ``[resumed, stop)`` follow, moved by ``by``."""
+        self.replaced.append((range(self.done, resumed), self.keys))
+        self.pieces += [self.starts, (resumed, stop, by)]
+        self.done, self.starts, self.keys = stop, [], []
+
+    def _realign(self, pos: int) -> int | None:
+        """Where the scan goes on if the text at ``pos`` repeats old members; None if not."""
+        guess = self.done + len(self.starts)
+        for candidate in (guess, guess - 1, guess + 1):
+            if self.done <= candidate < self.count:
+                same = self._same_run(candidate, pos)
+                if same:
+                    start = self.target.starts.at(candidate)
+                    self._settle(candidate, candidate + same, pos - start)
+                    return (
+                        pos
+                        + self._end(candidate + same)
+                        - start
+                        - (
+                            candidate + same == self.count  # back onto the closing brace
+                        )
+                    )
+        return None
+
+    def _end(self, index: int) -> int:
+        """Where old members before ``index`` end: the next one's key, or past the brace."""
+        if index < self.count:
+            return self.target.starts.at(index)
+        return self.target.close + 1
+
+    def _same_run(self, index: int, pos: int) -> int:
+        """How many old members from ``index`` the new text repeats from ``pos``."""
+        start = self.target.starts.at(index)
+
+        def same(low: int, high: int) -> bool:  # members [low, high), [index, low) known
+            begin, end = self._end(low), self._end(high)
+            at = pos + begin - start
+            return self.old[begin:end] == self.new[at : at + end - begin]
+
+        good, step = index, 1
+        while good < self.count:
+            ahead = min(good + step, self.count)
+            if not same(good, ahead):
+                break
+            good, step = ahead, step * 2
+        else:
+            return self.count - index
+        high = ahead - 1  # members [good, ahead) hold a difference
+        while good < high:
+            middle = (good + high + 1) // 2
+            if same(good, middle):
+                good = middle
+            else:
+                high = middle - 1
+        return good - index

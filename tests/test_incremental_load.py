@@ -313,7 +313,9 @@ def edited_apart(draw: st.DrawFn, doc: dict[str, Any]) -> dict[str, Any]:
             if places:
                 container, slot = draw(st.sampled_from(places))
                 was = container[slot]
+                # (None, set by an earlier edit, equals no other value: it stays.)
                 same = [v for v in [*VALID, *NUMBERS] if v == was and not isinstance(v, str)]
+                same = same or [was]
                 container[slot] = draw(st.sampled_from(same if edit == "type" else [*VALID, None]))
         elif edit == "text" and len(parts) == 2:
             parts[0][key]["description"] = draw(st.sampled_from(["a", "b", "c"]))

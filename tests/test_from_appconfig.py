@@ -309,6 +309,30 @@ def test_built_client_reads_the_profile_in_the_shared_config_files(
     assert signers(server) == {("AKIDFROMFILE", "ca-central-1")}
 
 
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_APPCONFIGDATA", "AWS_ENDPOINT_URL"])
+def test_built_client_takes_its_endpoint_from_the_environment(
+    server: LocalAppConfig, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    # No endpoint_url=: botocore's configured endpoints, as for any boto3 client. Should
+    # they be ignored, the AWS endpoint's HTTPS goes to a closed local port, never out.
+    for name in (
+        "NO_PROXY",
+        "no_proxy",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_APPCONFIGDATA",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.setenv(variable, server.endpoint_url)
+    server.put(*APP, V1, version_label="v1")
+    with Flags.from_appconfig(*APP, wait=5) as flags:
+        assert flags.state is State.READY
+        assert flags.is_enabled("beta") is True
+    assert signers(server) == {("testing", "us-east-1")}
+
+
 def test_a_caller_client_is_used_as_given_and_left_open(server: LocalAppConfig) -> None:
     import boto3  # noqa: PLC0415 - a caller's own boto3 session
 

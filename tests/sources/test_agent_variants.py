@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import http.server
 import json
 import os
+import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -431,3 +434,81 @@ def test_closed_flags_keep_cached_answers_until_they_expire_and_ask_no_more(
     # ... and then answers the polled answer, as every new context does: no request.
     assert flags.get_str("ui_refresh._variant", "", QA) == "Default Variant"
     assert [r.context["email"] for r in variant_requests(stored)] == [QA["email"]]
+
+
+def test_variant_requests_ignore_proxy_settings(
+    stored: LocalAppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Per-context requests go to the Agent directly, as polls do: a closed port stands in
+    # for a proxy meant for the application's outbound traffic.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10
+    ) as flags:
+        assert flags.state is State.READY
+        assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
+    assert len(variant_requests(stored)) == 1
+
+
+class _RedirectsVariantRequests(http.server.BaseHTTPRequestHandler):
+    """Relays polls to ``target`` and answers every per-flag request with a redirect there."""
+
+    target = ""
+    redirected: list[tuple[str, str | None]]
+
+    def do_GET(self) -> None:
+        if "?" in self.path:
+            self.redirected.append((self.path, self.headers.get("Authorization")))
+            self.send_response(302)
+            self.send_header("Location", self.target + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        relay = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        headers = {"Authorization": self.headers.get("Authorization", "")}
+        request = urllib.request.Request(self.target + self.path, headers=headers)  # noqa: S310 - the local server
+        with relay.open(request, timeout=5) as answer:
+            body = answer.read()
+            self.send_response(answer.status)
+            for name in ("Content-Type", "Configuration-Version"):
+                if answer.headers.get(name):
+                    self.send_header(name, answer.headers[name])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - hook's signature
+        """Quiet."""
+
+
+def test_a_redirected_variant_request_is_a_failure_and_the_token_stays(
+    stored: LocalAppConfig,
+) -> None:
+    # A per-context request answered with a redirect is not followed (its Authorization
+    # header would go wherever Location points): the lookup answers the polled answer.
+    stored.agent_token = "s3cr3t"
+    redirected: list[tuple[str, str | None]] = []
+    handler = type(
+        "Redirects",
+        (_RedirectsVariantRequests,),
+        {"target": stored.endpoint_url, "redirected": redirected},
+    )
+    redirector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=redirector.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{redirector.server_address[1]}"
+        with Flags.from_agent(
+            *APP, url=url, poll_interval=60, variant_budget=10, token="s3cr3t"
+        ) as flags:
+            assert flags.state is State.READY
+            assert flags.get_str("checkout.color", "", QA) == "red"  # polled through the relay
+            assert flags.get_str("ui_refresh._variant", "", QA) == "Default Variant"
+        assert [path.split("?")[1] for path, _ in redirected] == ["flag=ui_refresh"]
+        assert variant_requests(stored) == []  # the redirect's target was never asked
+    finally:
+        redirector.shutdown()
+        redirector.server_close()

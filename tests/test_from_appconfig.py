@@ -333,6 +333,28 @@ def test_built_client_takes_its_endpoint_from_the_environment(
     assert signers(server) == {("testing", "us-east-1")}
 
 
+def test_built_client_ignores_boto3s_default_session_and_a_client_from_it_is_used(
+    server: LocalAppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3  # noqa: PLC0415 - a program's own boto3 default session
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # restored after the test
+    boto3.setup_default_session(
+        aws_access_key_id="AKIDDEFAULTSESSION", aws_secret_access_key="s", region_name="af-south-1"
+    )
+    server.put(*APP, V1, version_label="v1")
+    # appflags' own session is private (docs/concepts.md): the environment's keys and region.
+    with Flags.from_appconfig(*APP, endpoint_url=server.endpoint_url) as flags:
+        assert flags.is_enabled("beta") is True
+    assert signers(server) == {("testing", "us-east-1")}
+    server.reset_calls()
+    # The documented way to use the default session: a client from it, used as given.
+    client = boto3.client("appconfigdata", endpoint_url=server.endpoint_url)
+    with Flags.from_appconfig(*APP, client=client) as flags:
+        assert flags.is_enabled("beta") is True
+    assert signers(server) == {("AKIDDEFAULTSESSION", "af-south-1")}
+
+
 def test_a_caller_client_is_used_as_given_and_left_open(server: LocalAppConfig) -> None:
     import boto3  # noqa: PLC0415 - a caller's own boto3 session
 

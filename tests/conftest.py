@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -30,13 +31,15 @@ FAST_CONFIG = Config(
 
 @pytest.fixture(autouse=True)
 def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    # boto3 must never look for real credentials or probe the instance metadata service.
+    # boto3 must never look for real credentials or probe the instance metadata service,
+    # and nothing of the developer's AWS settings (profiles, endpoint URLs, FIPS or
+    # dual-stack endpoints, Lambda variables) may reach a test: all AWS_* go first.
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/appflags-tests")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/appflags-tests")
 

@@ -140,7 +140,8 @@ class Offsets:
                 chunk = self.chunks[j]
                 end = min(len(chunk), k + stop - start)
                 if k == 0 and end == len(chunk):  # a whole chunk: moved by its shift alone
-                    settle()
+                    if loose:
+                        settle()
                     chunks.append(chunk)
                     shifts.append(self.shifts[j] + by)
                 else:

@@ -154,6 +154,14 @@ class RaisingMapping(Mapping[str, Any]):
         return len(self._data)
 
 
+class UnreadableMapping(RaisingMapping):
+    """A mapping whose ``get`` cannot even be looked up: no key can be read."""
+
+    @property
+    def get(self) -> Any:
+        raise RuntimeError("no get")
+
+
 _JSON_SCALARS = st.one_of(
     st.none(),
     st.booleans(),
@@ -243,7 +251,7 @@ def _answer(flags: Flags, name: str, context: Any) -> tuple[Any, ...]:
 @given(
     doc=_documents(INLINE + CALLED),
     context=_contexts(_HOSTILE),
-    wrap=st.sampled_from([dict, MappingProxyType, RaisingMapping]),
+    wrap=st.sampled_from([dict, MappingProxyType, RaisingMapping, UnreadableMapping]),
 )
 def test_fused_rules_answer_as_the_closures(doc: Any, context: Any, wrap: Any) -> None:
     fused, closures = _both(doc)
@@ -261,6 +269,31 @@ def test_fused_rules_answer_as_powertools(doc: Any, context: dict[str, Any]) -> 
     for name in doc:
         expected = powertools_evaluate(doc, name, context)
         assert same(compat.evaluate(name=name, context=context, default="default"), expected)
+
+
+def test_a_context_whose_get_cannot_be_looked_up_matches_no_context_action() -> None:
+    # Every condition that reads the context is a non-match (as when get raises); a
+    # condition on the clock alone still holds, as in the closures.
+    equals = {"action": "EQUALS", "key": "a", "value": 1}
+    wednesday = {
+        "action": "SCHEDULE_BETWEEN_DAYS_OF_WEEK",
+        "key": "CURRENT_DAY_OF_WEEK",
+        "value": {"DAYS": ["WEDNESDAY"]},  # NOW is a Wednesday
+    }
+    doc = {
+        name: {"default": False, "rules": {"r": {"when_match": True, "conditions": conditions}}}
+        for name, conditions in {
+            "context": [equals],
+            "clock": [wednesday],
+            "both": [wednesday, equals],
+        }.items()
+    }
+    fused, closures = _both(doc)
+    context = UnreadableMapping({"a": 1})
+    for name, expected in {"context": False, "clock": True, "both": False}.items():
+        assert _answer(fused, name, context) == _answer(closures, name, context)
+        assert fused.evaluate(name, False, context).error_code is None
+        assert fused.is_enabled(name, context) is expected
 
 
 def test_a_compile_fuses_its_commonest_new_shapes_within_its_budget(

@@ -520,7 +520,10 @@ def _maker(shape: Shape) -> Callable[..., Callable[[Context], Any]]:
 
         def make(k0_0, v0_0, k0_1, v0_1, m0_1, a0, c1_0, a1, fallback):
             def fused(context):
-                get = context.get
+                try:
+                    get = context.get
+                except Exception:
+                    get = None
                 try:
                     if (get(k0_0, M) == v0_0) and ((f := get(k0_1, M)) is not M and ...):
                         return a0
@@ -535,7 +538,15 @@ def _maker(shape: Shape) -> Callable[..., Callable[[Context], Any]]:
             return fused
     """
     names: list[str] = []
-    lines = ["    def fused(context):", "        get = context.get"]
+    lines = [
+        "    def fused(context):",
+        "        try:",
+        "            get = context.get",
+        "        except Exception:",
+        # No key can be read: each condition on the context is then a non-match (its
+        # get call raises in its rule's try), as in the closures; the clock's still hold.
+        "            get = None",
+    ]
     for index, kinds in enumerate(shape):
         tests = []
         for position, inline in enumerate(kinds):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import enum
 import pickle
 import tracemalloc
 from dataclasses import dataclass
@@ -209,6 +210,93 @@ def test_keys_that_are_not_strings_are_named_by_their_own_type() -> None:
     for key, kind in [(1, "int"), (True, "bool"), (1.0, "float"), (("a",), "tuple")]:
         answer = flags.evaluate(key, False)  # type: ignore[arg-type]  # the point
         assert answer.error_message == f"flag keys are strings, got {kind}: no flag found"
+
+
+class Named(str, enum.Enum):
+    """A str-valued Enum used as a key: equal to the string, with a repr of its own."""
+
+    COLOR = "beta.color"
+    NOPE = "nope"
+
+
+class Unprintable(str):
+    """A str subclass whose repr raises."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def test_str_subclass_keys_answer_as_their_string_whatever_was_asked_before() -> None:
+    # Messages name a key by its text: a str subclass equal to a string answers what the
+    # string answers, whether or not the string was asked first (and kept), and never
+    # raises for a repr that does.
+    cases = [
+        (key, default)
+        for key in [Named.COLOR, Named.NOPE, Unprintable("beta.color"), Unprintable("nope")]
+        for default in [0, "", None, [], 0.5]
+    ]
+    for key, default in cases:
+        fresh = Flags.from_dict(FLAGS).evaluate(key, default)
+        assert fresh == Flags.from_dict(FLAGS).evaluate(str.__str__(key), default)
+        warmed = Flags.from_dict(FLAGS)
+        warmed.evaluate(str.__str__(key), default)  # the plain string's answer is kept
+        assert warmed.evaluate(key, default) == fresh
+    assert Flags.from_dict(FLAGS).evaluate(Named.NOPE, 0).error_message == "flag 'nope' not found"
+
+
+class Posing:
+    """Not a str, yet equal to one and hashed alike (so it finds that flag); no repr."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __eq__(self, other: object) -> bool:
+        return other == self.text
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+class Proxy:
+    """A stand-in whose __class__ names its target's type (as lazy proxies do)."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    @property  # type: ignore[misc]  # a property named __class__, on purpose
+    def __class__(self) -> type:
+        return type(self.target)
+
+
+class Detached:
+    """A stand-in whose __class__ raises (a proxy with nothing behind it)."""
+
+    @property  # type: ignore[misc]  # a property named __class__, on purpose
+    def __class__(self) -> type:
+        raise RuntimeError("not bound")
+
+
+def test_odd_defaults_and_keys_on_a_flag_with_rules_never_raise_nor_depend_on_history() -> None:
+    # What a default expects is its type(): evaluate's memo is kept per type(), so a
+    # __class__ that lies (or raises) must not decide it, nor make a lookup raise.
+    flags = Flags.from_dict(POWERTOOLS_RULES, format="powertools")
+    defaults = [Proxy("x"), Proxy(None), Proxy(0), Detached(), 0, ""]
+    calls = [(key, default) for key in ["premium", "plain"] for default in defaults]
+    for key, default in calls + calls:
+        fresh = Flags.from_dict(POWERTOOLS_RULES, format="powertools").evaluate(key, default)
+        got = flags.evaluate(key, default)
+        assert got == fresh
+        assert got.value is default or got.error_code is None
+    # A key that only poses as a flag's (no str, no repr) is answered, never raising.
+    for posing in [Posing("premium"), Posing("plain")]:
+        for default in defaults:
+            answer = flags.evaluate(posing, default)  # type: ignore[arg-type]  # the point
+            assert type(answer) is Evaluation
 
 
 POWERTOOLS_RULES = {

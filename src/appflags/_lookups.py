@@ -90,8 +90,11 @@ def _converter(default: Any) -> Callable[[Any], Any]:
     convert = _CONVERTERS.get(type(default))
     if convert is not None:
         return convert
+    # By type(default) alone, as evaluate's memo is keyed: isinstance would also consult
+    # __class__, which a proxy may fake (or which may raise).
+    kind_of_default = type(default)
     for kind, candidate in _CONVERTERS.items():  # subclasses: an IntEnum, a str subclass...
-        if kind is not bool and isinstance(default, kind):
+        if kind is not bool and issubclass(kind_of_default, kind):
             return candidate
     return _as_object
 
@@ -458,9 +461,21 @@ def _enabled(snapshot: Snapshot, key: str, context: Mapping[str, Any] | None) ->
     return resolved.value is True
 
 
+def _named(key: object) -> str:
+    """A key as messages name it, never raising: a string's text, quoted (a str subclass's
+    own repr, an Enum's or one that raises, is not used: the memo answers equal keys
+    alike); another key equal to a flag's key, by its repr or else its type."""
+    if isinstance(key, str):
+        return str.__repr__(key)
+    try:
+        return repr(key)
+    except Exception:  # noqa: BLE001 - a message never makes a lookup raise
+        return f"<{type(key).__name__}>"
+
+
 def _not_found(key: object) -> str:
     if isinstance(key, str):
-        return f"flag {key!r} not found"
+        return f"flag {_named(key)} not found"
     return f"flag keys are strings, got {type(key).__name__}: no flag found"
 
 
@@ -482,7 +497,7 @@ def _answer(
     converted = _converter(default)(value)
     if converted is _MISMATCH:
         found, expected = type(value).__name__, type(default).__name__
-        message = f"flag {key!r} is {found}, expected {expected}"
+        message = f"flag {_named(key)} is {found}, expected {expected}"
         return _Defaulted(_failed(None, ErrorCode.TYPE_MISMATCH, message, version), default)
     answer = _make(Evaluation, (converted, resolved.variant, resolved.reason, None, None, version))
     return _copied(answer) if type(converted) in _CONTAINERS else answer

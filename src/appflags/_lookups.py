@@ -65,7 +65,12 @@ def _as_float(value: Any) -> Any:
     kind = type(value)
     if kind is float:
         return value
-    return float(value) if kind is int else _MISMATCH
+    if kind is int:
+        try:
+            return float(value)
+        except OverflowError:  # JSON reads any integer: one beyond a float is no float
+            return _MISMATCH
+    return _MISMATCH
 
 
 def _as_object(value: Any) -> Any:

@@ -182,7 +182,7 @@ def test_versions_read_from_text_compile_to_what_they_compile_to_whole(
         assert patched.disabled == whole.disabled
         # Where each flag lies in the text, carried from the last version: as found anew.
         carried = patched.incremental.text
-        if carried is not None:
+        if carried is not None and carried.members is not None:
             assert positions(carried.members) == positions(locate_all(after, nest))
         # A flag whose definition is the same (by value and type) keeps its compiled
         # answers, unless so many changed that the version was compiled whole.
@@ -356,3 +356,23 @@ def test_the_shared_prefix_and_suffix_of_two_long_texts(
     assert suffix <= limit
     assert before[len(before) - suffix :] == after[len(after) - suffix :]
     assert suffix == limit or before[-suffix - 1] != after[-suffix - 1]
+
+
+def test_a_first_load_locates_nothing_and_its_first_update_locates_it_once() -> None:
+    # A cold start pays for no update that may never come: the first version keeps its
+    # text unlocated, and the first update locates it, then carries the positions on.
+    doc = {f"f{i}": {"enabled": i % 2 == 0, "n": i} for i in range(50)}
+    first = json.dumps(doc).encode()
+    loaded = compiled("appconfig", first)
+    assert loaded.incremental is not None
+    assert loaded.incremental.text is not None
+    assert loaded.incremental.text.members is None
+    second = json.dumps({**doc, "f7": {"enabled": True, "n": -7}}).encode()
+    updated = compiled("appconfig", second, loaded)
+    assert updated.incremental is not None
+    assert updated.incremental.base is loaded.incremental.compiled  # patched, not whole
+    assert updated.incremental.touched == {"f7", "f7.n"}
+    carried = updated.incremental.text
+    assert carried is not None
+    assert carried.members is not None
+    assert positions(carried.members) == positions(locate_all(second, ""))

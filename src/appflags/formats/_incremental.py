@@ -119,10 +119,11 @@ class Prints(NamedTuple):
 
 
 class Text(NamedTuple):
-    """A version's JSON text and where its per-flag parts lie in it."""
+    """A version's JSON text and where its per-flag parts lie in it (None: not located yet:
+    a first load leaves that to the first update, which then locates them once)."""
 
     text: str
-    members: dict[str, Members]
+    members: dict[str, Members] | None
 
 
 class Changes(NamedTuple):
@@ -184,7 +185,9 @@ def compile_incrementally(
         if changes is not None:
             patched = _patch(chosen, clock, previous, split, changes)
     if text is not None and found is None:
-        found = _located(split, text)
+        # Located only when the next version comes (see _edited): a first load, on a cold
+        # start's path, does not pay for an update that may never come.
+        found = Text(text, None)
     if found is None and not prints:  # its successor compares parsed definitions
         prints.append(Prints.of(split, EAGER))
     if patched is not None and previous is not None:
@@ -198,7 +201,7 @@ def compile_incrementally(
     return dataclasses.replace(compiled, incremental=incremental)
 
 
-def _located(split: Split, text: str) -> Text | None:
+def _located(split: Split, text: str) -> dict[str, Members] | None:
     """Where the flags of ``split`` lie in ``text``, the text it was parsed from."""
     members = locate(text, split.paths)
     if members is None:
@@ -206,17 +209,20 @@ def _located(split: Split, text: str) -> Text | None:
     for path, part in split.parts().items():
         if len(members[path].starts) != len(part):  # a key repeated: json keeps the last
             return None
-    return Text(text, members)
+    return members
 
 
 def _edited(previous: Incremental, split: Split, text: str) -> tuple[Changes | None, Text] | None:
     """What changed, from the texts alone (None for the changes: the part every flag reads
     changed, compile whole); None where the texts cannot show it."""
-    if previous.text is None or previous.split.paths != split.paths:
+    members = None
+    if previous.text is not None and previous.split.paths == split.paths:
+        members = previous.text.members or _located(previous.split, previous.text.text)
+    if members is None or previous.text is None:
         return None
     parts = split.parts()
     most = int(len(split.definitions) * REBUILD_SHARE) + 1
-    found = edit(previous.text.text, previous.text.members, text, most)
+    found = edit(previous.text.text, members, text, most)
     if found is None or found.members.keys() != parts.keys():
         return None
     for path, part in parts.items():

@@ -7,8 +7,8 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
-import math
 import os
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
@@ -41,6 +41,7 @@ from appflags.formats import (
     Clock,
     Format,
     compile_document,
+    finite_int,
     load,
     load_schema,
     utc_now,
@@ -915,7 +916,7 @@ def _problems(exc: Exception) -> list[str]:
 def _plain(doc: Mapping[str, Any]) -> Any:
     """A JSON round trip: the snapshot never shares objects the caller can mutate."""
     try:
-        return json.loads(json.dumps(doc, allow_nan=False))
+        return json.loads(json.dumps(doc, allow_nan=False), parse_int=finite_int)
     except RecursionError:
         raise SchemaError([Problem("$", "document is nested too deeply")]) from None
     except (TypeError, ValueError) as exc:
@@ -941,8 +942,8 @@ def _check_options(
 
 def _not_json_at(value: Any, path: str) -> tuple[str, str] | None:
     """Where the first value JSON cannot hold is, and what it is (never the value itself)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return path, "NaN and infinities are not JSON numbers"
+    if isinstance(value, (int, float)) and not abs(value) <= sys.float_info.max:  # NaN too
+        return path, "NaN, infinities and numbers too large for a 64-bit number are not JSON"
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):

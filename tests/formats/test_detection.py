@@ -143,6 +143,42 @@ def test_from_file_refuses_nan_and_infinity(tmp_path: Path, text: str) -> None:
         Flags.from_file(file)
 
 
+@pytest.mark.parametrize(
+    ("number", "refused"),
+    [
+        ("9" * 308, False),
+        ("-" + "9" * 308, False),
+        ("1" + "0" * 308, False),  # 1e308: within a 64-bit float
+        ("2" + "0" * 308, True),  # 2e308: beyond it
+        ("-2" + "0" * 308, True),
+        ("9" * 400, True),
+        ("9" * 5000, True),  # beyond Python's int parsing limit too: same message
+    ],
+)
+def test_integers_beyond_a_64_bit_float_are_refused_everywhere(
+    tmp_path: Path, number: str, refused: bool
+) -> None:
+    # RFC 8259 leaves such numbers to implementations; a 64-bit float is what JSON readers
+    # in other languages (and the Agent) hold, so appflags refuses what they cannot read.
+    file = tmp_path / "flags.json"
+    file.write_text('{"limits": {"enabled": true, "n": ' + number + "}}")
+    doc = {"limits": {"enabled": True, "n": int(number) if len(number) < 4000 else None}}
+    if not refused:
+        assert Flags.from_file(file).get_int("limits.n", 0) == int(number)
+        assert Flags.from_dict(doc).get_int("limits.n", 0) == int(number)
+        return
+    yaml_file = tmp_path / "flags.yaml"
+    yaml_file.write_text(f"limits:\n  enabled: true\n  n: {number}\n")
+    for refused_file in (file, yaml_file):
+        with pytest.raises(SchemaError, match="too large for a 64-bit number"):
+            Flags.from_file(refused_file)
+    if doc["limits"]["n"] is not None:
+        with pytest.raises(SchemaError) as raised:
+            Flags.from_dict(doc)
+        assert [p.path for p in raised.value.problems] == ["$.limits.n"]
+        assert "too large for a 64-bit number" in str(raised.value)
+
+
 # ------------------------------------------------------------------------ validate
 
 

@@ -9,6 +9,7 @@ import functools
 import json
 import math
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,7 +151,9 @@ def _parse(data: bytes, content_type: str | None, max_bytes: int) -> tuple[Any, 
         # What json.loads does with bytes, keeping the text it decodes: an incremental
         # compile finds the flags that changed in it.
         text = data.decode(json.detect_encoding(data), "surrogatepass")
-        decoder = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite_float)
+        decoder = json.JSONDecoder(
+            parse_constant=_not_json, parse_float=_finite_float, parse_int=finite_int
+        )
         return decoder.decode(text), text
     except _NotJsonError as exc:
         raise SchemaError([Problem("$", f"not valid JSON: {exc}")]) from None
@@ -181,6 +184,18 @@ def _finite_float(text: str) -> float:
     if math.isinf(value):
         raise _NotJsonError(f"{text} is too large for a 64-bit number")
     return value
+
+
+def finite_int(text: str) -> int:
+    """A JSON integer a 64-bit float can hold (what other JSON readers, the Agent's
+    included, hold numbers in): larger ones are refused, as infinite floats are."""
+    if len(text) < 309:  # at most 308 digits: below 1e308, within range
+        return int(text)
+    value = int(text) if len(text) < 1000 else math.inf  # int() refuses 4,300+ digits
+    if abs(value) > sys.float_info.max:
+        digits = len(text.lstrip("-"))
+        raise _NotJsonError(f"a {digits}-digit integer is too large for a 64-bit number")
+    return int(value)
 
 
 def load_schema(schema: Mapping[str, Any] | str | os.PathLike[str] | None) -> Validator | None:

@@ -22,6 +22,7 @@ cannot turn:
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -164,14 +165,18 @@ class _Converter:
 
     def scalar(self, node: yaml.ScalarNode, path: str) -> Any:
         self.spend(len(node.value) + 1, path)
-        value = self.loader.construct_object(node)
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > 1000:
+            value: Any = math.inf  # int() refuses 4,300+ digits: refused below all the same
+        else:
+            value = self.loader.construct_object(node)
         if isinstance(value, datetime):
             aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
             return aware.isoformat()
         if isinstance(value, date):
             return value.isoformat()
-        if isinstance(value, float) and not math.isfinite(value):
-            raise SchemaError([Problem(path, "NaN and infinities are not JSON numbers")])
+        if isinstance(value, (int, float)) and not abs(value) <= sys.float_info.max:  # NaN too
+            message = "NaN, infinities and numbers too large for a 64-bit number are not JSON"
+            raise SchemaError([Problem(path, message)])
         if value is None or isinstance(value, (str, int, float)):
             return value
         raise SchemaError([Problem(path, f"{_kind(value)} is not a JSON value")])

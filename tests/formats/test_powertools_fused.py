@@ -9,11 +9,8 @@ the same as Powertools wherever Powertools itself answers.
 
 from __future__ import annotations
 
-import copy
 import enum
-import json
 import math
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -21,11 +18,9 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-import time_machine
-from aws_lambda_powertools.utilities.feature_flags import FeatureFlags as PowertoolsFlags
-from aws_lambda_powertools.utilities.feature_flags import StoreProvider
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_powertools_side_by_side import powertools_evaluate, same
 
 import appflags.formats._powertools as powertools_format
 import appflags.rules._powertools_actions as actions
@@ -33,36 +28,6 @@ from appflags import Flags
 from appflags.compat.powertools import FeatureFlags
 
 NOW = datetime(2024, 5, 15, 14, 30, 45, tzinfo=timezone.utc)
-
-
-class _Store(StoreProvider):
-    """Powertools' store interface over a document in memory."""
-
-    def __init__(self, document: Any) -> None:
-        self._document = document
-
-    @property
-    def get_raw_configuration(self) -> Any:
-        return self._document
-
-    def get_configuration(self) -> Any:
-        return self._document
-
-
-def powertools_evaluate(doc: Any, name: str, context: dict[str, Any]) -> Any:
-    """Powertools' answer, its clock stopped at NOW (given naive, see the side-by-side test)."""
-    with (
-        warnings.catch_warnings(),
-        time_machine.travel(NOW.replace(tzinfo=None), tick=False),
-    ):
-        warnings.simplefilter("ignore")  # Powertools warns on every operand error
-        flags = PowertoolsFlags(store=_Store(copy.deepcopy(doc)))
-        return flags.evaluate(name=name, context=context, default="default")
-
-
-def same(ours: Any, theirs: Any) -> bool:
-    """Equal and of the same JSON type (``True`` is not ``1``)."""
-    return json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
 
 
 INLINE = [
@@ -267,7 +232,7 @@ def test_fused_rules_answer_as_powertools(doc: Any, context: dict[str, Any]) -> 
     fused, _ = _both(doc)
     compat = FeatureFlags(fused)
     for name in doc:
-        expected = powertools_evaluate(doc, name, context)
+        expected = powertools_evaluate(doc, name, context, "default", NOW)
         assert same(compat.evaluate(name=name, context=context, default="default"), expected)
 
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from _support import reaches, wait_for
+from _support import proxies_to_a_closed_port, reaches, wait_for
 from appflags import Flags, State
 from appflags.testing import Fault, LocalAppConfig
 
@@ -68,10 +68,7 @@ def test_agent_requests_ignore_proxy_settings(
 ) -> None:
     # A proxy set for the application's outbound traffic must not carry the calls to the
     # Agent on this host (nor see its token): a closed port stands in for the proxy.
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    proxies_to_a_closed_port(monkeypatch)
     server.put(*APP, {"beta": {"enabled": True}})
     with Flags.from_agent(*APP, url=server.endpoint_url, wait=5) as flags:
         assert flags.state is State.READY

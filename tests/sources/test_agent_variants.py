@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _support import wait_for
+from _support import proxies_to_a_closed_port, wait_for
 from appflags import ErrorCode, Flags, Reason, State
 from appflags.sources._agent_variants import (
     MAX_PENDING,
@@ -441,10 +441,7 @@ def test_variant_requests_ignore_proxy_settings(
 ) -> None:
     # Per-context requests go to the Agent directly, as polls do: a closed port stands in
     # for a proxy meant for the application's outbound traffic.
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    proxies_to_a_closed_port(monkeypatch)
     with Flags.from_agent(
         *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10
     ) as flags:

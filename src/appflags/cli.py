@@ -218,7 +218,7 @@ def _validate(args: argparse.Namespace) -> int:
             code = EXIT_INVALID
             print(f"{name}: {exc}")
         else:
-            snapshot = flags._document
+            snapshot = flags._updates.accepted
             if snapshot.format == "json":
                 count, noun = len(snapshot.static), "key"
             elif snapshot.format == "flagd":
@@ -295,7 +295,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _refs(args: argparse.Namespace) -> int:
     try:
-        snapshot = Flags.from_file(args.document, format=args.format)._document
+        snapshot = Flags.from_file(args.document, format=args.format)._updates.accepted
     except SchemaError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID

@@ -84,7 +84,9 @@ class _Instruments:
         )
 
     def _each(self) -> list[tuple[Flags, dict[str, Any]]]:
-        return [(f, {"appflags.source": f._source_name or "static"}) for f in list(self.flags)]
+        return [
+            (f, {"appflags.source": f.status().source_name or "static"}) for f in list(self.flags)
+        ]
 
     def _evaluations(self, options: CallbackOptions) -> Iterable[Observation]:
         for flags, base in self._each():
@@ -114,11 +116,12 @@ class _Instruments:
         for flags, base in self._each():
             last = flags.usage().last_fetched
             if last is not None:
-                yield Observation((safe_now(flags._clock) - last).total_seconds(), base)
+                yield Observation((safe_now(flags.clock) - last).total_seconds(), base)
 
     def _state(self, options: CallbackOptions) -> Iterable[Observation]:
         for flags, base in self._each():
-            current, version = flags.state, flags.version
+            status = flags.status()  # one reading: state and version of the same moment
+            current, version = status.state, status.version
             for state in State:
                 attributes = {**base, "appflags.state": state.value}
                 if version is not None:

@@ -460,8 +460,8 @@ class FeatureFlags:
         flags = self.flags
         if flags is None:
             return []
-        # The snapshot's features are every flag of the document, in document order.
-        names = flags._snapshot.features
+        # Every flag of the document, in document order.
+        names = flags.flag_names()
         return [name for name in names if flags.evaluate(name, None, context).value]
 
     def validation_exception_handler(self, exc_class: Any) -> Callable[[F], F]:

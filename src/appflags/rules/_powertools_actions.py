@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 from dateutil.tz import gettz
 
 if TYPE_CHECKING:
-    from appflags.formats._base import Clock, Context
+    from appflags._clock import Clock
+    from appflags.formats._base import Context
 
 Condition = Callable[[Mapping[str, Any]], bool]
 """A compiled condition: whether the context (and the clock) satisfies it."""

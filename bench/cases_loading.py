@@ -240,7 +240,6 @@ def _format_figures(
 ) -> list[Figure]:
     from appflags import _clock
     from appflags.formats import _formats
-    from appflags.formats._incremental import compile_incrementally
 
     out: list[Figure] = []
     ratios = {}
@@ -301,6 +300,21 @@ def _format_figures(
                 "new version repeats a flag's definition",
             )
         )
+    out.append(incremental_figure(name, make, fmt, repeat))
+    out += [_memory(name, fmt, make, count) for count in (SMALL, LARGE)]
+    return out
+
+
+def incremental_figure(
+    name: str, make: Callable[..., dict[str, Any]], fmt: str, repeat: int
+) -> Figure:
+    """One changed flag in 10,000, compiled from the previous version against compiled whole
+    (:func:`incremental_figures` runs these rows alone)."""
+    from appflags import _clock
+    from appflags.formats import _formats
+    from appflags.formats._incremental import compile_incrementally
+
+    chosen = _formats()[fmt]
     # Both versions parsed from bytes, as a poll gets them, and each timed call given what a
     # poll has: the document parsed from them (a copy parsed for each call: a compile that
     # keeps references into its document changes the reference counts marshal writes, so a
@@ -328,21 +342,25 @@ def _format_figures(
     kept.clear()
     patched = _once(patched_first, repeat)
     kept.clear()
-    out.append(
-        Figure(
-            f"compile {LARGE:,} flags, one changed: {name}",
-            patched / whole * 100,
-            "% of whole",
-            "<= 20",
-            patched / whole <= 0.20,
-            note=f"{patched * 1e3:.1f} ms vs {whole * 1e3:.1f} ms whole (a first compile, rule "
-            "caches emptied), given what a poll has: the new version's parsed document; what "
-            "limits it: marshalling its definitions in blocks of 32 and comparing the blocks' "
-            "bytes (C speed), then copying the snapshot's tables of answers to patch them",
-        )
+    return Figure(
+        f"compile {LARGE:,} flags, one changed: {name}",
+        patched / whole * 100,
+        "% of whole",
+        "<= 20",
+        patched / whole <= 0.20,
+        note=f"{patched * 1e3:.1f} ms vs {whole * 1e3:.1f} ms whole (a first compile, rule "
+        "caches emptied), given what a poll has: the new version's parsed document; what "
+        "limits it: marshalling its definitions in blocks of 32 and comparing the blocks' "
+        "bytes (C speed), then copying the snapshot's tables of answers to patch them",
     )
-    out += [_memory(name, fmt, make, count) for count in (SMALL, LARGE)]
-    return out
+
+
+def incremental_figures(*, quick: bool = False) -> list[Figure]:
+    """The incremental compile rows alone, for every format."""
+    repeat = 1 if quick else 3
+    return [
+        incremental_figure(name, make, fmt, repeat) for name, (make, fmt, _) in DOCUMENTS.items()
+    ]
 
 
 def _memory(name: str, fmt: str, make: Callable[..., dict[str, Any]], count: int) -> Figure:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from botocore.config import Config
 from hypothesis import HealthCheck, settings
 
+from _support import FAST_CONFIG
 from appflags.testing import LocalAppConfig
 
 # CI machines are shared and noisy: no property test may fail for taking long.
@@ -21,12 +21,6 @@ pytest_plugins = ["_openfeature_bdd", "_flagd_testbed_bdd", "pytester"]
 
 if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient
-
-# One attempt per call and short timeouts: injected faults surface at once instead of
-# waiting out botocore's retry backoff.
-FAST_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1, read_timeout=1
-)
 
 
 @pytest.fixture(autouse=True)

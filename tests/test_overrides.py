@@ -13,24 +13,12 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from _support import wait_for
+from _support import PREMIUM, UNREACHABLE, wait_for
 from appflags import ErrorCode, Flags, Reason, State
 from appflags.cli import main
 from appflags.testing import LocalAppConfig
 
 DOC = {"beta": {"enabled": False}, "search": {"enabled": True, "color": "blue"}}
-POWERTOOLS = {
-    "premium": {
-        "default": False,
-        "rules": {
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            }
-        },
-    }
-}
-UNREACHABLE = "http://127.0.0.1:9"
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +76,7 @@ def test_later_override_wins_and_ending_it_uncovers_the_earlier() -> None:
 
 
 def test_override_beats_rules_and_obeys_type_rules() -> None:
-    flags = Flags.from_dict(POWERTOOLS)
+    flags = Flags.from_dict(PREMIUM)
     assert flags.is_enabled("premium", {"tier": "gold"}) is True
     with flags.override({"premium": False}):
         assert flags.is_enabled("premium", {"tier": "gold"}) is False
@@ -250,3 +238,4 @@ def test_the_documented_example_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
     assert len(blocks) == 1
     exec(compile(blocks[0], str(page), "exec"), {"__name__": "docs"})  # noqa: S102 - our own docs
+

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_powertools_side_by_side import powertools_evaluate, same
 
 import appflags.formats._powertools as powertools_format
 import appflags.rules._powertools_actions as actions
+from _support import powertools_evaluate, same
 from appflags import Flags
 from appflags.compat.powertools import FeatureFlags
 

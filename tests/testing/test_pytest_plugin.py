@@ -13,9 +13,11 @@ import pytest
 from appflags import Flags
 from appflags.testing.pytest_plugin import LocalProfile, OverrideFlags
 
+TESTS = Path(__file__).resolve().parents[1]
+
 PROFILE_TESTS = """
 import pytest
-from _support_wait import wait_for
+from _support import wait_for
 
 @pytest.mark.appflags_document({"beta": {"enabled": True, "color": "red"}})
 def test_profile_is_deployed_and_flags_poll_it(appflags_profile):
@@ -36,17 +38,6 @@ def test_without_marker_the_profile_is_empty(appflags_profile):
 def test_profiles_are_unique_per_test(appflags_profile, appflags_server):
     assert appflags_profile.server is appflags_server
     assert appflags_profile.profile.startswith("flags-")
-"""
-
-WAIT = """
-import time
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return bool(predicate())
 """
 
 OVERRIDE_TESTS = """
@@ -71,7 +62,8 @@ def test_the_plugin_is_registered_as_a_pytest11_entry_point() -> None:
 
 
 def test_profile_fixture_serves_the_marker_document(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(_support_wait=WAIT, test_app=PROFILE_TESTS)
+    pytester.syspathinsert(TESTS)  # _support, as in this suite
+    pytester.makepyfile(test_app=PROFILE_TESTS)
     result = pytester.runpytest_inprocess("--strict-markers", "-q")
     result.assert_outcomes(passed=3)
 

@@ -38,6 +38,14 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/appflags-tests")
 
 
+@pytest.fixture(autouse=True)
+def _no_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The developer's APPFLAGS_OVERRIDES (docs/overrides.md) would answer before every
+    # document; a test that means to use it sets its own. The pytest plugin removes it
+    # for the run too, but the suite must hold without the plugin (-p no:appflags).
+    monkeypatch.delenv("APPFLAGS_OVERRIDES", raising=False)
+
+
 @pytest.fixture
 def server() -> Iterator[LocalAppConfig]:
     """A LocalAppConfig answering a 1 s poll interval."""

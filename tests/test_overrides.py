@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,11 +20,6 @@ from appflags.cli import main
 from appflags.testing import LocalAppConfig
 
 DOC = {"beta": {"enabled": False}, "search": {"enabled": True, "color": "blue"}}
-
-
-@pytest.fixture(autouse=True)
-def _no_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("APPFLAGS_OVERRIDES", raising=False)
 
 
 def test_with_block_answers_overridden_keys_then_restores() -> None:
@@ -239,3 +235,20 @@ def test_the_documented_example_runs() -> None:
     assert len(blocks) == 1
     exec(compile(blocks[0], str(page), "exec"), {"__name__": "docs"})  # noqa: S102 - our own docs
 
+
+def test_the_developer_s_environment_overrides_never_reach_the_suite() -> None:
+    # docs/overrides.md suggests exporting APPFLAGS_OVERRIDES: the project's tests must
+    # hold with it set, even without the plugin's own isolation (tests/conftest.py clears it).
+    tests = Path(__file__).resolve().parent
+    overrides = '{"beta": false, "beta.color": "purple"}'  # keys test_lookups.py reads
+    command = [sys.executable, "-m", "pytest", "-p", "no:appflags", "-p", "no:cacheprovider"]
+    result = subprocess.run(
+        [*command, "-q", str(tests / "test_lookups.py")],
+        cwd=tests.parent,
+        env={**os.environ, "APPFLAGS_OVERRIDES": overrides},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]

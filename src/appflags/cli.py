@@ -23,7 +23,15 @@ from appflags._errors import SchemaError
 from appflags._evaluation import ErrorCode
 from appflags._flags import Change, Flags
 from appflags._overrides import ENVIRONMENT_VARIABLE
-from appflags._refs import Reference, document_flags, flag_of, known, python_files, references_in
+from appflags._refs import (
+    Reference,
+    UnreadableSource,
+    document_flags,
+    flag_of,
+    known,
+    python_files,
+    references_in_file,
+)
 from appflags._resources import read_text
 from appflags.formats import FORMATS, load_schema
 from appflags.rules import ABSENT, explain
@@ -311,9 +319,8 @@ def _refs(args: argparse.Namespace) -> int:
     found: list[Reference] = []
     for path in python_files(args.paths):
         try:
-            source = path.read_text(encoding="utf-8")
-            found.extend(references_in(source, str(path)))
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
+            found.extend(references_in_file(path))
+        except UnreadableSource as exc:
             print(f"{path}: skipped ({exc})", file=sys.stderr)
     flags = document_flags(snapshot)
     missing = [ref for ref in found if not known(snapshot, ref.key)]

@@ -18,11 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from appflags.rules._powertools_actions import compile_condition
+from appflags.rules._powertools_actions import all_hold
 
 if TYPE_CHECKING:
     from appflags._clock import Clock
-    from appflags.rules._powertools_actions import Condition
+
+Condition = Callable[[Mapping[str, Any]], bool]
+"""One compiled condition: whether the context (and the clock) satisfies it."""
 
 
 def _list_context(action: str) -> Callable[[Any, Any], object]:
@@ -119,7 +121,7 @@ class CheckedDocument:
                             c["key"],
                             c["action"],
                             c.get("value"),
-                            compile_condition(c["action"], c["key"], c.get("value"), clock),
+                            all_hold([c], clock),
                             _COMPARISONS.get(c["action"]),
                         )
                         for c in rule.get("conditions") or ()

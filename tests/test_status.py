@@ -46,6 +46,7 @@ def test_from_dict_flags_answer_from_the_dict_and_poll_nothing() -> None:
     status = flags.status()
     assert (status.state, status.source, status.source_name) == (State.READY, "dict", None)
     assert (status.last_error, status.version, status.last_updated) == (None, None, None)
+    assert status.digest is None
     assert status.since == moment
     assert (status.overrides, status.closed) == (False, False)
     flags.close()
@@ -69,6 +70,8 @@ def test_a_failing_poll_is_the_last_error_until_a_poll_succeeds(
         assert (ready.state, ready.source, ready.version) == (State.READY, "appconfig", "v1")
         assert ready.source_name == "appconfigdata:shop/prod/flags"
         assert ready.last_error is None
+        assert ready.digest is not None
+        assert len(ready.digest) == 64  # SHA-256 in hex
         assert ready.last_updated is not None
         assert ready.since.tzinfo is not None
         server.inject(Fault.SERVER_ERROR, times=-1)
@@ -91,6 +94,7 @@ def test_a_rejected_version_is_the_last_error_until_a_good_one_arrives(
 ) -> None:
     server.put(*APP, V1, version_label="v1")
     with Flags.from_appconfig(*APP, client=client) as flags:
+        first = flags.status()
         server.put(*APP, b'{"beta": ', version_label="bad")
         assert wait_for(lambda: flags.status().state is State.STALE)
         error = flags.status().last_error
@@ -99,10 +103,12 @@ def test_a_rejected_version_is_the_last_error_until_a_good_one_arrives(
         assert "bad" in error.message
         assert '{"beta": ' not in error.message  # never the document itself
         assert flags.status().version == "v1"  # the last good flags answer
+        assert flags.status().digest == first.digest  # still the first document's bytes
         server.put(*APP, V2, version_label="v2")
         assert wait_for(lambda: flags.status().version == "v2")
         assert wait_for(lambda: flags.status().state is State.READY)
         assert flags.status().last_error is None
+        assert flags.status().digest not in (None, first.digest)
 
 
 def test_a_bootstrap_is_the_source_of_a_cold_start() -> None:

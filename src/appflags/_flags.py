@@ -20,11 +20,11 @@ from appflags._checks import (
     check_seconds,
 )
 from appflags._errors import Problem, SchemaError
-from appflags._lookups import Lookups
+from appflags._lookups import Lookups, tracked_lookups
 from appflags._overrides import Override, plain_overrides
 from appflags._snapshot import NOT_READY, Snapshot
 from appflags._updates import Change, Listener, Updates, as_schema_error
-from appflags._usage import UsageRecorder, tracked_lookups
+from appflags._usage import UsageRecorder
 from appflags._variant_options import UNSET, VariantOptions, chosen_options, variant_answers
 from appflags.formats import (
     MAX_DOCUMENT_BYTES,
@@ -250,21 +250,19 @@ class Flags(Lookups):
         **Multi-variant flags are answered per lookup context.** A flag whose polled
         answer carries ``"_variant"`` is asked of the Agent (all such flags in one request,
         ``?flag=A&flag=B``) with the lookup's context as a ``Context`` header, and the
-        answers are cached per context for ``variant_ttl`` seconds (default and maximum:
-        ``poll_interval``; at most ``variant_cache_size`` contexts; emptied when a new
-        version arrives).
+        answers are cached per context (emptied when a new version arrives), as
+        ``variants=VariantOptions(...)`` says (see :class:`appflags.VariantOptions`).
         These are the only lookups that may do I/O, and only on a cache miss:
 
-        - ``variants="blocking"`` (default): a miss waits at most ``variant_budget``
-          seconds (50 ms) for the Agent, then answers the polled answer;
-        - ``variants="background"``: a miss answers the polled answer at once and fetches
+        - ``mode="blocking"`` (default): a miss waits at most ``budget`` seconds (50 ms)
+          for the Agent, then answers the polled answer;
+        - ``mode="background"``: a miss answers the polled answer at once and fetches
           for the next lookup of that context (for asyncio and other event-loop code);
-        - ``variants="off"``: every lookup answers the polled answer, in memory.
+        - ``mode="off"``: every lookup answers the polled answer, in memory.
 
-        ``variants`` is a :class:`appflags.VariantOptions`. Before it, ``variants`` was
-        the mode as a string, with ``variant_budget``, ``variant_cache_size`` and
-        ``variant_ttl``: those still work, with a ``DeprecationWarning``, until the next
-        release.
+        Deprecated, until the next release (with a ``DeprecationWarning``): the mode as a
+        string (``variants="off"``), and ``variant_budget``, ``variant_cache_size`` and
+        ``variant_ttl``.
 
         Context values go as text (booleans and numbers as JSON text); a value of another
         type or containing ``,``, ``=`` or control characters is never sent, and that

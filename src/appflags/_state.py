@@ -72,6 +72,10 @@ class Status:
     latest version serves."""
     version: str | None
     """The version label of the flags answering, as :attr:`Flags.version`."""
+    digest: str | None
+    """The SHA-256 (hex) of the bytes the answering document was read from: tells which
+    exact document serves, labelled or not; ``None`` for ``from_dict`` and ``bootstrap=``
+    documents, and while nothing answers."""
     source: AnswerSource | None
     """Where the document answering came from (see :data:`appflags.AnswerSource`);
     ``None`` while nothing answers (``NOT_READY``)."""

@@ -133,6 +133,7 @@ class Updates:
                 since=self._since,
                 last_error=error,
                 version=self.served.version,
+                digest=self.served.digest,
                 source=self._origin,
                 source_name=self.source_name,
                 overrides=bool(self._layers.merged),

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from _support import wait_for
-from appflags import Flags, State, Status, StatusError
+from appflags import Change, Flags, State, Status, StatusError
 from appflags.testing import Fault, LocalAppConfig
 
 APP = ("shop", "prod", "flags")
@@ -209,3 +209,20 @@ def test_the_clock_is_the_one_given() -> None:
 
     assert Flags.from_dict(V1, clock=clock).clock is clock
     assert Flags.from_dict(V1).clock().tzinfo is not None
+
+
+def test_listeners_read_the_status_of_the_change_they_are_told(
+    server: LocalAppConfig, client: Any
+) -> None:
+    server.put(*APP, V1, version_label="v1")
+    seen: list[tuple[State, str | None, State, str | None]] = []
+    with Flags.from_appconfig(*APP, client=client) as flags:
+
+        def listener(change: Change) -> None:
+            status = flags.status()  # the lock is not held while listeners run
+            seen.append((change.state, change.version, status.state, status.version))
+
+        flags.on_change(listener)
+        server.put(*APP, V2, version_label="v2")
+        assert wait_for(lambda: seen)
+    assert seen[0] == (State.READY, "v2", State.READY, "v2")

@@ -33,6 +33,8 @@ from appflags.sources import AgentSource, AppConfigDataSource, SourceError
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from jsonschema.protocols import Validator
+
     from appflags._usage import UsageRecorder
     from appflags.formats import Clock, Format
     from appflags.sources import Fetched, Source
@@ -69,7 +71,7 @@ class Updates:
         *,
         snapshot: Snapshot,
         format: str | Format,  # noqa: A002 - the public API's name for it
-        schema: Any,
+        schema: Validator | None,
         clock: Clock,
         max_bytes: int,
         interval: float,

@@ -180,6 +180,11 @@ SECRET = "s3cr3t-c4n4ry-v4lu3"
             "$.flags.f.targeting",
             "object",
         ),
+        (
+            {**with_flag({"state": "ENABLED", "variants": {"a": SECRET}}), "$evaluators": 1},
+            "$.$evaluators",
+            "object",
+        ),
     ],
     ids=[
         "mixed-variants",
@@ -189,6 +194,7 @@ SECRET = "s3cr3t-c4n4ry-v4lu3"
         "metadata",
         "not-an-object",
         "targeting-not-an-object",
+        "evaluators-not-an-object",
     ],
 )
 def test_what_flagds_schema_rejects_is_rejected_whole(doc: Any, path: str, words: str) -> None:

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.feature_flags import AppConfigStore as Powe
 from aws_lambda_powertools.utilities.feature_flags import FeatureFlags as PowertoolsFlags
 from structlog.testing import capture_logs
 
+from _support import PREMIUM
 from appflags import Flags, SchemaError
 from appflags.compat.powertools import (
     AppConfigExtensionStore,
@@ -28,15 +29,7 @@ if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
 FEATURES = {
-    "premium": {
-        "default": False,
-        "rules": {
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            }
-        },
-    },
+    **PREMIUM,
     "banner": {
         "default": {"color": "blue"},
         "boolean_type": False,

@@ -441,8 +441,8 @@ class Flags(Lookups):
         version arriving between the two reads would otherwise pair one version's answer
         with another's metadata. Never raises, blocks or does I/O, like every lookup.
 
-        >>> flags = Flags.from_dict({"beta": {"enabled": True, "metadata": {"owner": "web"}}},
-        ...                         format="flagd")
+        >>> beta = {"state": "ENABLED", "variants": {"on": True}, "defaultVariant": "on"}
+        >>> flags = Flags.from_dict({"flags": {"beta": {**beta, "metadata": {"owner": "web"}}}})
         >>> flags.evaluate_with_metadata("beta", False).metadata["owner"]
         'web'
         """

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from _support import APP
 from appflags.testing import AgentRequest, LocalAppConfig
 
-APP = ("shop", "prod", "flags")
 PATH = "/applications/shop/environments/prod/configurations/flags"
 
 # AWS's ui_refresh example ("Creating multi-variant feature flags"), plus a basic flag.
@@ -119,6 +119,18 @@ def test_requests_are_recorded_with_flags_context_and_entity_id(
     (call,) = server.log
     assert call.operation == "Agent"
     assert call.agent == AgentRequest(("ui_refresh",), {"a": "1", "b": "x y"}, "u-42", None)
+
+
+def test_the_path_names_the_profile_percent_encoded(server: LocalAppConfig) -> None:
+    server.put("my shop", "prod", "flags", {"beta": {"enabled": True}})
+    netloc = urlsplit(server.endpoint_url).netloc
+    connection = http.client.HTTPConnection(netloc, timeout=5)
+    try:
+        connection.request("GET", "/applications/my%20shop/environments/prod/configurations/flags")
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())) == (200, {"beta": {"enabled": True}})
+    finally:
+        connection.close()
 
 
 def test_a_context_pair_without_equals_is_a_bad_request(server: LocalAppConfig) -> None:

@@ -12,10 +12,17 @@ Fixtures:
 - ``appflags_server``: the bare :class:`~appflags.testing.LocalAppConfig`, started.
 - ``appflags_override``: ``appflags_override(flags, {"beta": True})`` overrides keys of a
   ``Flags`` for the rest of the test only.
+
+The developer's ``APPFLAGS_OVERRIDES`` does not reach the tests: the plugin removes it
+from the environment for the run (before conftest files load, so ``Flags`` built at
+import time do not see it either) and puts it back at the end. A test that sets it
+itself (``monkeypatch.setenv``) sees its own. The ini option
+``appflags_use_environment_overrides = true`` keeps the developer's for the run.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -24,14 +31,37 @@ import pytest
 
 if TYPE_CHECKING:
     from appflags._flags import Flags, Override
-    from appflags.testing._server import LocalAppConfig, ProfileType
+    from appflags.testing import LocalAppConfig, ProfileType
 
 # pytest loads this module in every suite of a project that has appflags installed, used
 # or not: the fixtures import the library (and boto3, with the server) only when used.
 
 DOCUMENT_MARKER = "appflags_document"
+KEEP_OVERRIDES_OPTION = "appflags_use_environment_overrides"
+OVERRIDES_VARIABLE = "APPFLAGS_OVERRIDES"  # as appflags._overrides, not imported here
 
 OverrideFlags = Callable[["Flags", Mapping[str, Any]], "Override"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        KEEP_OVERRIDES_OPTION,
+        f"keep the developer's {OVERRIDES_VARIABLE} for the tests (by default the appflags "
+        "plugin removes it for the run, so that local overrides cannot change test results)",
+        type="bool",
+        default=False,
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Remove ``APPFLAGS_OVERRIDES`` for the run, before any conftest imports the
+    application; the run's cleanup puts it back (in-process runs share ``os.environ``)."""
+    if early_config.getini(KEEP_OVERRIDES_OPTION):
+        return
+    saved = os.environ.pop(OVERRIDES_VARIABLE, None)
+    if saved is not None:
+        early_config.add_cleanup(lambda: os.environ.__setitem__(OVERRIDES_VARIABLE, saved))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -135,19 +165,42 @@ def appflags_profile(
     profile = LocalProfile(appflags_server, "app", "test")
     marker = request.node.get_closest_marker(DOCUMENT_MARKER)
     if marker is not None:
-        document = marker.args[0] if marker.args else marker.kwargs["document"]
-        profile.deploy(
-            document,
-            content_type=marker.kwargs.get("content_type", "application/json"),
-            version_label=marker.kwargs.get("version_label"),
-            profile_type=marker.kwargs.get("profile_type"),
-        )
+        problem = None  # failed outside the handler below: no chained traceback
+        try:
+            document, options = _document_marker(*marker.args, **marker.kwargs)
+        except TypeError as exc:
+            problem = str(exc).removeprefix(f"{_document_marker.__name__}() ")
+        if problem is not None:
+            pytest.fail(
+                f"@pytest.mark.{DOCUMENT_MARKER} takes the document the appflags_profile "
+                f"fixture deploys (a dict, str or bytes), as in "
+                f'@pytest.mark.{DOCUMENT_MARKER}({{"beta": {{"enabled": True}}}}), and the '
+                f"keywords content_type, version_label, profile_type; {problem}",
+                pytrace=False,
+            )
+        profile.deploy(document, **options)
     else:
         profile.deploy({})
     try:
         yield profile
     finally:
         profile.close()
+
+
+def _document_marker(
+    document: bytes | str | Mapping[str, Any],
+    *,
+    content_type: str = "application/json",
+    version_label: str | None = None,
+    profile_type: ProfileType | str | None = None,
+) -> tuple[bytes | str | Mapping[str, Any], dict[str, Any]]:
+    """The ``appflags_document`` marker's arguments, checked as a call checks them."""
+    options = {
+        "content_type": content_type,
+        "version_label": version_label,
+        "profile_type": profile_type,
+    }
+    return document, options
 
 
 @pytest.fixture

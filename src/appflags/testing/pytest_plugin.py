@@ -31,7 +31,7 @@ import pytest
 
 if TYPE_CHECKING:
     from appflags._flags import Flags, Override
-    from appflags.testing._server import LocalAppConfig, ProfileType
+    from appflags.testing import LocalAppConfig, ProfileType
 
 # pytest loads this module in every suite of a project that has appflags installed, used
 # or not: the fixtures import the library (and boto3, with the server) only when used.

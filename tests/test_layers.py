@@ -86,14 +86,7 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 
 # Cycles in files other changes own, each as its sorted modules: to remove as they are
 # broken (a stale entry fails the test).
-KNOWN_CYCLES: dict[tuple[str, ...], str] = {
-    # The JsonLogic array operations annotate their compiler argument with the Compiler
-    # class (under TYPE_CHECKING) that imports them: a Protocol in _base would break it.
-    (
-        "appflags.rules._jsonlogic._compiler",
-        "appflags.rules._jsonlogic._scoped",
-    ): "Compiler",
-}
+KNOWN_CYCLES: dict[tuple[str, ...], str] = {}
 
 # Imports under TYPE_CHECKING that go against the layers and cannot be avoided, each
 # with its reason (none today).

@@ -28,7 +28,7 @@ from appflags._snapshot import Snapshot
 from appflags._state import AnswerSource, State, Status, StatusError
 from appflags._usage import safe_now
 from appflags.formats import FORMAT_NAMES, load
-from appflags.sources import AgentSource, AppConfigDataSource, SourceError
+from appflags.sources import AgentSource, AppConfigDataSource, FileSource, SourceError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -222,7 +222,7 @@ class Updates:
 
     def load_file(self, content: bytes, content_type: str | None) -> None:
         """Accept a file read before any poll: raises when it cannot be read."""
-        snapshot = self.compile(content, content_type, None)
+        snapshot = self.compile(content, content_type, None, local=True)
         with self._lock:
             self._publish(snapshot, "file")
             self._change_state(State.READY)
@@ -234,6 +234,8 @@ class Updates:
         content_type: str | None,
         version: str | None,
         format: str | None = None,  # noqa: A002 - a backup's recorded format
+        *,
+        local: bool | None = None,
     ) -> Snapshot:
         # Under "auto" each document's shape decides its format, so a deliberate change of
         # format is taken; a document with no flag shape is read as the format being served
@@ -250,6 +252,9 @@ class Updates:
             incremental=True,
             previous=current.incremental,
             current=current.format if current.ready else None,
+            # A local file with a key defined twice is refused (its author can fix it); a
+            # fetched version is read as AWS reads it, the last definition winning.
+            duplicate_keys="refuse" if _is_local(self._source, local=local) else "warn",
         )
         if self._variants is not None:
             compiled = self._variants.compile(name, compiled)
@@ -504,6 +509,10 @@ def _close_all_at_exit() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_restart_pollers_in_child)
 atexit.register(_close_all_at_exit)
+
+
+def _is_local(source: object, *, local: bool | None) -> bool:
+    return local if local is not None else isinstance(source, FileSource)
 
 
 def digest(content: bytes) -> str:

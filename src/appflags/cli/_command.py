@@ -44,7 +44,11 @@ def read_document(path: str, *, format: str, schema: str | None = None) -> Snaps
     validator = load_schema(schema)
     try:
         name, compiled = load(
-            fetched.content or b"", fetched.content_type, format=format, schema=validator
+            fetched.content or b"",
+            fetched.content_type,
+            format=format,
+            schema=validator,
+            duplicate_keys="refuse",  # a local file: its author can fix a key defined twice
         )
     except Exception as exc:  # noqa: BLE001 - whatever fails, the caller gets a SchemaError
         raise as_schema_error(exc).with_source(path) from None

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from appflags._evaluation import ErrorCode, Evaluation, Reason
 from appflags._model import USE_DEFAULT, Resolved
 from appflags._snapshot import NOT_READY, Snapshot
+from appflags.rules._explain import explain_rule
 
 if TYPE_CHECKING:
     from appflags._model import Rule
     from appflags._usage import UsageRecorder
+    from appflags.rules import Explanation
 
 T = TypeVar("T")
 
@@ -227,6 +229,19 @@ class Lookups:
             return self._snapshot.metadata.get(key, _NO_METADATA)
         except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
             return _NO_METADATA
+
+    def explain(self, key: str, context: Mapping[str, Any] | None = None) -> Explanation | None:
+        """Why ``context`` gets its answer for ``key``: the variant rules tried, in order,
+        with the context keys each read (see :func:`appflags.rules.explain`).
+
+        ``None`` when ``key`` is not decided by variant rules (a static flag, an unknown
+        key, flagd targeting). Never raises, does no I/O and never logs the context.
+        """
+        try:
+            rule = self._snapshot.rules.get(key)
+        except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
+            return None
+        return None if rule is None else explain_rule(rule, key, context)
 
     def _lookup(
         self,

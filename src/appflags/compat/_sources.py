@@ -16,14 +16,27 @@ from appflags.formats import parse
 from appflags.sources import Fetched, Source, SourceError
 
 
-class EnvelopeSource:
+class _Wrapping:
+    """A source that polls through ``inner``: same name, same session to reset and close."""
+
+    def __init__(self, inner: Source) -> None:
+        self._inner = inner
+        self.name = inner.name
+
+    def reset(self) -> None:
+        self._inner.reset()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class EnvelopeSource(_Wrapping):
     """Applies a JMESPath envelope to each new document before appflags validates it."""
 
     def __init__(self, inner: Source, expression: Any, options: Any) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._expression = expression
         self._options = options
-        self.name = inner.name
 
     def fetch(self) -> Fetched:
         fetched = self._inner.fetch()
@@ -40,19 +53,12 @@ class EnvelopeSource:
         content = json.dumps(plucked).encode()
         return dataclasses.replace(fetched, content=content, content_type="application/json")
 
-    def reset(self) -> None:
-        self._inner.reset()
 
-    def close(self) -> None:
-        self._inner.close()
-
-
-class RecordingSource:
+class RecordingSource(_Wrapping):
     """Keeps the last documents fetched, so the one being served can be told by its digest."""
 
     def __init__(self, inner: Source) -> None:
-        self._inner = inner
-        self.name = inner.name
+        super().__init__(inner)
         self._recent: dict[str, tuple[bytes, str | None]] = {}
         self._documents: dict[str, dict[str, Any]] = {}
 
@@ -82,9 +88,3 @@ class RecordingSource:
             self._documents = {digest: parsed}  # the document served, parsed once
             found = parsed
         return found
-
-    def reset(self) -> None:
-        self._inner.reset()
-
-    def close(self) -> None:
-        self._inner.close()

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _support import APP, proxies_to_a_closed_port, wait_for
+from _support import APP, proxies_to_a_closed_port, variant_requests, wait_for
 from appflags import ErrorCode, Flags, Reason, State, VariantOptions
 from appflags.sources._agent_variants import (
     MAX_PENDING,
@@ -27,7 +27,7 @@ from appflags.sources._agent_variants import (
 )
 from appflags.sources._agent_variants import VariantOptions as CheckedOptions
 from appflags.sources.agent import default_agent_url
-from appflags.testing import AgentRequest, Fault, LocalAppConfig
+from appflags.testing import Fault, LocalAppConfig
 from appflags.testing._agent import parse_context
 
 QA = {"email": "jane@qa-testers.mycompany.com"}
@@ -67,11 +67,6 @@ STORED: dict[str, Any] = {
         "checkout": {"enabled": True, "color": "red"},
     },
 }
-
-
-def variant_requests(server: LocalAppConfig) -> list[AgentRequest]:
-    """The per-flag Agent requests the server received (polls ask for no flag)."""
-    return [c.agent for c in server.log if c.agent is not None and c.agent.flags]
 
 
 @pytest.fixture

@@ -180,6 +180,18 @@ def test_evaluate_with_metadata_never_raises_for_a_key_that_is_no_string() -> No
     assert dict(answered.metadata) == {}
 
 
+def test_evaluate_with_metadata_never_raises_for_a_key_whose_hash_raises() -> None:
+    class Unhashable(str):
+        def __hash__(self) -> int:
+            raise RuntimeError("no hash")
+
+    flags = Flags.from_dict(FLAGD)
+    key = Unhashable("greeting")
+    assert flags.evaluate(key, "").value == ""  # as evaluate and metadata() answer it
+    answered = flags.evaluate_with_metadata(key, "")
+    assert (answered.evaluation.value, dict(answered.metadata)) == ("", {})
+
+
 def test_evaluate_with_metadata_follows_a_new_version(server: LocalAppConfig, client: Any) -> None:
     server.put(*APP, FLAGD, version_label="v1")
     with Flags.from_appconfig(*APP, client=client) as flags:

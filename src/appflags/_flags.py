@@ -455,7 +455,8 @@ class Flags(Lookups):
             tries += 1
         try:
             metadata = snapshot.metadata.get(key, _NO_METADATA)
-        except TypeError:  # a key that is no string may not hash: it names no flag
+        except Exception:  # noqa: BLE001 - a key that does not hash (or whose hash or ==
+            # raises) names no flag, as evaluate answered
             metadata = _NO_METADATA
         # tuple.__new__: a third of the cost of the named tuple's own constructor.
         return _make(EvaluationWithMetadata, (evaluation, metadata))

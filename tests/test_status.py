@@ -135,6 +135,20 @@ def test_a_backup_written_by_one_flags_is_the_source_of_the_next(
         assert cold.get_str("beta.color", "") == "red"
 
 
+def test_a_backup_confirmed_by_appconfig_is_no_longer_the_source(
+    server: LocalAppConfig, client: Any, tmp_path: Path
+) -> None:
+    backup = tmp_path / "flags.json"
+    server.put(*APP, V1, version_label="v1")
+    with Flags.from_appconfig(*APP, client=client, backup=backup):
+        pass
+    # A cold start serves the backup; AppConfig then answers the very same version.
+    with Flags.from_appconfig(*APP, client=server.client(), backup=backup, wait=5) as flags:
+        assert wait_for(lambda: flags.status().state is State.READY)
+        status = flags.status()
+        assert (status.source, status.version, status.last_error) == ("appconfig", "v1", None)
+
+
 def test_a_watched_file_is_the_source(tmp_path: Path) -> None:
     path = tmp_path / "flags.json"
     path.write_text(json.dumps(V1))

@@ -361,7 +361,8 @@ class Updates:
                     # The same bytes deployed again under a new version (a redeploy, a
                     # rollback after a rejected version): serve them under the new label,
                     # with fresh memos since every answer in them names its version.
-                    self._publish(replace(self.accepted, version=fetched.version), self._kind())
+                    self._publish(replace(self.accepted, version=fetched.version))
+                self._origin = self._kind()  # a restored backup too: the source confirmed it
             if relabel:
                 logger.info("appflags.loaded", source=source, version=fetched.version)
                 self._save(fetched, self.accepted.format)

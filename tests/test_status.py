@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,31 @@ def test_closing_is_reported_and_state_keeps_its_three_values(
     assert status.closed is True
     assert status.state in set(State)
     assert {s.value for s in State} == {"NOT_READY", "READY", "STALE"}
+
+
+def test_no_update_comes_after_close_even_from_a_poll_in_flight(
+    server: LocalAppConfig, client: Any
+) -> None:
+    server.put(*APP, V1, version_label="v1")
+    flags = Flags.from_appconfig(*APP, client=client)
+    told: list[Change] = []
+    flags.on_change(told.append)
+    server.slow_seconds = 0.5
+    server.inject(Fault.SLOW)
+    server.put(*APP, V2, version_label="v2")
+    polls = server.calls("GetLatestConfiguration")
+    flags.refresh(timeout=0)
+    assert wait_for(lambda: server.calls("GetLatestConfiguration") > polls)  # in flight
+    flags.close(timeout=0)
+    closed = flags.status()
+    for thread in threading.enumerate():  # let the poll in flight finish
+        if thread.name == "appflags-poller[appconfigdata:shop/prod/flags]":
+            thread.join(5)
+    after = flags.status()
+    assert (after.state, after.version, after.last_error) == (State.READY, "v1", None)
+    assert after == closed
+    assert flags.get_str("beta.color", "") == "red"
+    assert told == []
 
 
 def test_evaluate_with_metadata_pairs_an_answer_with_its_flags_metadata() -> None:

@@ -335,6 +335,8 @@ class Updates:
         self._poller = self._start_poller(self._source)
 
     def _on_fetched(self, fetched: Fetched) -> None:
+        if self.closed:  # a poll in flight at close(): no update comes after it
+            return
         source = self.source_name
         self.last_fetched = safe_now(self.clock)
         self.usage.log_new_missing(source)
@@ -393,6 +395,8 @@ class Updates:
             self._reject(f"version {fetched.version} was rejected: {'; '.join(found)}")
             return
         with self._lock:
+            if self.closed:  # closed while compiling
+                return
             old = self.accepted
             self._publish(new, self._kind())
             self._rejected = self._rejected_digest = None  # if it comes back, it is news again
@@ -437,6 +441,8 @@ class Updates:
                 self._set_state(State.STALE)
 
     def _on_error(self, exc: Exception) -> None:
+        if self.closed:  # e.g. the connection close() shut under a poll in flight
+            return
         self.failed_polls += 1
         self.usage.log_new_missing(self.source_name)
         description = str(exc) if isinstance(exc, SourceError) else type(exc).__name__

@@ -299,6 +299,22 @@ def test_get_configuration_of_a_store_validates_and_lets_store_errors_through() 
         feature_flags.get_configuration()
 
 
+def test_get_configuration_validates_a_document_a_lookup_already_rejected() -> None:
+    store = ChangingStore(FEATURES)
+    feature_flags = FeatureFlags(store)
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False)
+    store.document = {"premium": {"default": "yes"}}
+    # The lookup keeps the last good flags; the invalid document is still invalid after it.
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False)
+    with pytest.raises(SchemaValidationError, match="premium"):
+        feature_flags.get_configuration()
+    store.document = None  # never a document, even before any lookup
+    with pytest.raises(SchemaValidationError):
+        FeatureFlags(ChangingStore(None)).get_configuration()
+    with pytest.raises(SchemaValidationError):
+        feature_flags.get_configuration()
+
+
 def test_over_a_flags_there_is_no_document_for_handlers_or_get_configuration(
     feature_flags: FeatureFlags,
 ) -> None:

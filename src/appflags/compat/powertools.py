@@ -399,6 +399,10 @@ class _RecordingSource:
         self._inner.close()
 
 
+_NOTHING: Any = object()
+"""No document yet (``None`` is a document a store may return, and an invalid one)."""
+
+
 class _StoreFlags:
     """Flags compiled from what a Powertools-style store returns, recompiled only on change.
 
@@ -410,7 +414,8 @@ class _StoreFlags:
     def __init__(self, store: StoreProvider, clock: Clock | None) -> None:
         self._store = store
         self._clock = clock
-        self._document: Any = None
+        self._document: Any = _NOTHING  # the last document the store returned
+        self._valid = False  # whether it compiled
         self._flags: Flags | None = None
         self._checked: CheckedDocument | None = None
         self._failing: str | None = None
@@ -421,7 +426,7 @@ class _StoreFlags:
         Raises what the store raises, and ``SchemaValidationError`` for an invalid document.
         """
         document = self._store.get_configuration()
-        if document is not self._document and document != self._document:
+        if not (self._valid and (document is self._document or document == self._document)):
             Flags.from_dict(document, format="powertools", clock=self._clock)  # validates
         return document
 
@@ -446,7 +451,9 @@ class _StoreFlags:
         try:
             self._flags = Flags.from_dict(document, format="powertools", clock=self._clock)
             self._checked = CheckedDocument(document, self._clock or utc_now)
+            self._valid = True
         except SchemaError as exc:
+            self._valid = False
             logger.error(
                 "appflags.rejected", source="store", problems=[str(p) for p in exc.problems]
             )

@@ -84,3 +84,8 @@ def test_the_options_are_checked_like_the_keywords_were() -> None:
         Flags.from_agent(*APP, variants=VariantOptions(budget=float("nan")), wait=0)
     with pytest.raises(TypeError, match="not both"):
         Flags.from_agent(*APP, variants=VariantOptions(), variant_budget=1.0, wait=0)
+
+
+def test_an_empty_mode_string_is_refused_not_taken_as_blocking() -> None:
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="variants"):
+        Flags.from_agent(*APP, variants="", wait=0)

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from _support import wait_for
-from appflags import Change, Flags, State, Status, StatusError
+from appflags import Change, Flags, Problem, State, Status, StatusError
+from appflags.formats import FORMATS, Clock, Compiled
 from appflags.testing import Fault, LocalAppConfig
 
 APP = ("shop", "prod", "flags")
@@ -196,6 +197,45 @@ def test_no_update_comes_after_close_even_from_a_poll_in_flight(
     assert (after.state, after.version, after.last_error) == (State.READY, "v1", None)
     assert after == closed
     assert flags.get_str("beta.color", "") == "red"
+    assert told == []
+
+
+class ClosingFormat:
+    """The json format, closing the flags while it reads a version that has ``"close"``."""
+
+    name = "json"
+
+    def __init__(self) -> None:
+        self.flags: Flags | None = None
+
+    def detect(self, doc: Any) -> bool:
+        return bool(FORMATS["json"].detect(doc))
+
+    def validate(self, doc: Any) -> list[Problem]:
+        if "close" in doc and self.flags is not None:
+            self.flags.close(timeout=0)
+            return [Problem("$.close", "a version read while the flags close")] * doc["close"]
+        return list(FORMATS["json"].validate(doc))
+
+    def compile(self, doc: Any, clock: Clock) -> Compiled:
+        return FORMATS["json"].compile(doc, clock)
+
+
+@pytest.mark.parametrize("problems", [0, 1], ids=["accepted", "rejected"])
+def test_a_version_read_while_the_flags_close_changes_nothing(
+    server: LocalAppConfig, client: Any, problems: int
+) -> None:
+    server.put(*APP, V1, version_label="v1")
+    closing = ClosingFormat()
+    flags = Flags.from_appconfig(*APP, client=client, format=closing)
+    closing.flags = flags
+    told: list[Change] = []
+    flags.on_change(told.append)
+    server.put(*APP, {**V2, "close": problems}, version_label="v2")
+    assert flags.refresh(timeout=5)
+    status = flags.status()
+    assert (status.closed, status.state, status.version) == (True, State.READY, "v1")
+    assert status.last_error is None
     assert told == []
 
 

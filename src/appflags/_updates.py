@@ -436,6 +436,8 @@ class Updates:
 
     def _reject(self, why: str) -> None:
         with self._lock:
+            if self.closed:  # closed while compiling the version rejected
+                return
             self._rejected = why
             if self.accepted.ready:
                 self._set_state(State.STALE)

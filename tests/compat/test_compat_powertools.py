@@ -370,6 +370,22 @@ def test_custom_store_failures_keep_the_last_good_flags() -> None:
     assert feature_flags.get_enabled_features() == ["premium"]
 
 
+def test_a_store_document_whose_comparison_raises_is_served_never_raised() -> None:
+    class Touchy(dict[str, Any]):
+        def __eq__(self, other: object) -> bool:
+            raise ValueError("no comparing")
+
+        __hash__ = None  # as dict's: unhashable
+
+    custom = ChangingStore(Touchy(FEATURES))
+    feature_flags = FeatureFlags(custom)
+    for _ in range(2):
+        assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False)
+    custom.document = Touchy({"premium": {"default": False}})
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=True) is False
+    assert feature_flags.get_configuration() is custom.document
+
+
 def test_custom_store_that_never_delivered_answers_defaults() -> None:
     custom = ChangingStore({"premium": {"default": None}})
     feature_flags = FeatureFlags(custom)

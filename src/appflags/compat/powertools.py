@@ -426,9 +426,17 @@ class _StoreFlags:
         Raises what the store raises, and ``SchemaValidationError`` for an invalid document.
         """
         document = self._store.get_configuration()
-        if not (self._valid and (document is self._document or document == self._document)):
+        if not (self._valid and self._same(document)):
             Flags.from_dict(document, format="powertools", clock=self._clock)  # validates
         return document
+
+    def _same(self, document: Any) -> bool:
+        """Whether ``document`` is the last one the store returned (one whose ``==``
+        raises is new each time: compiled again, never raised from a lookup)."""
+        try:
+            return document is self._document or bool(document == self._document)
+        except Exception:  # noqa: BLE001 - any object may come back from a custom store
+            return False
 
     def checked(self) -> CheckedDocument | None:
         """The served document, compiled for Powertools' condition walk."""
@@ -445,7 +453,7 @@ class _StoreFlags:
                 logger.warning("appflags.store_failed", error=error)
             return self._flags
         self._failing = None
-        if document is self._document or document == self._document:
+        if self._same(document):
             return self._flags
         self._document = document
         try:

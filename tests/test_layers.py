@@ -337,3 +337,15 @@ def test_the_map_in_concepts_names_every_layer_and_its_modules() -> None:
         for name in names:
             short = "appflags" if name == PACKAGE else name.removeprefix(f"{PACKAGE}.")
             assert short in drawn, f"{name} ({layer}) is missing from the map"
+
+
+MAX_MODULE_LINES = 650
+"""Split a module that grows past this along the seams its own comments mark."""
+
+
+def test_no_module_is_a_giant() -> None:
+    sizes = {
+        name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()
+    }
+    giants = {name: lines for name, lines in sizes.items() if lines > MAX_MODULE_LINES}
+    assert not giants, f"over {MAX_MODULE_LINES} lines: {giants}"

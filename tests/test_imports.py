@@ -65,16 +65,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def loaded_by(code: str) -> dict[str, list[str]]:
-    """Modules loaded by ``import appflags`` then ``code``, in a fresh interpreter."""
+    """Modules loaded by ``import appflags`` then ``code``, in a fresh interpreter.
+
+    ``"import"``: those ``import appflags`` loaded; ``"after"``: all of them at the end;
+    ``code`` may call ``mark(name)`` to record the modules loaded so far under ``name``.
+    """
     script = textwrap.dedent(
         f"""
         import json, sys
         before = set(sys.modules)
+        marks = {{}}
+        def mark(name):
+            marks[name] = sorted(set(sys.modules) - before)
         import appflags
-        at_import = sorted(set(sys.modules) - before)
+        mark("import")
         {code}
-        after = sorted(set(sys.modules) - before)
-        print(json.dumps({{"import": at_import, "after": after}}))
+        mark("after")
+        print(json.dumps(marks))
         """
     )
     run = subprocess.run(
@@ -200,6 +207,47 @@ def test_each_format_and_the_rule_language_load_when_a_document_needs_them() -> 
     after = set(loaded["after"])
     assert after >= RULE_LANGUAGE
     assert {"appflags.formats._flagd", "appflags.formats._powertools"} <= after
+
+
+def test_a_powertools_document_loads_its_rule_actions_only_for_a_flag_with_rules() -> None:
+    # A Powertools document of plain switches (most of them) is answered without the
+    # condition actions, dateutil or any rule language; rules bring their own actions,
+    # never AppConfig's rule language or RE2 (the rules package loads its parts lazily).
+    loaded = loaded_by(
+        """
+        plain = appflags.Flags.from_dict({"p": {"default": True}})
+        assert plain.is_enabled("p")
+        mark("plain")
+        ruled = appflags.Flags.from_dict(
+            {"p": {"default": False, "rules": {"gold": {"when_match": True, "conditions": [
+                {"action": "EQUALS", "key": "tier", "value": "gold"}]}}}}
+        )
+        assert ruled.is_enabled("p", {"tier": "gold"})
+        """
+    )
+    plain = set(loaded["plain"])
+    assert "appflags.formats._powertools" in plain
+    assert not {m for m in plain if m.startswith("appflags.rules")}, sorted(plain)
+    assert not top(loaded["plain"]) & {"dateutil", "re2"}
+    after = set(loaded["after"])
+    assert "appflags.rules._powertools_actions" in after
+    assert not after & RULE_LANGUAGE, sorted(after & RULE_LANGUAGE)
+
+
+def test_a_flagd_document_loads_jsonlogic_and_not_the_appconfig_rule_language() -> None:
+    loaded = loaded_by(
+        """
+        flagd = appflags.Flags.from_dict(
+            {"flags": {"f": {"state": "ENABLED", "variants": {"on": True, "off": False},
+                             "defaultVariant": "off",
+                             "targeting": {"if": [{"==": [{"var": "tier"}, "gold"]}, "on"]}}}}
+        )
+        assert flagd.is_enabled("f", {"tier": "gold"})
+        """
+    )
+    after = set(loaded["after"])
+    assert "appflags.rules._jsonlogic" in after
+    assert not after & RULE_LANGUAGE, sorted(after & RULE_LANGUAGE)
 
 
 def test_formats_lists_every_format_in_order_and_hands_out_the_instances_in_use() -> None:

@@ -30,18 +30,14 @@ from appflags._evaluation import Reason
 from appflags.formats._base import Clock, Compiled, Resolved
 from appflags.formats._detect import flag_shape
 from appflags.formats._schemas import json_path, problems, project_validator
-from appflags.rules._explain import Variant, register
-from appflags.rules._powertools_actions import (
-    SCHEDULE_KEYS,
-    RuleSpec,
-    all_hold,
-    compile_rules,
-    parse_local_datetime,
-    time_zone,
-)
 
 if TYPE_CHECKING:
     from appflags.formats._base import Rule
+    from appflags.rules._explain import Variant
+    from appflags.rules._powertools_actions import RuleSpec
+
+# The condition actions (and dateutil with them) load with the first flag that has rules:
+# most Powertools documents are plain switches, which a cold start answers without them.
 
 SCHEMA = "powertools.schema.json"
 
@@ -77,6 +73,9 @@ class PowertoolsFormat:
             if not flag_rules:
                 static[name] = Resolved(default, None, Reason.STATIC)
                 continue
+            from appflags.rules._explain import register  # noqa: PLC0415 - see the imports
+            from appflags.rules._powertools_actions import compile_rules  # noqa: PLC0415
+
             # Powertools tests truthiness, so "boolean_type": 0 makes a non-boolean flag.
             boolean = bool(feature.get("boolean_type", True))
             specs: list[RuleSpec] = [
@@ -113,6 +112,9 @@ def _packed(flag_rules: dict[str, Any]) -> bytes | dict[str, Any]:
 
 def _variants(packed: bytes | dict[str, Any], clock: Clock) -> tuple[Variant, ...]:
     """A flag's rules as :mod:`~appflags.rules._explain` variants, then its default."""
+    from appflags.rules._explain import Variant  # noqa: PLC0415 - see the imports
+    from appflags.rules._powertools_actions import all_hold  # noqa: PLC0415
+
     flag_rules = marshal.loads(packed) if isinstance(packed, bytes) else packed  # noqa: S302 - our own bytes
     return (
         *(
@@ -142,6 +144,8 @@ def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:
             conditions = rule.get("conditions") if isinstance(rule, dict) else None
             if not isinstance(conditions, list):
                 continue
+            from appflags.rules._powertools_actions import SCHEDULE_KEYS  # noqa: PLC0415
+
             for index, condition in enumerate(conditions):
                 if not isinstance(condition, dict):
                     continue
@@ -161,6 +165,8 @@ def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:
 
 def _time_zone_problems(value: dict[str, Any], where: tuple[Any, ...]) -> list[Problem]:
     # Powertools validates `TIMEZONE or "UTC"`; a non-string is the schema's business.
+    from appflags.rules._powertools_actions import time_zone  # noqa: PLC0415 - see the imports
+
     zone = value.get("TIMEZONE") or "UTC"
     if isinstance(zone, str) and time_zone(zone) is None:
         return [Problem(json_path((*where, "TIMEZONE")), "is not a known IANA time zone")]
@@ -168,6 +174,8 @@ def _time_zone_problems(value: dict[str, Any], where: tuple[Any, ...]) -> list[P
 
 
 def _datetime_problems(value: dict[str, Any], where: tuple[Any, ...]) -> list[Problem]:
+    from appflags.rules._powertools_actions import parse_local_datetime  # noqa: PLC0415
+
     found = []
     for bound in ("START", "END"):
         text = value.get(bound)

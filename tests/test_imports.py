@@ -18,7 +18,6 @@ from pathlib import Path
 # what it imports with `python -X importtime -c "import appflags"` first.
 ALLOWED_APPFLAGS = {
     "appflags",
-    "appflags._backup",
     "appflags._bootstrap",
     "appflags._checks",
     "appflags._clock",
@@ -52,14 +51,18 @@ ALLOWED_THIRD_PARTY: set[str] = set()  # cachetools loads with from_agent
 # Standard-library packages that cost milliseconds and are only needed later.
 HEAVY_STDLIB = {
     "asyncio",
+    "base64",
     "concurrent",
     "email",
+    "hashlib",
     "http",
     "logging",
+    "pathlib",
     "shutil",
     "ssl",
     "subprocess",
     "tempfile",
+    "urllib",
     "zipfile",
 }
 LATER = ("boto3", "botocore", "jsonschema", "jsonschema_rs", "structlog", "dateutil", "yaml")

@@ -65,39 +65,49 @@ class PowertoolsFormat:
     def compile(self, doc: Any, clock: Clock) -> Compiled:
         """Every flag to a static answer or a function of the context over its rules."""
         static: dict[str, Resolved] = {}
-        rules: dict[str, Rule] = {}
-        match, fallback = Reason.TARGETING_MATCH, Reason.DEFAULT
+        ruled: dict[str, Any] = {}
         for name, feature in doc.items():
-            default = feature["default"]
-            flag_rules = feature.get("rules")
-            if not flag_rules:
-                static[name] = Resolved(default, None, Reason.STATIC)
-                continue
-            from appflags.rules._explain import register  # noqa: PLC0415 - see the imports
-            from appflags.rules._powertools_actions import compile_rules  # noqa: PLC0415
-
-            # Powertools tests truthiness, so "boolean_type": 0 makes a non-boolean flag.
-            boolean = bool(feature.get("boolean_type", True))
-            specs: list[RuleSpec] = [
-                (
-                    rule["conditions"],
-                    # A non-boolean rule may omit when_match: Powertools then answers None.
-                    Resolved(
-                        bool(rule.get("when_match")) if boolean else rule.get("when_match"),
-                        rule_name,
-                        match,
-                    ),
-                )
-                for rule_name, rule in flag_rules.items()
-            ]
-            rules[name] = rule = compile_rules(specs, Resolved(default, None, fallback), clock)
-            # For `appflags eval --explain`: the rules, compiled again one by one and worked
-            # into variants only when an explanation is asked for.
-            register(rule, name, partial(_variants, _packed(flag_rules), clock))
+            if feature.get("rules"):
+                ruled[name] = feature
+            else:
+                static[name] = Resolved(feature["default"], None, Reason.STATIC)
         # Every flag, in document order, as Powertools' get_enabled_features considers them:
         # enabled_features() keeps those answering True (a non-boolean flag can, too), and
         # the compat FeatureFlags those answering any truthy value, as Powertools does.
-        return Compiled(static=static, rules=rules, features=tuple(doc))
+        return Compiled(
+            static=static, rules=_compile_rules(ruled, clock) if ruled else {}, features=tuple(doc)
+        )
+
+
+def _compile_rules(ruled: dict[str, Any], clock: Clock) -> dict[str, Rule]:
+    """The flags that have rules, each to a function of the context."""
+    from appflags.rules._explain import register  # noqa: PLC0415 - see the imports
+    from appflags.rules._powertools_actions import compile_rules  # noqa: PLC0415
+
+    rules: dict[str, Rule] = {}
+    match, fallback = Reason.TARGETING_MATCH, Reason.DEFAULT
+    for name, feature in ruled.items():
+        flag_rules = feature["rules"]
+        # Powertools tests truthiness, so "boolean_type": 0 makes a non-boolean flag.
+        boolean = bool(feature.get("boolean_type", True))
+        specs: list[RuleSpec] = [
+            (
+                rule["conditions"],
+                # A non-boolean rule may omit when_match: Powertools then answers None.
+                Resolved(
+                    bool(rule.get("when_match")) if boolean else rule.get("when_match"),
+                    rule_name,
+                    match,
+                ),
+            )
+            for rule_name, rule in flag_rules.items()
+        ]
+        default = Resolved(feature["default"], None, fallback)
+        rules[name] = rule = compile_rules(specs, default, clock)
+        # For `appflags eval --explain`: the rules, compiled again one by one and worked
+        # into variants only when an explanation is asked for.
+        register(rule, name, partial(_variants, _packed(flag_rules), clock))
+    return rules
 
 
 def _packed(flag_rules: dict[str, Any]) -> bytes | dict[str, Any]:
@@ -135,6 +145,10 @@ def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:
 
     Only shapes the schema accepts are examined here; anything else already has a problem.
     """
+    if not any(isinstance(feature, dict) and feature.get("rules") for feature in doc.values()):
+        return []  # plain switches: no condition to check, no actions to load
+    from appflags.rules._powertools_actions import SCHEDULE_KEYS  # noqa: PLC0415 - see the imports
+
     found: list[Problem] = []
     for name, feature in doc.items():
         flag_rules = feature.get("rules") if isinstance(feature, dict) else None
@@ -144,8 +158,6 @@ def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:
             conditions = rule.get("conditions") if isinstance(rule, dict) else None
             if not isinstance(conditions, list):
                 continue
-            from appflags.rules._powertools_actions import SCHEDULE_KEYS  # noqa: PLC0415
-
             for index, condition in enumerate(conditions):
                 if not isinstance(condition, dict):
                     continue

@@ -241,7 +241,10 @@ def _cold_starts(repeat: int) -> list[Figure]:
             note=f"{ms['appconfig']:.0f} ms vs {theirs:.0f} ms for Powertools' AppConfigStore + "
             f"FeatureFlags.evaluate (boto3 client given); {common}; what limits it: botocore's "
             f"own import and create_client (no request) take {ms['botocore']:.0f} ms, "
-            f"{ms['botocore'] / theirs:.2f}x Powertools' whole cold start; {gc('appconfig')}",
+            f"{ms['botocore'] / theirs:.2f}x Powertools' whole cold start (appflags' client "
+            "skips botocore's listing of every service it ships, and adds its import, two "
+            "requests, the validator and the document); "
+            f"{gc('appconfig')}",
         ),
         Figure(
             "cold start to first answer: from_agent, x Powertools via AppConfigData",

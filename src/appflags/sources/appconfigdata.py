@@ -251,8 +251,9 @@ class AppConfigDataSource:
 _BAD_REQUEST = "BadRequestException"
 
 
-def _only_appconfigdata(_type_name: str) -> list[str]:
-    """``Loader.list_available_services`` for a session that builds one client."""
+def _only_appconfigdata(*_args: object, **_kwargs: object) -> list[str]:
+    """``Loader.list_available_services(type_name)`` for a session that builds one client
+    (whatever botocore passes it: a mismatch must never break the client)."""
     return ["appconfigdata"]
 
 

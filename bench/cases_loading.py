@@ -391,15 +391,13 @@ def _cached_rules() -> int:
 
 def _forget_compiled_rules() -> None:
     """Empty the caches that let a reload reuse compiled rules (flagd targeting, AppConfig
-    rule texts and multi-variant flags, the source of fused Powertools rules): what
+    rule texts and multi-variant flags): what
     follows is a first load, which compiles every rule, and memory counts the rules a load
     holds. A new version that repeats a flag's definition finds its rules there; a load of
     new definitions (a first load, a cold start) does not, so a bench that kept them would
     time a reload, not a load."""
     from appflags.formats import _appconfig_document, _flagd
-    from appflags.rules import _powertools_actions
 
     _flagd._RULES.clear()
     _appconfig_document.compiled_rule.cache_clear()
     _appconfig_document._flag_rules.cache_clear()
-    _powertools_actions._MAKERS.clear()

@@ -214,6 +214,44 @@ def test_unusable_environment_variable_is_logged_and_ignored(
     assert logs[0]["log_level"] == "error"
 
 
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [("[1,2]", "array"), ("true", "boolean"), ('"beta"', "string"), ("3", "number")],
+)
+def test_environment_variable_with_json_that_is_not_an_object_says_so(
+    monkeypatch: pytest.MonkeyPatch, value: str, kind: str
+) -> None:
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", value)
+    with capture_logs() as logs:
+        flags = Flags.from_dict(DOC)
+    assert flags.is_enabled("search") is True
+    [event] = logs
+    assert event["event"] == "appflags.overrides_ignored"
+    assert f"not a JSON object (got a JSON {kind})" in event["error"]
+    assert "No such file" not in event["error"]
+
+
+def test_environment_variable_with_a_quoted_home_path_is_expanded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "ov.json").write_text(json.dumps({"search": False}), encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", "~/ov.json")  # as the shell leaves it when quoted
+    with capture_logs() as logs:
+        flags = Flags.from_dict(DOC)
+    assert flags.is_enabled("search") is False
+    assert [e["event"] for e in logs] == ["appflags.overrides_active"]
+
+
+def test_environment_variable_naming_a_file_called_true_reads_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "true").write_text(json.dumps({"search": False}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", "true")
+    assert Flags.from_dict(DOC).is_enabled("search") is False
+
+
 def test_cli_eval_says_when_an_override_applies(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import FlagResolutionDetails, Reason
@@ -21,7 +22,6 @@ from openfeature.provider import ProviderStatus
 from appflags import Flags
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import LocalAppConfig
-from openfeature import api
 
 DOC: dict[str, Any] = {
     "metadata": {"flagSetId": "shop"},

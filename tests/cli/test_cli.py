@@ -17,7 +17,7 @@ import pytest
 from appflags import Flags
 from appflags.cli import main
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "flags.json"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "flags.json"
 
 
 def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:

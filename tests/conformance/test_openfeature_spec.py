@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.exception import ProviderFatalError, ProviderNotReadyError
 from openfeature.flag_evaluation import FlagEvaluationDetails, FlagEvaluationOptions
@@ -30,7 +31,6 @@ from _support import wait_for
 from appflags import Flags, State
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import Fault
-from openfeature import api
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

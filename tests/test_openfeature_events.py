@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openfeature import api
 from openfeature.event import EventDetails, ProviderEvent
 from openfeature.exception import ErrorCode, ProviderFatalError, ProviderNotReadyError
 from openfeature.provider import ProviderStatus
@@ -20,7 +21,6 @@ from _support import wait_for
 from appflags import Flags, State
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import Fault, LocalAppConfig
-from openfeature import api
 
 APP = ("shop", "prod", "flags")
 

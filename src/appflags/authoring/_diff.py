@@ -132,7 +132,8 @@ def diff_documents(before: Any, after: Any) -> DocumentDiff:
         before_flags, before_doc = _facets(before_format, before)
     after_format = _format_of(after)
     after_flags, after_doc = _facets(after_format, after)
-    document = list(_changes(before_doc, after_doc))
+    # With nothing deployed the flags say it all: no document-level noise (its version).
+    document = list(_changes(before_doc, after_doc)) if before is not None else []
     if before is not None and before_format != after_format:
         document.insert(0, Change("format", before_format, after_format))
     changed = tuple(

@@ -546,11 +546,9 @@ class AppConfigEnvironment:
             answer = self.client.stop_deployment(**params)
         return Deployment.from_response(answer)
 
-    def pull(self, profile: Profile) -> HostedVersion:
-        """The content deployed of ``profile``, as stored (ready to edit and deploy back).
-
-        Raises :class:`NotFoundError` when nothing of it was ever deployed completely.
-        """
+    def pull(self, profile: Profile) -> Deployed:
+        """What is deployed of ``profile``, its content as stored (ready to edit and deploy
+        back). Raises :class:`NotFoundError` when nothing of it ever completed deploying."""
         deployed = self.deployed(profile)
         if deployed is None:
             raise NotFoundError(
@@ -559,7 +557,7 @@ class AppConfigEnvironment:
                 f"nothing of profile {profile.name!r} is deployed in environment "
                 f"{self.environment.name!r} (no COMPLETE deployment)",
             )
-        return deployed.version
+        return deployed
 
     # ------------------------------------------------------------------ internals
 

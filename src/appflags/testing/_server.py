@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from appflags._errors import Problem, SchemaError
@@ -25,12 +25,18 @@ from appflags.formats._appconfig import STORED_SCHEMA
 from appflags.formats._appconfig_document import document_problems
 from appflags.formats._schemas import problems, project_validator
 from appflags.testing._agent import AgentRequest, AgentRequestError, agent_answer, parse_context
+from appflags.testing._control_plane import DEFAULT_MAX_CONFIGURATION_SIZE, ControlPlane
+from appflags.testing._control_routes import OPERATIONS as CONTROL_OPERATIONS
+from appflags.testing._control_routes import ControlRequest
+from appflags.testing._control_routes import answer as control_answer
+from appflags.testing._control_routes import operation as control_operation
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Mapping
 
     import boto3.session
+    from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
 START_SESSION = "StartConfigurationSession"
@@ -232,6 +238,9 @@ class LocalAppConfig:
         clock: Callable[[], datetime] | None = None,
         enforce_poll_interval: bool = True,
         refused_poll_uses_token: bool = True,
+        time_scale: float = 1.0,
+        rollout_seed: int | None = None,
+        max_configuration_size: int = DEFAULT_MAX_CONFIGURATION_SIZE,
     ) -> None:
         """Configure the server; :meth:`start` (or ``with``) opens the port.
 
@@ -247,8 +256,18 @@ class LocalAppConfig:
         the client must start a new session), so a client can be tested under both.
 
         ``clock`` returns an aware datetime and decides token expiry (the poll interval
-        is measured on ``time.monotonic()``).
+        is measured on ``time.monotonic()``) and how far deployments have come.
+
+        The server also speaks AppConfig's control plane (``client("appconfig")``; see
+        docs/local-appconfig.md). ``time_scale`` makes deployment durations and bake
+        times pass that many times faster (``60``: a minute per second);
+        ``rollout_seed`` fixes which targets fall in which bucket of a gradual rollout;
+        ``max_configuration_size`` (bytes) is the hosted store's size quota.
         """
+        if isinstance(time_scale, bool) or not isinstance(time_scale, (int, float)):
+            raise TypeError(f"time_scale must be a number, got {time_scale!r}")
+        if not (math.isfinite(time_scale) and time_scale > 0):
+            raise ValueError(f"time_scale must be a finite number > 0, got {time_scale}")
         if (
             isinstance(poll_interval, bool)
             or not isinstance(poll_interval, (int, float))
@@ -263,6 +282,13 @@ class LocalAppConfig:
         self.enforce_poll_interval = enforce_poll_interval
         self.refused_poll_uses_token = refused_poll_uses_token
         self._clock = clock or _utc_now
+        self.control = ControlPlane(
+            self._clock,
+            lambda kind, data, content_type: _served(ProfileType(kind), data, content_type),
+            time_scale=time_scale,
+            max_configuration_size=max_configuration_size,
+            seed=rollout_seed,
+        )
         self._lock = threading.Lock()
         self._state = _State()
         self._lifecycle = threading.Lock()
@@ -321,8 +347,17 @@ class LocalAppConfig:
             raise RuntimeError("LocalAppConfig is not started")
         return f"http://{self._host}:{httpd.server_address[1]}"
 
-    def client(self, **kwargs: Any) -> AppConfigDataClient:
-        """A boto3 ``appconfigdata`` client for this server, with dummy credentials.
+    @overload
+    def client(
+        self, service: Literal["appconfigdata"] = ..., **kwargs: Any
+    ) -> AppConfigDataClient: ...
+
+    @overload
+    def client(self, service: Literal["appconfig"], **kwargs: Any) -> AppConfigClient: ...
+
+    def client(self, service: str = "appconfigdata", **kwargs: Any) -> Any:
+        """A boto3 client for this server, with dummy credentials: ``appconfigdata``
+        (the default) or ``appconfig`` (the control plane).
 
         ``kwargs`` go to ``Session.client`` and override the defaults (``config=``...).
         Clients come from one private boto3 Session, never from boto3's default one.
@@ -344,6 +379,10 @@ class LocalAppConfig:
                 import boto3.session  # noqa: PLC0415
 
                 _boto3_session = boto3.session.Session()
+            if service == "appconfig":
+                return _boto3_session.client("appconfig", **options)
+            if service != "appconfigdata":
+                raise ValueError(f"service must be 'appconfigdata' or 'appconfig', got {service!r}")
             return _boto3_session.client("appconfigdata", **options)
 
     # -- deployments ------------------------------------------------------------------
@@ -444,9 +483,10 @@ class LocalAppConfig:
         normally otherwise, and :attr:`Fault.TOO_EARLY` when ``refused_poll_uses_token`` is
         true.
         """
-        if call not in (GET_LATEST, START_SESSION, AGENT):
+        if call not in (GET_LATEST, START_SESSION, AGENT, *CONTROL_OPERATIONS):
             raise ValueError(
-                f"call must be {GET_LATEST!r}, {START_SESSION!r} or {AGENT!r}, got {call!r}"
+                f"call must be {GET_LATEST!r}, {START_SESSION!r}, {AGENT!r} or a control-plane "
+                f"operation ('StartDeployment'...), got {call!r}"
             )
         if not isinstance(fault, Fault):
             raise TypeError(f"fault must be a Fault, got {fault!r}")
@@ -505,6 +545,7 @@ class LocalAppConfig:
         *,
         user_agent: str | None = None,
         credential: str | None = None,
+        control: ControlRequest | None = None,
     ) -> _Response | None:
         """Answer one request; ``None`` means: drop the connection without an answer."""
         with self._lock:
@@ -516,6 +557,8 @@ class LocalAppConfig:
             return None
         if fault is not None and fault in _FAULT_RESPONSES:
             return _FAULT_RESPONSES[fault]()
+        if control is not None:
+            return _Response(*control_answer(self.control, control))
         response = self._answer(operation, token, body, agent, fault)
         return response._replace(cut=True) if fault is Fault.CUT_BODY else response
 
@@ -926,7 +969,11 @@ class _Handler(BaseHTTPRequestHandler):
             token = url.path  # the Agent route carries the profile in its path
             agent = self._agent_request(url.query)
         else:
-            operation = UNKNOWN_OPERATION
+            operation = control_operation(self.command, url.path) or UNKNOWN_OPERATION
+        control = None
+        if operation not in (START_SESSION, GET_LATEST, AGENT, UNKNOWN_OPERATION):
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            control = ControlRequest(operation, url.path, url.query, headers, body)
         response = self.server.app._handle(
             operation,
             token,
@@ -934,6 +981,7 @@ class _Handler(BaseHTTPRequestHandler):
             agent,
             user_agent=self.headers.get("User-Agent"),
             credential=_credential(self.headers.get("Authorization")),
+            control=control,
         )
         if response is None:
             # SO_LINGER 0: close() sends RST, the client sees a reset connection.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -26,6 +27,7 @@ BLOCK = re.compile(
     r"(?:<!-- (?P<marker>[^>]*) -->\n)?(?P<indent>[ ]*)```(?P<kind>\w+)\n(?P<body>.*?)\n[ ]*```",
     re.S,
 )
+BASH = shutil.which("bash") or "/bin/bash"
 EXIT = re.compile(r"#\s*exit\s+(\d+)\s*$")
 
 
@@ -61,7 +63,7 @@ def test_every_command_on_the_page_runs_as_shown(
                     ran += 1
                     expected = int(m[1]) if (m := EXIT.search(command)) else 0
                     result = subprocess.run(
-                        ["bash", "-c", command],
+                        [BASH, "-c", command],
                         cwd=tmp_path,
                         capture_output=True,
                         text=True,
@@ -79,7 +81,7 @@ def test_every_command_on_the_page_runs_as_shown(
             elif kind == "bash":
                 ran += 1
                 result = subprocess.run(
-                    ["bash", "-c", body],
+                    [BASH, "-c", body],
                     cwd=tmp_path,
                     capture_output=True,
                     text=True,

@@ -1,5 +1,6 @@
-"""A local AppConfig with an application ``shop``, environment ``prod`` and two hosted
-profiles, driven through real boto3 ``appconfig`` clients and the ``appflags`` command."""
+"""Fixtures and helpers for the deploy tests (a pytest plugin: tests/conftest.py): a local
+AppConfig with an application ``shop``, environment ``prod`` and two hosted profiles,
+driven through real boto3 ``appconfig`` clients and the ``appflags`` command."""
 
 from __future__ import annotations
 

@@ -259,6 +259,7 @@ def test_usage_errors_exit_2(shop: Shop) -> None:
     assert shop.run("deploy", path, *shop.where(), "--label", "1234").code == 2
     assert shop.run("deploy", path, *shop.where(), "--description", "déploiement").code == 2
     assert shop.run("deploy", path, *shop.where(), "--tag", "no-equals").code == 2
+    assert shop.run("deploy", "--version", "1", *shop.where(), "--label", "v2").code == 2
     assert shop.versions() == []
 
 
@@ -317,3 +318,17 @@ def test_progress_is_one_rewritten_line_on_a_terminal_and_a_line_per_change_else
         "deployment 7: DEPLOYING 10%",
         "deployment 7: BAKING 100%",
     ]
+
+
+def test_deploy_version_checks_the_stored_version_as_a_document(shop: Shop) -> None:
+    shop.control.create_hosted_configuration_version(
+        ApplicationId=shop.app_id,
+        ConfigurationProfileId=shop.settings_id,
+        Content=b'{"limits": ',
+        ContentType="application/json",
+    )
+    ran = shop.run("deploy", "--version", "1", *shop.where("settings"), "--strategy", "instant")
+    assert ran.code == 1
+    assert "version 1: invalid" in ran.err
+    assert "not valid JSON" in ran.err
+    assert shop.deployments() == []

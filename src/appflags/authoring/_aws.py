@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 MAX_ATTEMPTS = 5
 """Attempts per request. botocore retries throttling, 5xx and dropped connections with
-exponential backoff and jitter (its "standard" mode): a failing request gives up after
-about half a minute, timeouts included."""
+exponential backoff and jitter (its "standard" mode: at most 1 + 2 + 4 + 8 s between the
+attempts), so a failing request gives up within a minute, timeouts included."""
 
 CREDENTIALS_HINT = (
     "no AWS credentials found: set AWS_PROFILE (or --aws-profile), or "

@@ -127,6 +127,12 @@ def _deploy(args: argparse.Namespace) -> int:  # noqa: PLR0911, PLR0912 - the st
     if (args.file is None) == (args.version is None):
         print("appflags deploy: give a FILE or --version N (one of them)", file=sys.stderr)
         return EXIT_USAGE
+    if args.version is not None and args.label is not None:
+        print(
+            "appflags deploy: --label names a new version; --version deploys an existing one",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         tags = key_values("--tag", args.tag)
         parameters = key_values("--extension-param", args.extension_param)
@@ -142,7 +148,11 @@ def _deploy(args: argparse.Namespace) -> int:  # noqa: PLR0911, PLR0912 - the st
         env = open_environment(args)
         profile = env.profile(args.profile)
         if document is None:
-            document = env.version_document(profile, args.version)
+            try:
+                document = env.version_document(profile, args.version)
+            except SchemaError as exc:
+                print_invalid(f"version {args.version}", exc)
+                return EXIT_INVALID
         plan = _plan(env, profile, document, args)
         if plan is None:
             return EXIT_OK

@@ -25,7 +25,8 @@ from appflags.formats._appconfig import STORED_SCHEMA
 from appflags.formats._appconfig_document import document_problems
 from appflags.formats._schemas import problems, project_validator
 from appflags.testing._agent import AgentRequest, AgentRequestError, agent_answer, parse_context
-from appflags.testing._control_plane import DEFAULT_MAX_CONFIGURATION_SIZE, ControlPlane
+from appflags.testing._control_model import DEFAULT_MAX_CONFIGURATION_SIZE
+from appflags.testing._control_plane import ControlPlane
 from appflags.testing._control_routes import OPERATIONS as CONTROL_OPERATIONS
 from appflags.testing._control_routes import ControlRequest
 from appflags.testing._control_routes import answer as control_answer

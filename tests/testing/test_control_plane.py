@@ -684,17 +684,28 @@ def _shapes_of(client: AppConfigClient) -> dict[str, Any]:
     profile = client.create_configuration_profile(
         ApplicationId=app["Id"], Name="s", LocationUri="hosted", Type="AWS.Freeform"
     )
-    ids = {"ApplicationId": app["Id"], "ConfigurationProfileId": profile["Id"]}
+    app_id, profile_id = app["Id"], profile["Id"]
     created = client.create_hosted_configuration_version(
-        **ids, Content=b'{"a": 1}', ContentType="application/json", VersionLabel="v1"
+        ApplicationId=app_id,
+        ConfigurationProfileId=profile_id,
+        Content=b'{"a": 1}',
+        ContentType="application/json",
+        VersionLabel="v1",
+    )
+    got = client.get_hosted_configuration_version(
+        ApplicationId=app_id, ConfigurationProfileId=profile_id, VersionNumber=1
     )
     return {
         "application": _shape(app),
         "profile": _shape(profile),
         "version": _shape(created),
-        "got version": _shape(client.get_hosted_configuration_version(**ids, VersionNumber=1)),
-        "profiles": _shape(client.list_configuration_profiles(ApplicationId=app["Id"])),
-        "got profile": _shape(client.get_configuration_profile(**ids)),
+        "got version": _shape(got),
+        "profiles": _shape(client.list_configuration_profiles(ApplicationId=app_id)),
+        "got profile": _shape(
+            client.get_configuration_profile(
+                ApplicationId=app_id, ConfigurationProfileId=profile_id
+            )
+        ),
         "updated": _shape(client.update_application(ApplicationId=app["Id"], Name="store")),
     }
 

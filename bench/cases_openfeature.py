@@ -40,11 +40,11 @@ FLAGD_DOC: dict[str, Any] = {
 def comparisons() -> list[Comparison]:
     """OpenFeature comparisons (need openfeature-sdk; the flagd one needs its provider)."""
     try:
+        from openfeature import api
         from openfeature.evaluation_context import EvaluationContext
         from openfeature.provider.in_memory_provider import InMemoryFlag, InMemoryProvider
 
         from appflags.openfeature import AppFlagsProvider
-        from openfeature import api
     except ImportError:
         return []
     flags = appflags.Flags.from_dict(FLAGD_DOC)

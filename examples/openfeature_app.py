@@ -14,12 +14,12 @@ import copy
 import threading
 from typing import Any
 
+from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.event import EventDetails, ProviderEvent
 
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import LocalAppConfig
-from openfeature import api
 
 APP = ("shop", "prod", "checkout-flags")
 

@@ -10,25 +10,14 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from structlog.testing import capture_logs
 
-from _support import reaches
+from _support import FAST_CONFIG, PREMIUM, reaches
 from appflags import Flags, State
 from appflags.otel import instrument
 from appflags.testing import Fault, LocalAppConfig
-from conftest import FAST_CONFIG
 
-RULES = {
-    "premium": {
-        "default": False,
-        "rules": {
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            }
-        },
-    },
-    "banner": {"default": True},
-}
+RULES = {**PREMIUM, "banner": {"default": True}}
 Points = dict[str, list[tuple[dict[str, Any], float]]]
 
 
@@ -169,3 +158,44 @@ def test_instrumented_flags_are_not_kept_alive(telemetry: Telemetry) -> None:
     del flags
     gc.collect()
     assert "appflags.state" not in telemetry.collect()
+
+
+def test_a_wrong_argument_is_refused_and_the_others_keep_their_metrics(
+    telemetry: Telemetry,
+) -> None:
+    from appflags.openfeature import AppFlagsProvider  # noqa: PLC0415 - only this test needs it
+
+    one = Flags.from_dict({"a": {"enabled": True}})
+    two = Flags.from_dict({"b": {"enabled": True}})
+    instrument(one, meter_provider=telemetry.provider)
+    with pytest.raises(TypeError, match=r"appflags.Flags \(instrument the Flags it serves\)"):
+        instrument(AppFlagsProvider(one), meter_provider=telemetry.provider)  # type: ignore[arg-type] # the mistake under test
+    with pytest.raises(TypeError, match="meter_provider must be an opentelemetry MeterProvider"):
+        instrument(two, meter_provider=AppFlagsProvider(two))  # type: ignore[arg-type] # the mistake under test
+    instrument(two, meter_provider=telemetry.provider)
+    one.is_enabled("x")
+    two.is_enabled("y")
+    points = telemetry.collect()
+    assert sorted(a["feature_flag.key"] for a, _ in points["appflags.missing_keys"]) == ["x", "y"]
+    assert [v for _, v in points["appflags.state"]] == [0, 1, 0]
+
+
+def test_one_flags_failing_to_report_leaves_the_others_metrics(
+    telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = Flags.from_dict({"a": {"enabled": True}})
+    fine = Flags.from_dict({"b": {"enabled": True}})
+    instrument(broken, meter_provider=telemetry.provider)
+    instrument(fine, meter_provider=telemetry.provider)
+
+    def fail() -> None:
+        raise RuntimeError("usage unavailable")
+
+    monkeypatch.setattr(broken, "usage", fail)
+    fine.is_enabled("y")
+    with capture_logs() as logs:
+        points = telemetry.collect()
+    assert [a["feature_flag.key"] for a, _ in points["appflags.missing_keys"]] == ["y"]
+    assert [v for _, v in points["appflags.poll.failures"]] == [0]
+    assert [v for _, v in points["appflags.state"]] == [0, 1, 0]  # state needs no usage()
+    assert {e["event"] for e in logs} == {"appflags.metrics_failed"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,29 +14,12 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from _support import wait_for
+from _support import PREMIUM, UNREACHABLE, wait_for
 from appflags import ErrorCode, Flags, Reason, State
 from appflags.cli import main
 from appflags.testing import LocalAppConfig
 
 DOC = {"beta": {"enabled": False}, "search": {"enabled": True, "color": "blue"}}
-POWERTOOLS = {
-    "premium": {
-        "default": False,
-        "rules": {
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            }
-        },
-    }
-}
-UNREACHABLE = "http://127.0.0.1:9"
-
-
-@pytest.fixture(autouse=True)
-def _no_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("APPFLAGS_OVERRIDES", raising=False)
 
 
 def test_with_block_answers_overridden_keys_then_restores() -> None:
@@ -88,7 +72,7 @@ def test_later_override_wins_and_ending_it_uncovers_the_earlier() -> None:
 
 
 def test_override_beats_rules_and_obeys_type_rules() -> None:
-    flags = Flags.from_dict(POWERTOOLS)
+    flags = Flags.from_dict(PREMIUM)
     assert flags.is_enabled("premium", {"tier": "gold"}) is True
     with flags.override({"premium": False}):
         assert flags.is_enabled("premium", {"tier": "gold"}) is False
@@ -214,6 +198,44 @@ def test_unusable_environment_variable_is_logged_and_ignored(
     assert logs[0]["log_level"] == "error"
 
 
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [("[1,2]", "array"), ("true", "boolean"), ('"beta"', "string"), ("3", "number")],
+)
+def test_environment_variable_with_json_that_is_not_an_object_says_so(
+    monkeypatch: pytest.MonkeyPatch, value: str, kind: str
+) -> None:
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", value)
+    with capture_logs() as logs:
+        flags = Flags.from_dict(DOC)
+    assert flags.is_enabled("search") is True
+    [event] = logs
+    assert event["event"] == "appflags.overrides_ignored"
+    assert f"not a JSON object (got a JSON {kind})" in event["error"]
+    assert "No such file" not in event["error"]
+
+
+def test_environment_variable_with_a_quoted_home_path_is_expanded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "ov.json").write_text(json.dumps({"search": False}), encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", "~/ov.json")  # as the shell leaves it when quoted
+    with capture_logs() as logs:
+        flags = Flags.from_dict(DOC)
+    assert flags.is_enabled("search") is False
+    assert [e["event"] for e in logs] == ["appflags.overrides_active"]
+
+
+def test_environment_variable_naming_a_file_called_true_reads_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "true").write_text(json.dumps({"search": False}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", "true")
+    assert Flags.from_dict(DOC).is_enabled("search") is False
+
+
 def test_cli_eval_says_when_an_override_applies(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -250,3 +272,21 @@ def test_the_documented_example_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
     assert len(blocks) == 1
     exec(compile(blocks[0], str(page), "exec"), {"__name__": "docs"})  # noqa: S102 - our own docs
+
+
+def test_the_developer_s_environment_overrides_never_reach_the_suite() -> None:
+    # docs/overrides.md suggests exporting APPFLAGS_OVERRIDES: the project's tests must
+    # hold with it set, even without the plugin's own isolation (tests/conftest.py clears it).
+    tests = Path(__file__).resolve().parent
+    overrides = '{"beta": false, "beta.color": "purple"}'  # keys test_lookups.py reads
+    command = [sys.executable, "-m", "pytest", "-p", "no:appflags", "-p", "no:cacheprovider"]
+    result = subprocess.run(
+        [*command, "-q", str(tests / "test_lookups.py")],
+        cwd=tests.parent,
+        env={**os.environ, "APPFLAGS_OVERRIDES": overrides},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]

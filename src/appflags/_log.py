@@ -1,38 +1,90 @@
-"""The library's one logger. The library never configures logging."""
+"""The library's one logger. The library never configures logging.
+
+Events go to the stdlib logger ``appflags`` (with a ``NullHandler``, so an application
+that configured no logging sees nothing, and one that configured the root logger sees
+them), as Python's logging HOWTO asks of libraries. When the application has configured
+structlog (``structlog.is_configured()``), the same events go through
+``structlog.get_logger("appflags")`` as key-values instead. An application that never
+imported structlog cannot have configured it, so appflags never imports it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
-from appflags import _gc_pause
+if TYPE_CHECKING:
+    import logging
+
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "exception": 40}
+
+
+def _text(event: str, fields: dict[str, Any]) -> str:
+    parts = [event]
+    for key, value in fields.items():
+        shown = str(value)
+        if not shown or any(c.isspace() or c in "='\"" for c in shown):
+            shown = repr(shown)
+        parts.append(f"{key}={shown}")
+    return " ".join(parts)
 
 
 class _Logger:
-    """``structlog.get_logger("appflags")``, imported on the first event.
+    """Has the method names of a logger (``logger.info("appflags.loaded", source=...)``);
+    each call chooses structlog or the stdlib at the time of the event (events are rare:
+    state changes, not lookups)."""
 
-    structlog (with the stdlib ``logging`` and ``asyncio`` it imports) costs more to
-    import than the rest of appflags, and most processes log only when something
-    changes: it loads when the first event is logged.
+    __slots__ = ("_reserved", "_stdlib")
 
-    That first event is usually the first version loaded, during a cold start: the
-    import runs with the cyclic collector paused (see :mod:`appflags._gc_pause`). Its
-    ~8,000 module-level objects live as long as the process, and counting them used to
-    set off a full collection in the middle of the import, walking the whole heap (boto3's
-    included: ~40 ms on a loaded 2-core machine) to find nothing.
-    """
+    def __init__(self) -> None:
+        self._stdlib: logging.Logger | None = None
+        self._reserved: frozenset[str] = frozenset()
 
-    __slots__ = ("_real",)
+    def _logger(self) -> logging.Logger:
+        if self._stdlib is None:
+            import logging  # noqa: PLC0415 - most processes never log an event of ours
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names not set on the instance: _real before it is set, and
-        # every logging method.
-        if name == "_real":
-            with _gc_pause.paused():
-                import structlog  # noqa: PLC0415 - see the docstring
+            stdlib = logging.getLogger("appflags")
+            if not any(isinstance(h, logging.NullHandler) for h in stdlib.handlers):
+                stdlib.addHandler(logging.NullHandler())
+            # A record refuses extra= fields named like its own attributes.
+            self._reserved = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+            self._stdlib = stdlib
+        return self._stdlib
 
-            self._real = structlog.get_logger("appflags")
-            return self._real
-        return getattr(self._real, name)
+    def _emit(self, method: str, event: str, fields: dict[str, Any]) -> None:
+        structlog = sys.modules.get("structlog")
+        if structlog is not None and structlog.is_configured():
+            if method == "exception":
+                fields.setdefault("exc_info", True)
+            getattr(structlog.get_logger("appflags"), method)(event, **fields)
+            return
+        stdlib = self._logger()
+        level = _LEVELS[method]
+        if stdlib.isEnabledFor(level):
+            # The fields go on the record too (``record.source``, ...) for structured
+            # handlers; the message carries them for plain ones.
+            reserved = self._reserved
+            extra = {f"appflags_{k}" if k in reserved else k: v for k, v in fields.items()}
+            extra["event"] = event
+            stdlib.log(
+                level, "%s", _text(event, fields), exc_info=method == "exception", extra=extra
+            )
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._emit("debug", event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._emit("info", event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._emit("warning", event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._emit("error", event, fields)
+
+    def exception(self, event: str, **fields: Any) -> None:
+        self._emit("exception", event, fields)
 
 
-logger: Any = _Logger()
+logger = _Logger()

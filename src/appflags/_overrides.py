@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appflags._evaluation import Reason
-from appflags.formats import Resolved
+from appflags._model import Resolved
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -56,16 +56,42 @@ def from_environment() -> dict[str, Any] | None:
     raw = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
     if not raw:
         return None
-    text = raw if raw.startswith("{") else Path(raw).read_text(encoding="utf-8")
+    text = _json_or_none(raw)
+    if text is None:
+        # A path; quoted in the shell, "~/ov.json" reaches us unexpanded.
+        text = Path(raw).expanduser().read_text(encoding="utf-8")
     try:
         doc = json.loads(text)
     except ValueError as exc:
         raise ValueError(f"{ENVIRONMENT_VARIABLE}: not JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise ValueError(  # noqa: TRY004 - a setting with a bad value, not a caller error
-            f"{ENVIRONMENT_VARIABLE}: expected a JSON object of keys to values"
+            f"{ENVIRONMENT_VARIABLE}: not a JSON object (got a JSON {_json_kind(doc)}); "
+            "expected an object of keys to values, or the path of a file holding one"
         )
     return plain_overrides(doc)
+
+
+def _json_or_none(raw: str) -> str | None:
+    """``raw`` when it is JSON text rather than a path: an object, array or string, or a
+    bare JSON literal (``true``, ``3``) that names no existing file."""
+    if raw[0] in '{["':
+        return raw
+    try:
+        json.loads(raw)
+    except ValueError:
+        return None
+    return None if Path(raw).expanduser().exists() else raw
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    return "boolean" if isinstance(value, bool) else "number"
 
 
 def overlay(document: Snapshot, overrides: Mapping[str, Any]) -> Snapshot:

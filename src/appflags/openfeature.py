@@ -39,17 +39,26 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from openfeature.event import ProviderEventDetails
-from openfeature.exception import ErrorCode, ProviderFatalError, ProviderNotReadyError
-from openfeature.flag_evaluation import FlagResolutionDetails, Reason
-from openfeature.provider import AbstractProvider, Metadata, ProviderStatus
+from appflags._extras import require_extra
 
-from appflags._checks import check_seconds
-from appflags._evaluation import ErrorCode as AppErrorCode
-from appflags._evaluation import Evaluation
-from appflags._evaluation import Reason as AppReason
-from appflags._flags import MAX_WAIT, Change, Flags
-from appflags._state import State
+require_extra("openfeature.provider", "openfeature")
+
+# The imports below follow the check that names the extra to install.
+from openfeature.event import ProviderEventDetails  # noqa: E402
+from openfeature.exception import (  # noqa: E402
+    ErrorCode,
+    ProviderFatalError,
+    ProviderNotReadyError,
+)
+from openfeature.flag_evaluation import FlagResolutionDetails, Reason  # noqa: E402
+from openfeature.provider import AbstractProvider, Metadata, ProviderStatus  # noqa: E402
+
+from appflags._checks import check_seconds  # noqa: E402
+from appflags._evaluation import ErrorCode as AppErrorCode  # noqa: E402
+from appflags._evaluation import Evaluation  # noqa: E402
+from appflags._evaluation import Reason as AppReason  # noqa: E402
+from appflags._flags import MAX_WAIT, Change, Flags  # noqa: E402
+from appflags._state import State  # noqa: E402
 
 if TYPE_CHECKING:
     from openfeature.evaluation_context import EvaluationContext

@@ -29,17 +29,21 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from opentelemetry import metrics
-from opentelemetry.metrics import CallbackOptions, Observation
+from appflags._extras import require_extra
 
-from appflags._state import State
-from appflags._usage import safe_now
-from appflags._version import __version__
+require_extra("opentelemetry.metrics", "otel")
+
+from opentelemetry import metrics  # noqa: E402 - after the check naming the extra
+from opentelemetry.metrics import CallbackOptions, Observation  # noqa: E402
+
+from appflags._flags import Flags  # noqa: E402
+from appflags._log import logger  # noqa: E402
+from appflags._state import State  # noqa: E402
+from appflags._usage import safe_now  # noqa: E402
+from appflags._version import __version__  # noqa: E402
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
-
-    from appflags._flags import Flags
+    from collections.abc import Callable, Iterable, Iterator
 
 METER_NAME = "appflags"
 PROVIDER_NAME = "appflags"
@@ -83,47 +87,73 @@ class _Instruments:
             description="1 for the flags' current state, 0 for the others",
         )
 
-    def _each(self) -> list[tuple[Flags, dict[str, Any]]]:
-        return [(f, {"appflags.source": f._source_name or "static"}) for f in list(self.flags)]
+    def _each(self) -> Iterator[tuple[Flags, dict[str, Any]]]:
+        return ((f, {"appflags.source": f._source_name or "static"}) for f in list(self.flags))
+
+    def _observe(
+        self, read: Callable[[Flags, dict[str, Any]], Iterable[Observation]]
+    ) -> list[Observation]:
+        # Each Flags is read on its own: one failing must not take the others' metrics
+        # down (the SDK drops everything a callback yields once it raises).
+        found: list[Observation] = []
+        for flags, base in self._each():
+            try:
+                found.extend(read(flags, base))
+            except Exception as exc:  # noqa: BLE001 - collection must go on for the others
+                logger.error(
+                    "appflags.metrics_failed", source=base["appflags.source"], error=repr(exc)
+                )
+        return found
 
     def _evaluations(self, options: CallbackOptions) -> Iterable[Observation]:
-        for flags, base in self._each():
-            for counted in flags.usage().evaluations:
-                attributes = {
-                    **base,
-                    "feature_flag.key": counted.key,
-                    "feature_flag.provider.name": PROVIDER_NAME,
-                    "feature_flag.result.reason": counted.reason.value.lower(),
-                }
-                if counted.variant is not None:
-                    attributes["feature_flag.result.variant"] = counted.variant
-                if counted.error_code is not None:
-                    attributes["error.type"] = counted.error_code.value.lower()
-                yield Observation(counted.count, attributes)
+        return self._observe(self._evaluations_of)
+
+    @staticmethod
+    def _evaluations_of(flags: Flags, base: dict[str, Any]) -> Iterator[Observation]:
+        for counted in flags.usage().evaluations:
+            attributes = {
+                **base,
+                "feature_flag.key": counted.key,
+                "feature_flag.provider.name": PROVIDER_NAME,
+                "feature_flag.result.reason": counted.reason.value.lower(),
+            }
+            if counted.variant is not None:
+                attributes["feature_flag.result.variant"] = counted.variant
+            if counted.error_code is not None:
+                attributes["error.type"] = counted.error_code.value.lower()
+            yield Observation(counted.count, attributes)
 
     def _missing(self, options: CallbackOptions) -> Iterable[Observation]:
-        for flags, base in self._each():
-            for missing in flags.usage().missing:
-                yield Observation(missing.count, {**base, "feature_flag.key": missing.key})
+        return self._observe(
+            lambda flags, base: (
+                Observation(m.count, {**base, "feature_flag.key": m.key})
+                for m in flags.usage().missing
+            )
+        )
 
     def _failures(self, options: CallbackOptions) -> Iterable[Observation]:
-        for flags, base in self._each():
-            yield Observation(flags.usage().failed_polls, base)
+        return self._observe(lambda flags, base: [Observation(flags.usage().failed_polls, base)])
 
     def _age(self, options: CallbackOptions) -> Iterable[Observation]:
-        for flags, base in self._each():
-            last = flags.usage().last_fetched
-            if last is not None:
-                yield Observation((safe_now(flags._clock) - last).total_seconds(), base)
+        return self._observe(self._age_of)
+
+    @staticmethod
+    def _age_of(flags: Flags, base: dict[str, Any]) -> Iterator[Observation]:
+        last = flags.usage().last_fetched
+        if last is not None:
+            yield Observation((safe_now(flags._clock) - last).total_seconds(), base)
 
     def _state(self, options: CallbackOptions) -> Iterable[Observation]:
-        for flags, base in self._each():
-            current, version = flags.state, flags.version
-            for state in State:
-                attributes = {**base, "appflags.state": state.value}
-                if version is not None:
-                    attributes["feature_flag.version"] = version
-                yield Observation(1 if state is current else 0, attributes)
+        return self._observe(self._state_of)
+
+    @staticmethod
+    def _state_of(flags: Flags, base: dict[str, Any]) -> Iterator[Observation]:
+        current, version = flags.state, flags.version
+        for state in State:
+            attributes = {**base, "appflags.state": state.value}
+            if version is not None:
+                attributes["feature_flag.version"] = version
+            yield Observation(1 if state is current else 0, attributes)
 
 
 _lock = threading.Lock()
@@ -139,7 +169,19 @@ def instrument(
     provider and observe every ``Flags`` instrumented with it (told apart by the
     ``appflags.source`` attribute); a ``Flags`` is held weakly. Returns a function that
     stops observing ``flags``.
+
+    Raises ``TypeError`` when ``flags`` is not a :class:`~appflags.Flags` (an OpenFeature
+    provider, say: instrument the ``Flags`` it serves) or ``meter_provider`` is not an
+    OpenTelemetry ``MeterProvider``; nothing is registered then.
     """
+    if not isinstance(flags, Flags):
+        hint = " (instrument the Flags it serves)" if hasattr(flags, "get_metadata") else ""
+        raise TypeError(f"flags must be an appflags.Flags{hint}, got {type(flags).__name__}")
+    if meter_provider is not None and not isinstance(meter_provider, metrics.MeterProvider):
+        raise TypeError(
+            "meter_provider must be an opentelemetry MeterProvider, "
+            f"got {type(meter_provider).__name__}"
+        )
     provider = meter_provider if meter_provider is not None else metrics.get_meter_provider()
     with _lock:
         entry = _registry.get(id(provider))

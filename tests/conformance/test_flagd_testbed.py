@@ -21,6 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 from pytest_bdd import given, parsers, scenarios, then, when
 
@@ -28,7 +29,6 @@ from _flagd_testbed_bdd import EVALUATOR_FEATURES, PROVIDER_FEATURES, SKIPPED, T
 from appflags import Flags
 from appflags.formats import FlagdFormat
 from appflags.openfeature import AppFlagsProvider
-from openfeature import api
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

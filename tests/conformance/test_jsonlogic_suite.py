@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 
 from appflags import Flags
 from appflags.openfeature import AppFlagsProvider
-from openfeature import api
 
 TESTS = Path(__file__).resolve().parent / "jsonlogic" / "tests.json"
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import marshal
-from collections import Counter
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -34,21 +33,15 @@ from appflags.formats._schemas import json_path, problems, project_validator
 from appflags.rules._explain import Variant, register
 from appflags.rules._powertools_actions import (
     SCHEDULE_KEYS,
-    Condition,
     RuleSpec,
-    Shape,
-    compile_condition,
-    compiled_shape,
-    fuse,
+    all_hold,
+    compile_rules,
     parse_local_datetime,
-    shape_of,
     time_zone,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
-
-    from appflags.formats._base import Context, Rule
+    from appflags.formats._base import Rule
 
 SCHEMA = "powertools.schema.json"
 
@@ -76,7 +69,7 @@ class PowertoolsFormat:
     def compile(self, doc: Any, clock: Clock) -> Compiled:
         """Every flag to a static answer or a function of the context over its rules."""
         static: dict[str, Resolved] = {}
-        flags: list[tuple[str, dict[str, Any], list[RuleSpec], Resolved, Shape]] = []
+        rules: dict[str, Rule] = {}
         match, fallback = Reason.TARGETING_MATCH, Reason.DEFAULT
         for name, feature in doc.items():
             default = feature["default"]
@@ -98,42 +91,14 @@ class PowertoolsFormat:
                 )
                 for rule_name, rule in flag_rules.items()
             ]
-            otherwise = Resolved(default, None, fallback)
-            flags.append((name, flag_rules, specs, otherwise, shape_of(specs)))
-        fusing = _shapes_to_fuse(Counter([flag[4] for flag in flags]))
-        rules: dict[str, Rule] = {}
-        for name, flag_rules, specs, otherwise, shape in flags:
-            if shape in fusing:
-                rules[name] = rule = fuse(shape, specs, otherwise, clock)
-            else:
-                rules[name] = rule = _first_match(
-                    tuple((_conditions(conditions, clock), answer) for conditions, answer in specs),
-                    otherwise,
-                )
-            # For `appflags eval --explain`: the rules' closures, compiled again and worked
+            rules[name] = rule = compile_rules(specs, Resolved(default, None, fallback), clock)
+            # For `appflags eval --explain`: the rules, compiled again one by one and worked
             # into variants only when an explanation is asked for.
             register(rule, name, partial(_variants, _packed(flag_rules), clock))
         # Every flag, in document order, as Powertools' get_enabled_features considers them:
         # enabled_features() keeps those answering True (a non-boolean flag can, too), and
         # the compat FeatureFlags those answering any truthy value, as Powertools does.
         return Compiled(static=static, rules=rules, features=tuple(doc))
-
-
-NEW_SHAPES = 8
-"""How many shapes of rules a compile may fuse that no earlier compile did (the most
-used first). Compiling a shape's source costs 0.1-0.3 ms, the price of some 20-40 flags'
-closures: a document of a few shapes (the usual) fuses every flag, one of hundreds
-fuses its commonest and keeps the rest on closures, so that its load stays as cheap."""
-
-
-def _shapes_to_fuse(counts: Counter[Shape]) -> set[Shape]:
-    known = {shape for shape in counts if compiled_shape(shape)}
-    new = sorted(counts.keys() - known, key=counts.__getitem__, reverse=True)
-    return known.union(new[:NEW_SHAPES])
-
-
-def _conditions(conditions: Sequence[Mapping[str, Any]], clock: Clock) -> tuple[Condition, ...]:
-    return tuple([compile_condition(c["action"], c["key"], c["value"], clock) for c in conditions])
 
 
 def _packed(flag_rules: dict[str, Any]) -> bytes | dict[str, Any]:
@@ -154,61 +119,13 @@ def _variants(packed: bytes | dict[str, Any], clock: Clock) -> tuple[Variant, ..
             Variant(
                 rule_name,
                 json.dumps(rule["conditions"]),
-                _all_of(_conditions(rule["conditions"], clock)),
+                all_hold(rule["conditions"], clock),
                 Reason.TARGETING_MATCH,
             )
             for rule_name, rule in flag_rules.items()
         ),
         Variant("(default)", None, None, Reason.DEFAULT),
     )
-
-
-def _all_of(conditions: tuple[Condition, ...]) -> Callable[[Context], bool]:
-    def all_hold(context: Context) -> bool:
-        return all(condition(context) for condition in conditions)
-
-    return all_hold
-
-
-def _first_match(
-    compiled: tuple[tuple[tuple[Condition, ...], Resolved], ...], fallback: Resolved
-) -> Rule:
-    """The flag's rules in document order; the first whose conditions all hold answers.
-
-    Rules of one or two conditions, the usual shapes, get loops without an inner loop.
-    """
-    sizes = {len(conditions) for conditions, _ in compiled}
-    if sizes == {1}:
-        singles = tuple((conditions[0], answer) for conditions, answer in compiled)
-
-        def single_rules(context: Context) -> Resolved:
-            for condition, answer in singles:
-                if condition(context):
-                    return answer
-            return fallback
-
-        return single_rules
-    if sizes == {2}:
-        pairs = tuple((first, second, answer) for (first, second), answer in compiled)
-
-        def pair_rules(context: Context) -> Resolved:
-            for first, second, answer in pairs:
-                if first(context) and second(context):
-                    return answer
-            return fallback
-
-        return pair_rules
-
-    def any_rules(context: Context) -> Resolved:
-        for conditions, answer in compiled:
-            for condition in conditions:
-                if not condition(context):
-                    break
-            else:
-                return answer
-        return fallback
-
-    return any_rules
 
 
 def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:

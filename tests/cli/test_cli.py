@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from _support import GOLD_RULE
 from appflags import Flags
 from appflags.cli import main
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "flags.json"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "flags.json"
 
 
 def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
@@ -329,10 +330,7 @@ POWERTOOLS_DOC = {
                 "when_match": True,
                 "conditions": [{"action": "ENDSWITH", "key": "email", "value": "@corp.com"}],
             },
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            },
+            "gold": GOLD_RULE,
         },
     }
 }

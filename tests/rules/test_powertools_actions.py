@@ -1,10 +1,9 @@
-"""Fused Powertools rules: one generated function per flag, against the closures it replaces.
+"""Powertools rules through the action table, on odd and hostile contexts.
 
-A flag's rules compile to one function whose source spells out the commonest actions
-(``EQUALS``, comparisons, ``STARTSWITH``/``ENDSWITH``, the ``IN`` family) and calls the
-closures of the others. Flags of shapes beyond a compile's budget keep one closure per
-condition. Both must give the same answer for every context, odd values included, and
-the same as Powertools wherever Powertools itself answers.
+A flag's rules compile to one function that loops over each rule's ``(test, key, value)``
+triples. It must answer as Powertools wherever Powertools itself answers, and elsewhere
+(a comparison or a context that raises) as Powertools' own per-action comparators
+(``RULE_ACTION_MAPPING``) say, a raise being a non-match and a missing key never matching.
 """
 
 from __future__ import annotations
@@ -12,25 +11,22 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
-import pytest
+from aws_lambda_powertools.utilities.feature_flags.feature_flags import RULE_ACTION_MAPPING
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_powertools_side_by_side import powertools_evaluate, same
 
-import appflags.formats._powertools as powertools_format
-import appflags.rules._powertools_actions as actions
+from _support import powertools_evaluate, same
 from appflags import Flags
 from appflags.compat.powertools import FeatureFlags
 
 NOW = datetime(2024, 5, 15, 14, 30, 45, tzinfo=timezone.utc)
 
 
-INLINE = [
+ACTIONS = [
     "EQUALS",
     "NOT_EQUALS",
     "KEY_GREATER_THAN_VALUE",
@@ -43,11 +39,13 @@ INLINE = [
     "NOT_IN",
     "KEY_IN_VALUE",
     "KEY_NOT_IN_VALUE",
+    "VALUE_IN_KEY",
+    "VALUE_NOT_IN_KEY",
+    "ALL_IN_VALUE",
+    "ANY_IN_VALUE",
+    "NONE_IN_VALUE",
 ]
-# A few actions that stay closures, called from the fused function.
-CALLED = ["VALUE_IN_KEY", "ANY_IN_VALUE", "NONE_IN_VALUE"]
-LISTS = frozenset(("ANY_IN_VALUE", "NONE_IN_VALUE"))  # their value must be an array
-# Keys that would break generated source if any document text reached it.
+LISTS = frozenset(("ALL_IN_VALUE", "ANY_IN_VALUE", "NONE_IN_VALUE"))  # value: an array
 KEYS = ["a", "b", "{k}", "x') or True or ('", '"""\n', "\\"]
 
 
@@ -184,53 +182,50 @@ def _contexts(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any
     return st.dictionaries(st.sampled_from(KEYS), values, max_size=4)
 
 
-@contextmanager
-def _closures_only() -> Iterator[None]:
-    """Flags compiled meanwhile keep one closure per condition: no shape is fused."""
-    saved, budget = dict(actions._MAKERS), powertools_format.NEW_SHAPES
-    actions._MAKERS.clear()
-    powertools_format.NEW_SHAPES = 0
+def _flags(doc: dict[str, Any]) -> Flags:
+    return Flags.from_dict(doc, format="powertools", clock=lambda: NOW)
+
+
+def _holds(condition: dict[str, Any], context: Any) -> bool:
+    """One condition as Powertools reads the context and compares (its ``in`` test, then
+    ``get``), a missing key and anything that raises being a non-match."""
+    key, test = condition["key"], RULE_ACTION_MAPPING[condition["action"]]
     try:
-        yield
-    finally:
-        powertools_format.NEW_SHAPES = budget
-        actions._MAKERS.update(saved)
+        return key in context and bool(test(context.get(key), condition["value"]))
+    except Exception:
+        return False
 
 
-def _both(doc: dict[str, Any]) -> tuple[Flags, Flags]:
-    fused = Flags.from_dict(doc, format="powertools", clock=lambda: NOW)
-    with _closures_only():
-        closures = Flags.from_dict(doc, format="powertools", clock=lambda: NOW)
-    for name in doc:  # the two really are the two paths
-        assert fused._snapshot.rules[name].__name__ == "fused"
-        assert closures._snapshot.rules[name].__name__ != "fused"
-    return fused, closures
+def _expected(feature: dict[str, Any], context: Any) -> tuple[Any, ...]:
+    for name, rule in feature["rules"].items():
+        if all(_holds(condition, context) for condition in rule["conditions"]):
+            return rule["when_match"], name, "TARGETING_MATCH", None
+    return feature["default"], None, "DEFAULT", None
 
 
-def _answer(flags: Flags, name: str, context: Any) -> tuple[Any, ...]:
-    result = flags.evaluate(name, "default", context)
-    return result.value, result.variant, result.reason, result.error_code
+def _answer(flags: Flags, name: str, context: Any, default: Any) -> tuple[Any, ...]:
+    result = flags.evaluate(name, default, context)
+    return result.value, result.variant, result.reason.value, result.error_code
 
 
 @settings(max_examples=300)
 @given(
-    doc=_documents(INLINE + CALLED),
+    doc=_documents(ACTIONS),
     context=_contexts(_HOSTILE),
     wrap=st.sampled_from([dict, MappingProxyType, RaisingMapping, UnreadableMapping]),
 )
-def test_fused_rules_answer_as_the_closures(doc: Any, context: Any, wrap: Any) -> None:
-    fused, closures = _both(doc)
+def test_rules_answer_as_powertools_comparators(doc: Any, context: Any, wrap: Any) -> None:
+    flags = _flags(doc)
     context = wrap(context)
-    for name in doc:
-        assert _answer(fused, name, context) == _answer(closures, name, context)
-        assert fused.is_enabled(name, context) == closures.is_enabled(name, context)
+    for name, feature in doc.items():
+        assert _answer(flags, name, context, feature["default"]) == _expected(feature, context)
+        assert flags.is_enabled(name, context) is (_expected(feature, context)[0] is True)
 
 
 @settings(max_examples=300)
-@given(doc=_documents(INLINE + CALLED), context=_contexts(_ODD))
-def test_fused_rules_answer_as_powertools(doc: Any, context: dict[str, Any]) -> None:
-    fused, _ = _both(doc)
-    compat = FeatureFlags(fused)
+@given(doc=_documents(ACTIONS), context=_contexts(_ODD))
+def test_rules_answer_as_powertools(doc: Any, context: dict[str, Any]) -> None:
+    compat = FeatureFlags(_flags(doc))
     for name in doc:
         expected = powertools_evaluate(doc, name, context, "default", NOW)
         assert same(compat.evaluate(name=name, context=context, default="default"), expected)
@@ -238,7 +233,7 @@ def test_fused_rules_answer_as_powertools(doc: Any, context: dict[str, Any]) -> 
 
 def test_a_context_whose_get_cannot_be_looked_up_matches_no_context_action() -> None:
     # Every condition that reads the context is a non-match (as when get raises); a
-    # condition on the clock alone still holds, as in the closures.
+    # condition on the clock alone still holds.
     equals = {"action": "EQUALS", "key": "a", "value": 1}
     wednesday = {
         "action": "SCHEDULE_BETWEEN_DAYS_OF_WEEK",
@@ -253,73 +248,9 @@ def test_a_context_whose_get_cannot_be_looked_up_matches_no_context_action() -> 
             "both": [wednesday, equals],
         }.items()
     }
-    fused, closures = _both(doc)
-    context = UnreadableMapping({"a": 1})
-    for name, expected in {"context": False, "clock": True, "both": False}.items():
-        assert _answer(fused, name, context) == _answer(closures, name, context)
-        assert fused.evaluate(name, False, context).error_code is None
-        assert fused.is_enabled(name, context) is expected
-
-
-def test_a_compile_fuses_its_commonest_new_shapes_within_its_budget(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(powertools_format, "NEW_SHAPES", 2)
-    monkeypatch.setattr(actions, "_MAKERS", {})
-
-    def flag(*actions_of_rules: tuple[str, ...]) -> dict[str, Any]:
-        rules = {
-            f"r{index}": {
-                "when_match": True,
-                "conditions": [{"action": a, "key": "k", "value": "x"} for a in rule_actions],
-            }
-            for index, rule_actions in enumerate(actions_of_rules)
-        }
-        return {"default": False, "rules": rules}
-
-    doc = {
-        "common-1": flag(("EQUALS",)),
-        "rare": flag(("STARTSWITH",), ("EQUALS",)),
-        "common-2": flag(("EQUALS",)),
-        "second-1": flag(("ENDSWITH", "NOT_EQUALS")),
-        "second-2": flag(("ENDSWITH", "NOT_EQUALS")),
-    }
-    flags = Flags.from_dict(doc)
-    kinds = {name: rule.__name__ for name, rule in flags._snapshot.rules.items()}
-    assert kinds == {
-        "common-1": "fused",
-        "rare": "single_rules",
-        "common-2": "fused",
-        "second-1": "fused",
-        "second-2": "fused",
-    }
-    assert flags.is_enabled("rare", {"k": "x"}) is True
-    assert flags.is_enabled("second-1", {"k": "x"}) is False
-    assert flags.is_enabled("second-1", {"k": "yx"}) is True
-    # A later compile fuses the shapes earlier ones compiled, and the rare one now fits.
-    again = Flags.from_dict(doc)
-    assert {rule.__name__ for rule in again._snapshot.rules.values()} == {"fused"}
-
-
-def test_document_text_never_becomes_source() -> None:
-    # Keys and values that would be code if pasted into the function's source stay data.
-    key = "k') or True or ('"
-    doc = {
-        "f": {
-            "default": False,
-            "rules": {
-                "r": {
-                    "when_match": True,
-                    "conditions": [
-                        {"action": "EQUALS", "key": key, "value": "__import__('os')"},
-                        {"action": "IN", "key": "{k}", "value": ["{v}", "{m}"]},
-                    ],
-                }
-            },
-        }
-    }
-    flags = Flags.from_dict(doc)
-    assert flags._snapshot.rules["f"].__name__ == "fused"
-    assert flags.is_enabled("f", {key: "__import__('os')", "{k}": "{m}"}) is True
-    assert flags.is_enabled("f", {key: "__import__('os')", "{k}": "{k}"}) is False
-    assert flags.is_enabled("f", {"k": "__import__('os')", "{k}": "{m}"}) is False
+    flags = _flags(doc)
+    for context in (UnreadableMapping({"a": 1}), {"a": 1}):
+        readable = isinstance(context, dict)
+        for name, expected in {"context": readable, "clock": True, "both": readable}.items():
+            assert flags.evaluate(name, False, context).error_code is None
+            assert flags.is_enabled(name, context) is expected

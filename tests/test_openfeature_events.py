@@ -11,18 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openfeature import api
 from openfeature.event import EventDetails, ProviderEvent
 from openfeature.exception import ErrorCode, ProviderFatalError, ProviderNotReadyError
 from openfeature.provider import ProviderStatus
 from openfeature.provider.in_memory_provider import InMemoryProvider
 
-from _support import wait_for
+from _support import APP, wait_for
 from appflags import Flags, State
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import Fault, LocalAppConfig
-from openfeature import api
-
-APP = ("shop", "prod", "flags")
 
 
 def flagd(banner: str, owner: str = "web") -> dict[str, Any]:

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import Reason
 from openfeature.provider import ProviderStatus
 
 from appflags.testing import Fault, LocalAppConfig
-from openfeature import api
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "openfeature.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "openfeature.md"
 
 FLAGS: dict[str, Any] = {
     "flags": {

@@ -1,4 +1,4 @@
-"""pytest-bdd wiring for OpenFeature's gherkin scenarios (tests/openfeature/test_conformance.py).
+"""pytest-bdd wiring for OpenFeature's gherkin scenarios (conformance/test_openfeature_spec.py).
 
 A pytest plugin (loaded by tests/conftest.py) rather than a conftest.py next to the test:
 mypy checks tests/ as top-level modules, where two conftest.py files would collide.
@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-CONFORMANCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "conformance" / "openfeature"
-"""OpenFeature's conformance data, next to the repository (``../shared/``)."""
+CONFORMANCE = Path(__file__).resolve().parent / "conformance" / "openfeature"
+"""OpenFeature's conformance data, vendored (its README names the source and licence)."""
 
 FEATURES = ("evaluation.feature", "evaluation_v2.feature", "metadata.feature")
-"""The gherkin files test_conformance.py runs."""
+"""The gherkin files test_openfeature_spec.py runs."""
 
 EXCLUDED_TAGS = {
     "reason-codes-cached": (
@@ -42,10 +42,7 @@ _TAG = re.compile(r"(?<![\w@])@([\w.-]+)")
 def pytest_configure(config: pytest.Config) -> None:
     """Register the feature files' tags as markers."""
     for name in FEATURES:
-        path = CONFORMANCE / name
-        if not path.is_file():
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in (CONFORMANCE / name).read_text(encoding="utf-8").splitlines():
             if line.strip().startswith("@"):
                 for tag in _TAG.findall(line):
                     config.addinivalue_line("markers", f"{tag}: OpenFeature gherkin tag")

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from botocore.config import Config
 from hypothesis import HealthCheck, settings
 
+from _support import FAST_CONFIG
 from appflags.testing import LocalAppConfig
 
 # CI machines are shared and noisy: no property test may fail for taking long.
@@ -21,12 +21,6 @@ pytest_plugins = ["_openfeature_bdd", "_flagd_testbed_bdd", "_deploying", "pytes
 
 if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient
-
-# One attempt per call and short timeouts: injected faults surface at once instead of
-# waiting out botocore's retry backoff.
-FAST_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=1, read_timeout=1
-)
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +36,14 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/appflags-tests")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/appflags-tests")
+
+
+@pytest.fixture(autouse=True)
+def _no_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The developer's APPFLAGS_OVERRIDES (docs/overrides.md) would answer before every
+    # document; a test that means to use it sets its own. The pytest plugin removes it
+    # for the run too, but the suite must hold without the plugin (-p no:appflags).
+    monkeypatch.delenv("APPFLAGS_OVERRIDES", raising=False)
 
 
 @pytest.fixture

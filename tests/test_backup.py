@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from _support import UNREACHABLE
 from appflags import Flags, State
 from appflags._backup import Backup
-
-UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, connection refused
 
 
 def save(path: Path, doc: object, version: str = "7") -> None:

@@ -11,27 +11,14 @@ import pytest
 from openfeature.flag_evaluation import Reason as OpenFeatureReason
 from structlog.testing import capture_logs
 
-from _support import reaches
+from _support import FAST_CONFIG, PREMIUM, UNREACHABLE, reaches
 from appflags import Flags, Reason, SchemaError, State
 from appflags._backup import Backup
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import Fault, LocalAppConfig
-from conftest import FAST_CONFIG
 
-UNREACHABLE = "http://127.0.0.1:9"  # nothing listens: connection refused
 BOOTSTRAP = {"beta": {"enabled": True, "color": "bootstrap-red"}, "old": {"enabled": True}}
 SERVED = {"beta": {"enabled": True, "color": "served-green"}}
-RULES = {
-    "premium": {
-        "default": False,
-        "rules": {
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            }
-        },
-    }
-}
 
 
 def test_answers_from_bootstrap_as_stale_while_nothing_was_fetched() -> None:
@@ -56,7 +43,7 @@ def test_answers_from_bootstrap_as_stale_while_nothing_was_fetched() -> None:
 
 
 def test_rules_from_bootstrap_answer_per_context_with_reason_stale() -> None:
-    with Flags.from_agent("a", "e", "p", url=UNREACHABLE, bootstrap=RULES, wait=0) as flags:
+    with Flags.from_agent("a", "e", "p", url=UNREACHABLE, bootstrap=PREMIUM, wait=0) as flags:
         assert flags.is_enabled("premium", {"tier": "gold"}) is True
         assert flags.is_enabled("premium", {"tier": "free"}) is False
         gold = flags.evaluate("premium", False, {"tier": "gold"})
@@ -115,7 +102,7 @@ def test_from_a_path_and_from_a_packaged_resource(
     package = tmp_path / "site" / "shopapp"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "flags.json").write_text(json.dumps(RULES), encoding="utf-8")
+    (package / "flags.json").write_text(json.dumps(PREMIUM), encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     resource = resources.files("shopapp") / "flags.json"
     with Flags.from_agent("a", "e", "p", url=UNREACHABLE, bootstrap=resource, wait=0) as flags:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _support import wait_for
+from _support import GOLD_CONDITION, GOLD_RULE, wait_for
 from appflags import ErrorCode, Evaluation, Flags, Reason
 from appflags.testing import LocalAppConfig
 
@@ -30,7 +30,6 @@ FLAGS = {
     "old": {"enabled": False},
 }
 NESTED = {"cfg": {"nested": [["x"], ["y"]], "obj": {"a": {"b": 1}}, "n": 1}}
-GOLD = {"action": "EQUALS", "key": "tier", "value": "gold"}
 KEYS = ["beta", "beta.color", "beta.limit", "beta.ratio", "beta.tags"]
 KEYS += ["old", "old.color", "missing", "beta.missing"]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -432,7 +431,7 @@ def test_nan_defaults_do_not_fill_the_memo_for_other_answers() -> None:
         "plain": {"default": True},
         "ruled": {
             "default": False,
-            "rules": {"gold": {"when_match": True, "conditions": [GOLD]}},
+            "rules": {"gold": GOLD_RULE},
         },
     }
     flags = Flags.from_dict(doc, format="powertools")
@@ -456,7 +455,7 @@ class Key(str):
 REVISED = {
     "premium": {
         "default": True,
-        "rules": {"gold": {"when_match": False, "conditions": [GOLD]}},
+        "rules": {"gold": {"when_match": False, "conditions": [GOLD_CONDITION]}},
     },
     "limits": {"default": {"max": [5, 6]}, "boolean_type": False},
     "plain": {"default": "on", "boolean_type": False},

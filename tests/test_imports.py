@@ -28,6 +28,7 @@ ALLOWED_APPFLAGS = {
     "appflags._flags",
     "appflags._log",
     "appflags._lookups",
+    "appflags._model",
     "appflags._overrides",
     "appflags._poller",
     "appflags._resources",

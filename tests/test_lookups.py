@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _support import GOLD_RULE, json_values
 from appflags import ErrorCode, Evaluation, Flags, Reason, SchemaError, State
 from appflags.formats import parse
 
@@ -176,20 +177,7 @@ def test_context_that_is_not_a_mapping_never_raises(flags: Flags) -> None:
     assert flags.get_str("nope", "d", 42) == "d"  # type: ignore[arg-type]  # wrong on purpose
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=5),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
-    ),
-    max_leaves=8,
-)
-
-
-@given(value=json_values, default=st.sampled_from([False, 0, 0.0, "", [], {}, None]))
+@given(value=json_values(max_leaves=8), default=st.sampled_from([False, 0, 0.0, "", [], {}, None]))
 def test_any_value_and_default_type_never_raise(value: Any, default: Any) -> None:
     flags = Flags.from_dict({"k": value}, format="json")
     result = flags.evaluate("k", default)
@@ -308,8 +296,7 @@ class _SwappingContext(Mapping[str, Any]):
 
 
 def test_enabled_features_answers_from_one_snapshot(tmp_path: Path) -> None:
-    gold = {"action": "EQUALS", "key": "tier", "value": "gold"}
-    rules = {"gold": {"when_match": True, "conditions": [gold]}}
+    rules = {"gold": GOLD_RULE}
     v1 = {"premium": {"default": False, "rules": rules}, "later": {"default": True}}
     v2 = {"premium": {"default": False, "rules": rules}, "later": {"default": False}}
     path = tmp_path / "flags.json"

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _support import UNREACHABLE
 from appflags import ErrorCode, Evaluation, Flags, Reason
 from appflags.testing import LocalAppConfig
 
@@ -520,12 +521,12 @@ def test_nonsense_seconds_are_refused_before_anything_starts(
 def test_zero_or_negative_periods_are_refused(tmp_path: Path, value: float) -> None:
     # They used to poll 20 times a second.
     with pytest.raises(ValueError, match=r"^poll_interval must be above 0 to 86400 seconds"):
-        Flags.from_agent(*AGENT, url="http://127.0.0.1:9", poll_interval=value)
+        Flags.from_agent(*AGENT, url=UNREACHABLE, poll_interval=value)
     path = tmp_path / "flags.json"
     path.write_text(json.dumps(RETRIEVAL))
     with pytest.raises(ValueError, match=r"^watch must be above 0 to 86400 seconds"):
         Flags.from_file(path, watch=value)
-    Flags.from_agent(*AGENT, url="http://127.0.0.1:9", wait=0).close()  # 0 is fine for wait
+    Flags.from_agent(*AGENT, url=UNREACHABLE, wait=0).close()  # 0 is fine for wait
 
 
 @pytest.mark.parametrize(

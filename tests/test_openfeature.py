@@ -19,6 +19,7 @@ from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import FlagResolutionDetails, Reason
 from openfeature.provider import ProviderStatus
 
+from _support import GOLD_RULE
 from appflags import Flags
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import LocalAppConfig
@@ -426,10 +427,7 @@ POWERTOOLS_DOC: dict[str, Any] = {
     "premium": {
         "default": False,
         "rules": {
-            "gold users": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            },
+            "gold users": GOLD_RULE,
             "beta testers": {
                 "when_match": True,
                 "conditions": [{"action": "IN", "key": "user_id", "value": ["u-7", "u-8"]}],

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from openfeature.evaluation_context import EvaluationContext
 
+from _support import APP
 from appflags import Flags
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import LocalAppConfig
 
-APP = ("shop", "prod", "flags")
 STORED = {
     "version": "1",
     "flags": {

@@ -17,12 +17,10 @@ from openfeature.exception import ErrorCode, ProviderFatalError, ProviderNotRead
 from openfeature.provider import ProviderStatus
 from openfeature.provider.in_memory_provider import InMemoryProvider
 
-from _support import wait_for
+from _support import APP, wait_for
 from appflags import Flags, State
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import Fault, LocalAppConfig
-
-APP = ("shop", "prod", "flags")
 
 
 def flagd(banner: str, owner: str = "web") -> dict[str, Any]:

@@ -21,7 +21,7 @@ from openfeature.provider import ProviderStatus
 
 from appflags.testing import Fault, LocalAppConfig
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "openfeature.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "openfeature.md"
 
 FLAGS: dict[str, Any] = {
     "flags": {

@@ -12,24 +12,12 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from structlog.testing import capture_logs
 
-from _support import reaches
+from _support import FAST_CONFIG, PREMIUM, reaches
 from appflags import Flags, State
 from appflags.otel import instrument
 from appflags.testing import Fault, LocalAppConfig
-from conftest import FAST_CONFIG
 
-RULES = {
-    "premium": {
-        "default": False,
-        "rules": {
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            }
-        },
-    },
-    "banner": {"default": True},
-}
+RULES = {**PREMIUM, "banner": {"default": True}}
 Points = dict[str, list[tuple[dict[str, Any], float]]]
 
 

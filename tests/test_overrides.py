@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,29 +14,12 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from _support import wait_for
+from _support import PREMIUM, UNREACHABLE, wait_for
 from appflags import ErrorCode, Flags, Reason, State
 from appflags.cli import main
 from appflags.testing import LocalAppConfig
 
 DOC = {"beta": {"enabled": False}, "search": {"enabled": True, "color": "blue"}}
-POWERTOOLS = {
-    "premium": {
-        "default": False,
-        "rules": {
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            }
-        },
-    }
-}
-UNREACHABLE = "http://127.0.0.1:9"
-
-
-@pytest.fixture(autouse=True)
-def _no_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("APPFLAGS_OVERRIDES", raising=False)
 
 
 def test_with_block_answers_overridden_keys_then_restores() -> None:
@@ -88,7 +72,7 @@ def test_later_override_wins_and_ending_it_uncovers_the_earlier() -> None:
 
 
 def test_override_beats_rules_and_obeys_type_rules() -> None:
-    flags = Flags.from_dict(POWERTOOLS)
+    flags = Flags.from_dict(PREMIUM)
     assert flags.is_enabled("premium", {"tier": "gold"}) is True
     with flags.override({"premium": False}):
         assert flags.is_enabled("premium", {"tier": "gold"}) is False
@@ -288,3 +272,21 @@ def test_the_documented_example_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
     assert len(blocks) == 1
     exec(compile(blocks[0], str(page), "exec"), {"__name__": "docs"})  # noqa: S102 - our own docs
+
+
+def test_the_developer_s_environment_overrides_never_reach_the_suite() -> None:
+    # docs/overrides.md suggests exporting APPFLAGS_OVERRIDES: the project's tests must
+    # hold with it set, even without the plugin's own isolation (tests/conftest.py clears it).
+    tests = Path(__file__).resolve().parent
+    overrides = '{"beta": false, "beta.color": "purple"}'  # keys test_lookups.py reads
+    command = [sys.executable, "-m", "pytest", "-p", "no:appflags", "-p", "no:cacheprovider"]
+    result = subprocess.run(
+        [*command, "-q", str(tests / "test_lookups.py")],
+        cwd=tests.parent,
+        env={**os.environ, "APPFLAGS_OVERRIDES": overrides},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]

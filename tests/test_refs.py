@@ -157,6 +157,34 @@ def test_an_unparsable_file_is_skipped_with_a_message(
     assert "broken.py: skipped" in captured.err
 
 
+def test_a_file_too_deeply_nested_for_the_parser_is_skipped_and_the_scan_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a_deep.py").write_text("x = 1" + "+1" * 100_000 + "\n", encoding="utf-8")
+    (tmp_path / "b_ok.py").write_text('flags.is_enabled("nope")\n', encoding="utf-8")
+    document = tmp_path / "flags.json"
+    document.write_text(json.dumps(DOCUMENT), encoding="utf-8")
+    assert main(["refs", str(tmp_path), "--document", str(document), "--json"]) == 1
+    captured = capsys.readouterr()
+    missing = json.loads(captured.out)["missing"]
+    assert [r["key"] for r in missing] == ["nope"]  # b_ok.py, scanned after the deep one
+    assert "a_deep.py: skipped (nested too deeply for the Python parser)" in captured.err
+
+
+def test_a_source_with_a_pep_263_coding_line_is_read_as_python_reads_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = '# -*- coding: latin-1 -*-\nflags.is_enabled("caf\u00e9")\nflags.is_enabled("beta")\n'
+    (tmp_path / "latin.py").write_bytes(source.encode("latin-1"))
+    document = tmp_path / "flags.json"
+    document.write_text(json.dumps(DOCUMENT), encoding="utf-8")
+    assert main(["refs", str(tmp_path), "--document", str(document), "--json"]) == 1
+    captured = capsys.readouterr()
+    missing = json.loads(captured.out)["missing"]
+    assert [(r["key"], r["line"]) for r in missing] == [("caf\u00e9", 2)]
+    assert "skipped" not in captured.err
+
+
 def test_an_invalid_document_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     document = tmp_path / "flags.json"
     document.write_text("[1, 2]", encoding="utf-8")

@@ -16,11 +16,9 @@ from typing import Any
 
 import pytest
 
-from _support import reaches, wait_for
+from _support import APP, reaches, wait_for
 from appflags import Flags, State
 from appflags.testing import Fault, LocalAppConfig
-
-APP = ("shop", "prod", "flags")
 
 
 class SteppingClock:

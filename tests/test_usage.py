@@ -14,25 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from _support import reaches, wait_for
+from _support import FAST_CONFIG, PREMIUM, UNREACHABLE, json_values, reaches, wait_for
 from appflags import ErrorCode, Flags, MissingKey, Reason, State
 from appflags._usage import MAX_MISSING_KEYS
 from appflags.testing import Fault, LocalAppConfig
-from conftest import FAST_CONFIG
 
 DOC = {"beta": {"enabled": True, "color": "red"}, "off": {"enabled": False}}
-RULES = {
-    "premium": {
-        "default": False,
-        "rules": {
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            }
-        },
-    }
-}
-UNREACHABLE = "http://127.0.0.1:9"
 
 
 def _clock() -> datetime:
@@ -115,7 +102,7 @@ def test_each_missing_key_is_logged_once_from_the_poller_thread(server: LocalApp
 
 
 def test_track_usage_counts_answers_per_variant_and_reason() -> None:
-    flags = Flags.from_dict(RULES, track_usage=True)
+    flags = Flags.from_dict(PREMIUM, track_usage=True)
     assert flags.is_enabled("premium", {"tier": "gold"}) is True
     assert flags.is_enabled("premium", {"tier": "gold"}) is True
     assert flags.is_enabled("premium", {"tier": "free"}) is False
@@ -175,23 +162,12 @@ def test_tracked_lookups_never_raise_on_keys_that_are_not_strings(key: Any) -> N
     assert usage.missing == ()
 
 
-JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=5),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
-    ),
-    max_leaves=6,
-)
 DEFAULTS: st.SearchStrategy[Any] = st.sampled_from(
     [None, True, False, 0, 7, 0.5, "", "d", [], {}, {"d": 1}, (1,)]
 )
 
 
-@given(value=JSON_VALUES, default=DEFAULTS)
+@given(value=json_values(max_leaves=6), default=DEFAULTS)
 def test_tracked_lookups_answer_exactly_as_untracked_ones(value: Any, default: Any) -> None:
     doc = {"flag": {"enabled": True, "attr": value}}
     plain = Flags.from_dict(doc, format="json")

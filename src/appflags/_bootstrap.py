@@ -16,8 +16,8 @@ from appflags.sources.file import content_type_of
 if TYPE_CHECKING:
     from importlib.abc import Traversable  # importlib.resources.abc from 3.11 on
 
+    from appflags._model import Resolved, Rule
     from appflags._snapshot import Snapshot
-    from appflags.formats import Resolved, Rule
 
 Bootstrap = Union[Mapping[str, Any], str, "os.PathLike[str]", "Traversable"]
 """A document (a mapping), a path to one, or a packaged resource

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 # The names only: checking a format's name never imports the formats themselves.
-from appflags.formats import FORMAT_ORDER
+from appflags._model import FORMAT_ORDER
 
 MAX_SECONDS = 86400.0
 """No interval, period, wait or timeout is longer than a day (AppConfig's own maximum)."""

@@ -29,12 +29,12 @@ from appflags._checks import (
 )
 from appflags._errors import Problem, SchemaError
 from appflags._log import logger
-from appflags._lookups import Lookups
+from appflags._lookups import Lookups, tracked_lookups
 from appflags._overrides import ENVIRONMENT_VARIABLE, from_environment, overlay, plain_overrides
 from appflags._poller import Poller
 from appflags._snapshot import NOT_READY, Snapshot
 from appflags._state import State
-from appflags._usage import UsageRecorder, safe_now, tracked_lookups
+from appflags._usage import UsageRecorder, safe_now
 from appflags.formats import (
     FORMAT_NAMES,
     MAX_DOCUMENT_BYTES,

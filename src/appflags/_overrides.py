@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appflags._evaluation import Reason
-from appflags.formats import Resolved
+from appflags._model import Resolved
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -65,8 +65,32 @@ def python_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             yield path
 
 
-def references_in(source: str, file: str) -> list[Reference]:
-    """The lookups with literal keys in one module's source (raises ``SyntaxError``)."""
+class UnreadableSource(Exception):  # noqa: N818 - reads as "skipped: unreadable source"
+    """A file the scan skips: it cannot be read or parsed as Python (the message says why)."""
+
+
+def references_in_file(path: Path) -> list[Reference]:
+    """The lookups with literal keys in the Python file at ``path``.
+
+    The file is read as Python reads it: its bytes, decoded as its PEP 263 coding line (or
+    BOM) says, UTF-8 otherwise. Raises :class:`UnreadableSource` for a file that cannot be
+    read or parsed, a file nested too deeply for the parser included.
+    """
+    try:
+        return references_in(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise UnreadableSource(exc.strerror or str(exc)) from None
+    except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableSource(str(exc)) from None
+    except (RecursionError, MemoryError):
+        raise UnreadableSource("nested too deeply for the Python parser") from None
+
+
+def references_in(source: str | bytes, file: str) -> list[Reference]:
+    """The lookups with literal keys in one module's source (raises ``SyntaxError``).
+
+    ``source`` as bytes is decoded as Python does (PEP 263 coding line, BOM, else UTF-8).
+    """
     found: list[Reference] = []
     for node in ast.walk(ast.parse(source, filename=file)):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import marshal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from appflags._model import fingerprint
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from appflags._errors import Problem
-    from appflags.formats import Compiled, Resolved, Rule
-    from appflags.formats._incremental import Incremental
+    from appflags._model import Compiled, Incremental, Resolved, Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,8 @@ class Snapshot:
     digest: str | None = None
     ready: bool = True
     incremental: Incremental | None = field(default=None, compare=False, repr=False)
-    """What compiling the next version starts from (see ``formats._incremental``)."""
+    """What the incremental compile made of this version (``Compiled.incremental``): the
+    next version's compile starts from it."""
     memo: dict[type, dict[str, Any]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -124,7 +125,8 @@ NOT_READY = Snapshot(ready=False)
 
 def _patched_from(new: Compiled | Snapshot, previous: Snapshot | None) -> frozenset[str] | None:
     """The keys an incremental compile touched when ``new`` was patched from exactly what
-    ``previous`` serves (nothing wrapped either side); None otherwise."""
+    ``previous`` serves (nothing wrapped either side: the Agent's variant rules, overrides);
+    None otherwise. Reads the :class:`~appflags._model.Incremental` records alone."""
     made = new.incremental
     if previous is None or made is None or made.base is None or previous.incremental is None:
         return None
@@ -149,17 +151,3 @@ def _differ(was: Any, now: Any) -> bool:
     return was is not now and (
         was != now or fingerprint([*was.values()]) != fingerprint([*now.values()])
     )
-
-
-def fingerprint(value: Any) -> Any:
-    """What tells JSON values apart by type as well as by value, compared with ``==``.
-
-    Python says ``True == 1 == 1.0`` and ``0.0 == -0.0``; as flag values they are
-    different answers (an integer never answers ``is_enabled``, ``get_int`` refuses a
-    float). marshal's format 2 writes each type with its own tag and no back-references,
-    so equal data gives equal bytes, at C speed.
-    """
-    try:
-        return marshal.dumps(value, 2)
-    except ValueError:  # a type marshal cannot write (a YAML timestamp): its repr
-        return (type(value), repr(value))

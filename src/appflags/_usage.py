@@ -1,9 +1,10 @@
-"""Usage reports: which keys the code looked up that the document lacks, and (when
+"""Usage counters: which keys the code looked up that the document lacks, and (when
 tracked) how often each flag answered with each variant and reason.
 
-Recording happens on the lookup path, so it takes no lock, never logs and never raises:
+Counting happens on the lookup path, so it takes no lock, never logs and never raises:
 counts are plain dict updates (exact on one thread; concurrent lookups of the same key
-may, rarely, lose a count). Logging missing keys is left to the poller thread.
+may, rarely, lose a count). Logging missing keys is left to the poller thread. The
+lookups that count (``track_usage=True``) live with the other lookups, in ``_lookups``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 from appflags._log import logger
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
     from appflags._evaluation import ErrorCode, Evaluation, Reason
-    from appflags._lookups import Lookups
     from appflags._usage_report import Usage
 
 MAX_MISSING_KEYS = 1_000
@@ -39,14 +39,16 @@ def safe_now(clock: Callable[[], datetime]) -> datetime:
 class UsageRecorder:
     """The counters behind :class:`Usage`, one per ``Flags``."""
 
-    __slots__ = ("_clock", "_counts", "_dropped", "_missing", "_unlogged", "since")
+    __slots__ = ("_clock", "_dropped", "_missing", "_unlogged", "counts", "since")
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._clock = clock
         self.since = safe_now(clock)
         self._missing: dict[str, list[Any]] = {}
         self._unlogged: collections.deque[str] = collections.deque()
-        self._counts: dict[tuple[str, str | None, Reason, ErrorCode | None], int] = {}
+        self.counts: dict[tuple[str, str | None, Reason, ErrorCode | None], int] = {}
+        """Tracked answers per (key, variant, reason, error code): a tracked lookup adds to
+        it directly (see ``_lookups.tracked_lookups``), :meth:`count_new` the first time."""
         self._dropped = 0
 
     def missing(self, key: str) -> None:
@@ -64,7 +66,7 @@ class UsageRecorder:
         """Count one tracked lookup's answer."""
         counted = (key, evaluation[1], evaluation[2], evaluation[3])
         try:
-            self._counts[counted] += 1
+            self.counts[counted] += 1
         except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
             self.count_new(counted)
 
@@ -75,7 +77,7 @@ class UsageRecorder:
         """
         if not isinstance(counted[0], str):
             return
-        counts = self._counts
+        counts = self.counts
         if len(counts) >= MAX_TRACKED:
             self._dropped += 1
             return
@@ -104,7 +106,7 @@ class UsageRecorder:
         missing.sort(key=lambda m: (-m.count, str.__str__(m.key)))
         evaluations = [
             EvaluationCount(key, variant, reason, error, count)
-            for (key, variant, reason, error), count in list(self._counts.items())
+            for (key, variant, reason, error), count in list(self.counts.items())
         ]
         evaluations.sort(key=lambda e: (str.__str__(e.key), -e.count))
         return Usage(
@@ -116,96 +118,3 @@ class UsageRecorder:
             failed_polls=failed_polls,
             last_fetched=last_fetched,
         )
-
-
-class _StrProbe(str):
-    __slots__ = ()
-
-
-class _IntProbe(int):
-    __slots__ = ()
-
-
-class _FloatProbe(float):
-    __slots__ = ()
-
-
-class _ObjectProbe(dict[str, Any]):
-    __slots__ = ()
-
-
-# Defaults of the exact kind each typed lookup converts to: ``evaluate`` then applies the
-# same conversion whatever the caller's default is, and answering with the probe itself
-# means "the caller's default".
-_STR, _INT, _FLOAT, _OBJECT = _StrProbe(), _IntProbe(), _FloatProbe(), _ObjectProbe()
-
-
-def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
-    """Lookup methods that count every answer, to set on one ``Flags`` instance.
-
-    Each answers through ``evaluate`` (which knows the variant and reason) with the
-    conversion of the typed lookup it replaces, so the values are those of the untracked
-    methods. Only instances built with ``track_usage=True`` carry them: the class's
-    methods, and every other ``Flags``, stay as fast as without tracking.
-    """
-    evaluate = type(flags).evaluate.__get__(flags)
-    counts = recorder._counts  # the recorder's own dict: counting inlined for speed
-    count_new = recorder.count_new
-
-    # The counting is written out in each closure: a call per lookup would cost more
-    # than the count itself.
-    def tracked_evaluate(
-        key: str, default: Any, context: Mapping[str, Any] | None = None
-    ) -> Evaluation:
-        result: Evaluation = evaluate(key, default, context)
-        counted = (key, result[1], result[2], result[3])
-        try:
-            counts[counted] += 1
-        except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
-            count_new(counted)
-        return result
-
-    def typed(probe: Any) -> Callable[[str, Any, Mapping[str, Any] | None], Any]:
-        def lookup(key: str, default: Any, context: Mapping[str, Any] | None = None) -> Any:
-            result = evaluate(key, probe, context)
-            counted = (key, result[1], result[2], result[3])
-            try:
-                counts[counted] += 1
-            except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
-                count_new(counted)
-            value = result[0]
-            return default if value is probe else value
-
-        return lookup
-
-    def is_enabled(
-        key: str, context: Mapping[str, Any] | None = None, *, default: bool = False
-    ) -> bool:
-        # is_enabled answers booleans whatever the default's type: a default that is no
-        # bool (rare) must not make evaluate() expect its type instead.
-        expected = default if default is True or default is False else None
-        result = evaluate(key, expected, context)
-        counted = (key, result[1], result[2], result[3])
-        try:
-            counts[counted] += 1
-        except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
-            count_new(counted)
-        value = result[0]
-        return value if value is True or value is False else default
-
-    def get_bool(
-        key: str,
-        default: bool,  # noqa: FBT001 - same shape as the untracked method
-        context: Mapping[str, Any] | None = None,
-    ) -> bool:
-        return is_enabled(key, context, default=default)
-
-    return {
-        "evaluate": tracked_evaluate,
-        "is_enabled": is_enabled,
-        "get_bool": get_bool,
-        "get_str": typed(_STR),
-        "get_int": typed(_INT),
-        "get_float": typed(_FLOAT),
-        "get_object": typed(_OBJECT),
-    }

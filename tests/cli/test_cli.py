@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from _support import GOLD_RULE
 from appflags import Flags
 from appflags.cli import main
 
@@ -329,10 +330,7 @@ POWERTOOLS_DOC = {
                 "when_match": True,
                 "conditions": [{"action": "ENDSWITH", "key": "email", "value": "@corp.com"}],
             },
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            },
+            "gold": GOLD_RULE,
         },
     }
 }

@@ -12,11 +12,15 @@ from aws_lambda_powertools.utilities.feature_flags import AppConfigStore as Powe
 from aws_lambda_powertools.utilities.feature_flags import FeatureFlags as PowertoolsFlags
 from structlog.testing import capture_logs
 
+from _support import PREMIUM
 from appflags import Flags, SchemaError
 from appflags.compat.powertools import (
     AppConfigExtensionStore,
     AppConfigStore,
+    ConfigurationStoreError,
     FeatureFlags,
+    PowertoolsUserWarning,
+    SchemaValidationError,
     StoreProvider,
 )
 from appflags.testing import Fault, LocalAppConfig
@@ -25,15 +29,7 @@ if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
 FEATURES = {
-    "premium": {
-        "default": False,
-        "rules": {
-            "gold": {
-                "when_match": True,
-                "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
-            }
-        },
-    },
+    **PREMIUM,
     "banner": {
         "default": {"color": "blue"},
         "boolean_type": False,
@@ -204,34 +200,112 @@ def test_a_store_without_get_configuration_is_refused() -> None:
         FeatureFlags(store=object())  # type: ignore[arg-type]
 
 
-def test_exception_handlers_are_accepted_but_never_called(feature_flags: FeatureFlags) -> None:
+COMPARES = {
+    "f": {
+        "default": False,
+        "rules": {
+            "r": {
+                "when_match": True,
+                "conditions": [{"action": "KEY_GREATER_THAN_VALUE", "key": "n", "value": 3}],
+            }
+        },
+    }
+}
+
+
+def test_a_failing_comparison_warns_naming_the_condition_never_a_value() -> None:
+    feature_flags = FeatureFlags.from_dict(COMPARES)
+    with pytest.warns(PowertoolsUserWarning) as records:
+        assert feature_flags.evaluate(name="f", context={"n": "secret"}, default=True) is False
+    [record] = records
+    message = str(record.message)
+    assert message == (
+        "Failed to evaluate feature flag condition: feature=f, rule=r, key=n, "
+        "action=KEY_GREATER_THAN_VALUE, exception_type=TypeError"
+    )
+    assert record.filename == __file__  # points at the caller's evaluate()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Missing key, valid comparisons: no warning; warnings as errors: same answer.
+        assert feature_flags.evaluate(name="f", context={}, default=True) is False
+        assert feature_flags.evaluate(name="f", context={"n": 5}, default=False) is True
+        assert feature_flags.evaluate(name="f", context={"n": "x"}, default=True) is False
+
+
+def test_the_handler_registered_for_the_exception_decides_and_may_raise(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put("shop", "prod", "features", {"features": COMPARES})
+    app_config = AppConfigStore(**APP, envelope="features", boto3_client=client)
+    feature_flags = FeatureFlags(store=app_config)
     calls: list[Exception] = []
 
-    with pytest.warns(UserWarning, match="never calls"):
+    @feature_flags.validation_exception_handler([KeyError, TypeError])
+    def on_error(exc: Exception) -> bool:
+        calls.append(exc)
+        return True
 
-        @feature_flags.validation_exception_handler(Exception)
-        def on_error(exc: Exception) -> bool:
-            calls.append(exc)
-            return True
+    try:
+        with pytest.warns(PowertoolsUserWarning):
+            assert feature_flags.evaluate(name="f", context={"n": "text"}, default=False) is True
+        assert [type(c) for c in calls] == [TypeError]
+        with pytest.warns(PowertoolsUserWarning):
+            assert feature_flags.get_enabled_features(context={"n": "text"}) == ["f"]
 
-    flags = FeatureFlags.from_dict(
-        {
-            "f": {
-                "default": False,
-                "rules": {
-                    "r": {
-                        "when_match": True,
-                        "conditions": [
-                            {"action": "KEY_GREATER_THAN_VALUE", "key": "n", "value": 3}
-                        ],
-                    }
-                },
-            }
-        }
-    )
-    assert flags.evaluate(name="f", context={"n": "text"}, default=True) is False
-    assert on_error(ValueError()) is True
-    assert len(calls) == 1  # only the direct call above
+        @feature_flags.validation_exception_handler(Exception)  # a base class: replaces none
+        def fail(exc: Exception) -> bool:
+            raise RuntimeError("handler failed") from exc
+
+        with pytest.warns(PowertoolsUserWarning):  # TypeError's own handler still wins
+            assert feature_flags.evaluate(name="f", context={"n": "text"}, default=False)
+        raising = FeatureFlags(store=app_config)
+        raising.validation_exception_handler(Exception)(fail)
+        with pytest.warns(PowertoolsUserWarning), pytest.raises(RuntimeError, match="handler"):
+            raising.evaluate(name="f", context={"n": "text"}, default=False)
+        # An override answers first, as in every Flags: no comparison, no handler.
+        with app_config.flags.override({"f": False}):
+            assert feature_flags.evaluate(name="f", context={"n": "text"}, default=True) is False
+    finally:
+        app_config.close()
+
+
+def test_get_configuration_returns_the_document_served(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put("shop", "prod", "features", PROFILE)
+    app_config = AppConfigStore(**APP, envelope="features", boto3_client=client)
+    try:
+        document = FeatureFlags(store=app_config).get_configuration()
+        assert document == FEATURES
+        document["premium"]["default"] = True  # a copy: the flags are not changed
+        assert app_config.get_configuration() == FEATURES
+        server.put("shop", "prod", "features", {"features": {"premium": "not a flag"}})
+        app_config.flags.refresh()
+        assert app_config.get_configuration() == FEATURES  # the invalid one is not served
+    finally:
+        app_config.close()
+    assert FeatureFlags.from_dict(FEATURES).get_configuration() == FEATURES
+
+
+def test_get_configuration_of_a_store_validates_and_lets_store_errors_through() -> None:
+    store = ChangingStore(FEATURES)
+    feature_flags = FeatureFlags(store)
+    assert feature_flags.get_configuration() is store.document
+    store.document = {"premium": {"default": "yes"}}
+    with pytest.raises(SchemaValidationError, match="premium"):
+        feature_flags.get_configuration()
+    store.error = ConfigurationStoreError("down")
+    with pytest.raises(ConfigurationStoreError, match="down"):
+        feature_flags.get_configuration()
+
+
+def test_over_a_flags_there_is_no_document_for_handlers_or_get_configuration(
+    feature_flags: FeatureFlags,
+) -> None:
+    with pytest.raises(ConfigurationStoreError, match="no document"):
+        feature_flags.get_configuration()
+    with pytest.raises(TypeError, match="needs the document"):
+        feature_flags.validation_exception_handler(ValueError)
 
 
 # ---------------------------------------------------- over a Powertools-style store

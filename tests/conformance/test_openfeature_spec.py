@@ -1,9 +1,8 @@
 """OpenFeature's official gherkin scenarios, run against AppFlagsProvider.
 
-The feature files and flag definitions come from ``../shared/conformance/openfeature/``
+The feature files and flag definitions are vendored in ``tests/conformance/openfeature/``
 (copies of open-feature/spec's ``specification/assets/gherkin``; ``test-flags.json`` holds
-the same flags in the flagd format, which the provider loads). When that directory is
-missing the suite fails under CI (``CI`` set) and is skipped elsewhere.
+the same flags in the flagd format, which the provider loads; its README names the commit).
 
 Excluded scenarios are marked skipped with their reason (tests/_openfeature_bdd.py; and
 docs/openfeature.md lists them).
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -37,20 +35,7 @@ if TYPE_CHECKING:
 
     from openfeature.client import OpenFeatureClient
 
-_PRESENT = all((CONFORMANCE / name).is_file() for name in (*FEATURES, "test-flags.json"))
-
-
-def test_conformance_data_is_present() -> None:
-    if _PRESENT:
-        return
-    message = f"OpenFeature conformance data missing from {CONFORMANCE.resolve()}"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-if _PRESENT:
-    scenarios(*(str((CONFORMANCE / name).resolve()) for name in FEATURES))
+scenarios(*(str(CONFORMANCE / name) for name in FEATURES))
 
 
 _WORLD: dict[str, Any] = {}
@@ -103,7 +88,7 @@ def _evaluate(kind: str, key: str, default: Any, **options: Any) -> FlagEvaluati
 
 @pytest.fixture
 def stable_flags() -> Flags:
-    """The conformance flags, in the flagd format, from the shared test-flags.json."""
+    """The conformance flags, in the flagd format, from the vendored test-flags.json."""
     return Flags.from_file(CONFORMANCE / "test-flags.json", format="flagd")
 
 

@@ -13,12 +13,10 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from _support import reaches, wait_for
+from _support import APP, UNREACHABLE, reaches, wait_for
 from appflags import ErrorCode, Flags, Reason, SchemaError, State
 from appflags.cli import main
 from appflags.testing import LocalAppConfig
-
-APP = ("shop", "prod", "flags")
 
 Typo = tuple[str, dict[str, Any], str, str]
 """A name, a document, the format it has the shape of, a path its validation reports."""
@@ -272,7 +270,7 @@ def test_the_backup_records_the_format_it_holds(
         assert flags.get_str("limits.enabled", "") == "yes"
     assert json.loads(backup.read_text())["flag_format"] == "json"
     # A cold start under "auto" with AppConfig unreachable reads it back as what it was.
-    with Flags.from_agent(*APP, url="http://127.0.0.1:9", backup=backup, wait=0.5) as cold:
+    with Flags.from_agent(*APP, url=UNREACHABLE, backup=backup, wait=0.5) as cold:
         assert cold.state is State.STALE
         assert cold.get_str("limits.enabled", "") == "yes"
 

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from _support import wait_for
+from _support import flagd_bucket, wait_for
 from appflags import ErrorCode, Flags, Reason, SchemaError, State
 from appflags.cli import main
 from appflags.formats import detect
@@ -180,6 +180,11 @@ SECRET = "s3cr3t-c4n4ry-v4lu3"
             "$.flags.f.targeting",
             "object",
         ),
+        (
+            {**with_flag({"state": "ENABLED", "variants": {"a": SECRET}}), "$evaluators": 1},
+            "$.$evaluators",
+            "object",
+        ),
     ],
     ids=[
         "mixed-variants",
@@ -189,6 +194,7 @@ SECRET = "s3cr3t-c4n4ry-v4lu3"
         "metadata",
         "not-an-object",
         "targeting-not-an-object",
+        "evaluators-not-an-object",
     ],
 )
 def test_what_flagds_schema_rejects_is_rejected_whole(doc: Any, path: str, words: str) -> None:
@@ -431,15 +437,8 @@ def test_split_through_a_ref_in_result_position() -> None:
 
 def reference_variant(bucketing_value: Any, buckets: list[tuple[str, int]]) -> str:
     """flagd's v3 choice, computed with cbor2's and mmh3's encoders (not appflags')."""
-    total = sum(weight for _, weight in buckets)
     digest = mmh3.hash(cbor2.dumps(bucketing_value, canonical=True), 0, signed=False)
-    bucket = (digest * total) >> 32
-    end = 0
-    for variant, weight in buckets:
-        end += weight
-        if bucket < end:
-            return variant
-    raise AssertionError("unreachable")
+    return flagd_bucket(digest, buckets)
 
 
 @pytest.mark.parametrize(

@@ -8,22 +8,23 @@ rejected by both, appflags naming the JSON path of the problem.
 
 from __future__ import annotations
 
-import copy
 import enum
 import json
 import sys
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-import time_machine
-from aws_lambda_powertools.utilities.feature_flags import FeatureFlags as PowertoolsFlags
-from aws_lambda_powertools.utilities.feature_flags import StoreProvider
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _support import (
+    powertools_enabled,
+    powertools_evaluate,
+    powertools_rejects,
+    same,
+)
 from appflags import ErrorCode, Flags, SchemaError
 from appflags.compat.powertools import FeatureFlags
 from appflags.rules import explain
@@ -33,64 +34,8 @@ NOW = datetime(2024, 5, 15, 14, 30, 45, 123456, tzinfo=timezone.utc)
 _NOT_FOUND = object()
 
 
-class _Store(StoreProvider):
-    """Powertools' store interface over a document in memory."""
-
-    def __init__(self, document: Any) -> None:
-        self._document = document
-
-    @property
-    def get_raw_configuration(self) -> Any:
-        return self._document
-
-    def get_configuration(self) -> Any:
-        return self._document
-
-
-def _powertools(doc: Any) -> PowertoolsFlags:
-    return PowertoolsFlags(store=_Store(copy.deepcopy(doc)))
-
-
-def frozen(now: datetime) -> Any:
-    """Powertools' clock stopped at ``now``.
-
-    The destination is given as naive UTC: for an aware one, time-machine also sets the TZ
-    environment variable, which changes what Powertools' gettz makes of a falsy TIMEZONE.
-    """
-    return time_machine.travel(now.astimezone(timezone.utc).replace(tzinfo=None), tick=False)
-
-
-def powertools_evaluate(
-    doc: Any, name: str, context: dict[str, Any] | None, default: Any, now: datetime
-) -> Any:
-    with warnings.catch_warnings(), frozen(now):
-        warnings.simplefilter("ignore")  # Powertools warns on every operand error
-        return _powertools(doc).evaluate(name=name, context=context, default=default)
-
-
-def powertools_enabled(doc: Any, context: dict[str, Any] | None, now: datetime) -> list[str]:
-    with warnings.catch_warnings(), frozen(now):
-        warnings.simplefilter("ignore")
-        return _powertools(doc).get_enabled_features(context=context)
-
-
-def powertools_rejects(doc: Any) -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            _powertools(doc).get_configuration()
-        except Exception:  # SchemaValidationError, or TypeError for some shapes
-            return True
-    return False
-
-
 def appflags_flags(doc: Any, now: datetime) -> Flags:
     return Flags.from_dict(doc, format="powertools", clock=lambda: now)
-
-
-def same(ours: Any, theirs: Any) -> bool:
-    """Equal and of the same JSON type (``True`` is not ``1``)."""
-    return json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
 
 
 @dataclass

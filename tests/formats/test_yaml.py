@@ -12,11 +12,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _support import reaches
+from _support import APP, reaches
 from appflags import Flags, SchemaError, State
 from appflags.testing import LocalAppConfig
 
-APP = ("shop", "prod", "flags")
 YAML = "application/x-yaml"
 
 

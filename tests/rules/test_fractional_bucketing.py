@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _support import flagd_bucket
 from appflags.rules._fractional import MAX_WEIGHT_SUM, bucket_of, cbor_encoding, murmur3_32
 from appflags.rules._jsonlogic import Abort, compile_logic
 
@@ -26,15 +27,7 @@ NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
 def reference_variant(bucketing_value: str, buckets: list[tuple[str, int]]) -> str:
     """flagd's choice, from its documented algorithm and mmh3's MurmurHash3."""
-    digest = mmh3.hash(bucketing_value.encode("utf-8"), 0, signed=False)
-    total = sum(weight for _, weight in buckets)
-    bucket = (digest * total) >> 32
-    end = 0
-    for variant, weight in buckets:
-        end += weight
-        if bucket < end:
-            return variant
-    raise AssertionError("unreachable")
+    return flagd_bucket(mmh3.hash(bucketing_value.encode("utf-8"), 0, signed=False), buckets)
 
 
 def fractional(

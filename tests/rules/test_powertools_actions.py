@@ -18,8 +18,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.feature_flags.feature_flags import RULE_ACTION_MAPPING
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_powertools_side_by_side import powertools_evaluate, same
 
+from _support import powertools_evaluate, same
 from appflags import Flags
 from appflags.compat.powertools import FeatureFlags
 

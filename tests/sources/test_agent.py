@@ -7,11 +7,9 @@ import threading
 
 import pytest
 
-from _support import proxies_to_a_closed_port, reaches, wait_for
+from _support import APP, UNREACHABLE, proxies_to_a_closed_port, reaches, wait_for
 from appflags import Flags, State
 from appflags.testing import Fault, LocalAppConfig
-
-APP = ("shop", "prod", "flags")
 
 
 def test_agent_flags_load_and_update(server: LocalAppConfig) -> None:
@@ -42,7 +40,7 @@ def test_agent_failures_keep_last_good_flags(server: LocalAppConfig) -> None:
 
 
 def test_agent_unreachable_starts_not_ready_without_blocking() -> None:
-    with Flags.from_agent(*APP, url="http://127.0.0.1:9", wait=2) as flags:
+    with Flags.from_agent(*APP, url=UNREACHABLE, wait=2) as flags:
         assert flags.state is State.NOT_READY
         assert flags.is_enabled("beta", default=True) is True
 

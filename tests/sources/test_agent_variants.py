@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _support import proxies_to_a_closed_port, wait_for
+from _support import APP, proxies_to_a_closed_port, wait_for
 from appflags import ErrorCode, Flags, Reason, State
 from appflags.sources._agent_variants import (
     MAX_PENDING,
@@ -30,7 +30,6 @@ from appflags.sources.agent import default_agent_url
 from appflags.testing import AgentRequest, Fault, LocalAppConfig
 from appflags.testing._agent import parse_context
 
-APP = ("shop", "prod", "flags")
 QA = {"email": "jane@qa-testers.mycompany.com"}
 BETA: dict[str, Any] = {"email": "joe@example.org", "opted_in_to_beta": True, "age": 42}
 

@@ -13,11 +13,10 @@ from structlog.testing import capture_logs
 
 import appflags
 import appflags._flags
-from _support import reaches, wait_for
+from _support import APP, UNREACHABLE, reaches, wait_for
 from appflags import Change, ErrorCode, Flags, Reason, State
 from appflags.testing import Fault, LocalAppConfig, ProfileType
 
-APP = ("shop", "prod", "flags")
 V1 = {"beta": {"enabled": True, "color": "red"}, "old": {"enabled": False}}
 V2 = {"beta": {"enabled": True, "color": "green"}, "old": {"enabled": True}}
 
@@ -324,7 +323,7 @@ def test_built_client_takes_its_endpoint_from_the_environment(
     ):
         monkeypatch.delenv(name, raising=False)
     for name in ("HTTPS_PROXY", "https_proxy"):
-        monkeypatch.setenv(name, "http://127.0.0.1:9")
+        monkeypatch.setenv(name, UNREACHABLE)
     monkeypatch.setenv(variable, server.endpoint_url)
     server.put(*APP, V1, version_label="v1")
     with Flags.from_appconfig(*APP, wait=5) as flags:
@@ -604,7 +603,7 @@ def test_unknown_format_is_a_value_error_before_any_call(server: LocalAppConfig,
     assert server.calls() == 0
 
 
-MULTIVARIANT = Path(__file__).parents[1] / "examples" / "flags-multivariant.json"
+MULTIVARIANT = Path(__file__).parents[2] / "examples" / "flags-multivariant.json"
 
 
 def test_a_feature_flag_profile_serves_no_variants_a_freeform_one_does(

@@ -663,3 +663,59 @@ def test_control_plane_calls_are_recorded_and_can_be_faulted(
     ac.create_application(Name="shop")
     assert server.calls("CreateApplication") == 2
     assert [c.operation for c in server.log] == ["CreateApplication", "CreateApplication"]
+
+
+def _shape(value: Any) -> Any:
+    """The members of an answer, recursively, without their values."""
+    if isinstance(value, dict):
+        # moto answers an unset Description as None where AWS leaves it out: both "absent".
+        return {
+            k: _shape(v)
+            for k, v in value.items()
+            if k not in ("ResponseMetadata", "Content") and v is not None
+        }
+    if isinstance(value, list):
+        return [_shape(v) for v in value]
+    return type(value).__name__
+
+
+def _shapes_of(client: AppConfigClient) -> dict[str, Any]:
+    app = client.create_application(Name="shop", Description="d")
+    profile = client.create_configuration_profile(
+        ApplicationId=app["Id"], Name="s", LocationUri="hosted", Type="AWS.Freeform"
+    )
+    app_id, profile_id = app["Id"], profile["Id"]
+    created = client.create_hosted_configuration_version(
+        ApplicationId=app_id,
+        ConfigurationProfileId=profile_id,
+        Content=b'{"a": 1}',
+        ContentType="application/json",
+        VersionLabel="v1",
+    )
+    got = client.get_hosted_configuration_version(
+        ApplicationId=app_id, ConfigurationProfileId=profile_id, VersionNumber=1
+    )
+    return {
+        "application": _shape(app),
+        "profile": _shape(profile),
+        "version": _shape(created),
+        "got version": _shape(got),
+        "profiles": _shape(client.list_configuration_profiles(ApplicationId=app_id)),
+        "got profile": _shape(
+            client.get_configuration_profile(
+                ApplicationId=app_id, ConfigurationProfileId=profile_id
+            )
+        ),
+        "updated": _shape(client.update_application(ApplicationId=app["Id"], Name="store")),
+    }
+
+
+def test_answers_have_the_shapes_moto_gives(server: LocalAppConfig) -> None:
+    # moto implements part of the control plane: a second opinion on which members come
+    # back (not an oracle: it answers 200 where the model says 201, for one).
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws():
+        import boto3  # noqa: PLC0415 - boto3's default session, patched by moto
+
+        theirs = _shapes_of(boto3.client("appconfig", region_name="us-east-1"))
+    assert _shapes_of(server.client("appconfig", config=ONE_ATTEMPT)) == theirs

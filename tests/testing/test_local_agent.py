@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from _support import APP
 from appflags.testing import AgentRequest, LocalAppConfig
 
-APP = ("shop", "prod", "flags")
 PATH = "/applications/shop/environments/prod/configurations/flags"
 
 # AWS's ui_refresh example ("Creating multi-variant feature flags"), plus a basic flag.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -13,9 +14,11 @@ import pytest
 from appflags import Flags
 from appflags.testing.pytest_plugin import LocalProfile, OverrideFlags
 
+TESTS = Path(__file__).resolve().parents[1]
+
 PROFILE_TESTS = """
 import pytest
-from _support_wait import wait_for
+from _support import wait_for
 
 @pytest.mark.appflags_document({"beta": {"enabled": True, "color": "red"}})
 def test_profile_is_deployed_and_flags_poll_it(appflags_profile):
@@ -36,17 +39,6 @@ def test_without_marker_the_profile_is_empty(appflags_profile):
 def test_profiles_are_unique_per_test(appflags_profile, appflags_server):
     assert appflags_profile.server is appflags_server
     assert appflags_profile.profile.startswith("flags-")
-"""
-
-WAIT = """
-import time
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return bool(predicate())
 """
 
 OVERRIDE_TESTS = """
@@ -71,7 +63,8 @@ def test_the_plugin_is_registered_as_a_pytest11_entry_point() -> None:
 
 
 def test_profile_fixture_serves_the_marker_document(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(_support_wait=WAIT, test_app=PROFILE_TESTS)
+    pytester.syspathinsert(TESTS)  # _support, as in this suite
+    pytester.makepyfile(test_app=PROFILE_TESTS)
     result = pytester.runpytest_inprocess("--strict-markers", "-q")
     result.assert_outcomes(passed=3)
 
@@ -80,6 +73,67 @@ def test_override_fixture_lasts_one_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_app=OVERRIDE_TESTS)
     result = pytester.runpytest_inprocess("-q")
     result.assert_outcomes(passed=2)
+
+
+ENVIRONMENT_CONFTEST = """
+import appflags
+import pytest
+
+BUILT_AT_IMPORT = appflags.Flags.from_dict({"beta": {"enabled": False}})
+
+@pytest.fixture
+def built_in_conftest():
+    return BUILT_AT_IMPORT
+"""
+
+ENVIRONMENT_TESTS = """
+import os
+import appflags
+
+built_at_import = appflags.Flags.from_dict({"beta": {"enabled": False}})
+
+def test_flags_built_at_import_ignore_the_developer_s_overrides(built_in_conftest):
+    assert built_in_conftest.is_enabled("beta") is False
+    assert built_at_import.is_enabled("beta") is False
+
+def test_flags_built_in_a_test_ignore_them_too():
+    assert appflags.Flags.from_dict({"beta": {"enabled": False}}).is_enabled("beta") is False
+    assert "APPFLAGS_OVERRIDES" not in os.environ
+
+def test_a_test_may_set_its_own(monkeypatch):
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", '{"beta": "own"}')
+    assert appflags.Flags.from_dict({"beta": {"enabled": False}}).get_str("beta", "") == "own"
+"""
+
+
+def test_the_developer_s_environment_overrides_do_not_reach_tests(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", '{"beta": true}')
+    pytester.makeconftest(ENVIRONMENT_CONFTEST)
+    pytester.makepyfile(test_app=ENVIRONMENT_TESTS)
+    result = pytester.runpytest_inprocess("-q")
+    result.assert_outcomes(passed=3)
+    assert os.environ["APPFLAGS_OVERRIDES"] == '{"beta": true}'  # the run put it back
+
+
+def test_an_ini_option_keeps_the_developer_s_environment_overrides(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", '{"beta": true}')
+    pytester.makeini("[pytest]\nappflags_use_environment_overrides = true\n")
+    pytester.makepyfile(
+        test_app="""
+import os
+import appflags
+
+def test_the_developer_s_overrides_answer():
+    assert os.environ["APPFLAGS_OVERRIDES"] == '{"beta": true}'
+    assert appflags.Flags.from_dict({"beta": {"enabled": False}}).is_enabled("beta") is True
+"""
+    )
+    result = pytester.runpytest_inprocess("-q")
+    result.assert_outcomes(passed=1)
 
 
 def test_the_plugin_can_be_turned_off(pytester: pytest.Pytester) -> None:

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from appflags._errors import SchemaError
 from appflags._flags import Flags
-from appflags._refs import Reference, document_flags, flag_of, known, python_files, references_in
+from appflags._refs import (
+    Reference,
+    UnreadableSource,
+    document_flags,
+    flag_of,
+    known,
+    python_files,
+    references_in_file,
+)
 from appflags.cli._command import EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_format_option
 
 if TYPE_CHECKING:
@@ -55,9 +63,8 @@ def _refs(args: argparse.Namespace) -> int:
     found: list[Reference] = []
     for path in python_files(args.paths):
         try:
-            source = path.read_text(encoding="utf-8")
-            found.extend(references_in(source, str(path)))
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
+            found.extend(references_in_file(path))
+        except UnreadableSource as exc:
             print(f"{path}: skipped ({exc})", file=sys.stderr)
     flags = document_flags(snapshot)
     missing = [ref for ref in found if not known(snapshot, ref.key)]

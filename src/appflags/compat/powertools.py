@@ -19,7 +19,9 @@ Powertools-style store (an object with ``get_configuration()``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import json
 import math
 import threading
@@ -30,10 +32,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import boto3
 import jmespath
 
+from appflags._clock import utc_now
 from appflags._errors import SchemaError
 from appflags._evaluation import Reason
 from appflags._flags import Flags
 from appflags._log import logger
+from appflags.compat._conditions import CheckedDocument, Failure
+from appflags.formats import parse
 from appflags.sources import AgentSource, AppConfigDataSource, Fetched, Source, SourceError
 from appflags.sources._agent_variants import AgentVariants, VariantOptions
 from appflags.sources.agent import default_agent_url
@@ -55,6 +60,7 @@ __all__ = [
     "AppConfigStore",
     "ConfigurationStoreError",
     "FeatureFlags",
+    "PowertoolsUserWarning",
     "SchemaValidationError",
     "StoreProvider",
 ]
@@ -70,8 +76,16 @@ document directly raise it; ``evaluate`` never does."""
 
 
 class ConfigurationStoreError(Exception):
-    """Kept so that ``except ConfigurationStoreError`` still imports; appflags never raises it
-    from ``evaluate``: a store failure answers the last good flags, or the default."""
+    """Raised by ``get_configuration()`` when there is no document to return; never by
+    ``evaluate``: a store failure answers the last good flags, or the default."""
+
+
+try:  # Powertools' own class when it is installed, so that filters written for it apply
+    from aws_lambda_powertools.warnings import PowertoolsUserWarning
+except ImportError:
+
+    class PowertoolsUserWarning(UserWarning):  # type: ignore[no-redef] # Powertools absent
+        """Warned when a condition's comparison fails (Powertools' category, by name)."""
 
 
 class StoreProvider(Protocol):
@@ -153,6 +167,7 @@ class AppConfigStore:
         self._agent_url = default_agent_url() if use_extension else None
         self._variant_options: VariantOptions | None = None
         self._flags: Flags | None = None
+        self._recorder: _RecordingSource | None = None
         self._lock = threading.Lock()
         if not use_extension and boto3_client is None:
             self._check_region()
@@ -184,6 +199,28 @@ class AppConfigStore:
         if self._flags is not None:
             self._flags.close()
 
+    def get_configuration(self) -> dict[str, Any]:
+        """The document the flags are answered from now (a copy), as Powertools' store API.
+
+        Starts polling when nothing did yet. Raises :class:`ConfigurationStoreError` when no
+        document is being served (none fetched yet; AppConfig unreachable since start) or
+        the one served came from a backup rather than a fetch.
+        """
+        served = self.served_document()
+        if served is None:
+            raise ConfigurationStoreError(
+                f"no document fetched for {self.application}/{self.environment}/{self.name}"
+            )
+        return json.loads(json.dumps(served))  # type: ignore[no-any-return] # a JSON object
+
+    def served_document(self) -> dict[str, Any] | None:
+        """The fetched document the flags answer from now, or ``None``."""
+        flags = self.flags
+        recorder = self._recorder
+        if recorder is None or self._format != "powertools":
+            return None
+        return recorder.document(flags._snapshot.digest)
+
     def _start(self) -> Flags:
         source: Source
         variants = None
@@ -213,6 +250,7 @@ class AppConfigStore:
             )
         if self._envelope is not None:
             source = _EnvelopeSource(source, self._envelope, self._jmespath_options)
+        self._recorder = source = _RecordingSource(source)
         return Flags(
             source=source,
             format=self._format,
@@ -318,6 +356,49 @@ class _EnvelopeSource:
         self._inner.close()
 
 
+class _RecordingSource:
+    """Keeps the last documents fetched, so the one being served can be told by its digest."""
+
+    def __init__(self, inner: Source) -> None:
+        self._inner = inner
+        self.name = inner.name
+        self._recent: dict[str, tuple[bytes, str | None]] = {}
+        self._documents: dict[str, dict[str, Any]] = {}
+
+    def fetch(self) -> Fetched:
+        fetched = self._inner.fetch()
+        if fetched.content is not None:
+            digest = hashlib.sha256(fetched.content).hexdigest()
+            # The served document is the newest valid one: two suffice (a rejected
+            # version never replaces what is served).
+            self._recent = {
+                **dict(list(self._recent.items())[-1:]),
+                digest: (fetched.content, fetched.content_type),
+            }
+        return fetched
+
+    def document(self, digest: str | None) -> dict[str, Any] | None:
+        if digest is None:
+            return None
+        found = self._documents.get(digest)
+        if found is None:
+            recent = self._recent.get(digest)
+            if recent is None:
+                return None
+            parsed = parse(*recent)
+            if not isinstance(parsed, dict):
+                return None
+            self._documents = {digest: parsed}  # the document served, parsed once
+            found = parsed
+        return found
+
+    def reset(self) -> None:
+        self._inner.reset()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class _StoreFlags:
     """Flags compiled from what a Powertools-style store returns, recompiled only on change.
 
@@ -331,7 +412,22 @@ class _StoreFlags:
         self._clock = clock
         self._document: Any = None
         self._flags: Flags | None = None
+        self._checked: CheckedDocument | None = None
         self._failing: str | None = None
+
+    def configuration(self) -> dict[str, Any]:
+        """Powertools' ``get_configuration()``: the store's document, validated.
+
+        Raises what the store raises, and ``SchemaValidationError`` for an invalid document.
+        """
+        document = self._store.get_configuration()
+        if document is not self._document and document != self._document:
+            Flags.from_dict(document, format="powertools", clock=self._clock)  # validates
+        return document
+
+    def checked(self) -> CheckedDocument | None:
+        """The served document, compiled for Powertools' condition walk."""
+        return self._checked
 
     def current(self) -> Flags | None:
         try:
@@ -349,6 +445,7 @@ class _StoreFlags:
         self._document = document
         try:
             self._flags = Flags.from_dict(document, format="powertools", clock=self._clock)
+            self._checked = CheckedDocument(document, self._clock or utc_now)
         except SchemaError as exc:
             logger.error(
                 "appflags.rejected", source="store", problems=[str(p) for p in exc.problems]
@@ -360,14 +457,20 @@ class _StoreFlags:
 
 
 class FeatureFlags:
-    """Powertools' ``FeatureFlags``: ``evaluate`` and ``get_enabled_features``.
+    """Powertools' ``FeatureFlags``: ``evaluate``, ``get_enabled_features``,
+    ``get_configuration`` and ``validation_exception_handler``.
 
     Give it a compat :class:`AppConfigStore` (``FeatureFlags(store=...)``, as with
-    Powertools), an :class:`appflags.Flags` (``FeatureFlags(flags)``), or any object with
-    a Powertools ``get_configuration()``. ``logger`` is accepted and ignored.
+    Powertools), any object with a Powertools ``get_configuration()`` (Powertools' own
+    stores included), or an :class:`appflags.Flags` (``FeatureFlags(flags)``).
+    ``logger`` is accepted and ignored.
 
-    Unlike Powertools, nothing here raises: an unreachable store or an invalid new document
-    leaves the last good flags answering (or the default, before any arrived).
+    Unlike Powertools, a store failure never raises: an unreachable store or an invalid new
+    document leaves the last good flags answering (or the default, before any arrived). As
+    in Powertools, a condition whose comparison raises (``"5" > 3``) warns
+    :class:`PowertoolsUserWarning` and is answered by the ``validation_exception_handler``
+    registered for that exception, if any: ``evaluate`` raises only what such a handler
+    raises.
     """
 
     def __init__(
@@ -376,8 +479,13 @@ class FeatureFlags:
         logger: object = None,
         *,
         flags: Flags | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        """Wrap ``store`` (Powertools' name) or ``flags``: exactly one of them."""
+        """Wrap ``store`` (Powertools' name) or ``flags``: exactly one of them.
+
+        ``clock`` (returns an aware ``datetime``) is the time ``SCHEDULE_*`` conditions read
+        for a Powertools-style store's documents (tests); other stores have their own.
+        """
         given = flags if flags is not None else store
         if given is None or (flags is not None and store is not None):
             raise TypeError("FeatureFlags needs exactly one of store= or flags=")
@@ -385,13 +493,16 @@ class FeatureFlags:
         self._flags: Flags | None = None
         self._store_flags: _StoreFlags | None = None
         self._app_config: AppConfigStore | None = None
+        self._document: CheckedDocument | None = None  # from_dict's
         self._start_failed: str | None = None
+        self._handlers: dict[type[BaseException], Callable[[Exception], Any]] = {}
+        self._app_config_checked: CheckedDocument | None = None
         if isinstance(given, Flags):
             self._flags = given
         elif isinstance(given, AppConfigStore):
             self._app_config = given
         elif callable(getattr(given, "get_configuration", None)):
-            self._store_flags = _StoreFlags(given, None)
+            self._store_flags = _StoreFlags(given, clock)
         else:
             raise TypeError(
                 "store must be an appflags.Flags, an AppConfigStore or have get_configuration()"
@@ -402,7 +513,11 @@ class FeatureFlags:
         cls, application: str, environment: str, profile: str, **options: Any
     ) -> FeatureFlags:
         """Poll an AppConfig profile in Powertools' format; ``options`` go to
-        :meth:`appflags.Flags.from_appconfig` (``region_name``, ``wait``, ``backup``...)."""
+        :meth:`appflags.Flags.from_appconfig` (``region_name``, ``wait``, ``backup``...).
+
+        This answers as that ``Flags`` does: for ``get_configuration()`` and
+        ``validation_exception_handler``, use ``FeatureFlags(store=AppConfigStore(...))``.
+        """
         return cls(
             flags=Flags.from_appconfig(
                 application, environment, profile, format="powertools", **options
@@ -412,7 +527,11 @@ class FeatureFlags:
     @classmethod
     def from_dict(cls, document: Mapping[str, Any], *, clock: Clock | None = None) -> FeatureFlags:
         """Flags from a document in memory (tests, fixtures). Raises ``SchemaError``."""
-        return cls(flags=Flags.from_dict(document, format="powertools", clock=clock))
+        feature_flags = cls(flags=Flags.from_dict(document, format="powertools", clock=clock))
+        feature_flags._document = CheckedDocument(
+            json.loads(json.dumps(document)), clock or utc_now
+        )
+        return feature_flags
 
     @property
     def flags(self) -> Flags | None:
@@ -432,6 +551,27 @@ class FeatureFlags:
                 return None
         return self._store_flags.current() if self._store_flags is not None else None
 
+    def get_configuration(self) -> dict[str, Any]:
+        """The feature-flag document, as Powertools' ``get_configuration()``.
+
+        For a Powertools-style store: what the store returns, validated (the store's own
+        errors propagate; an invalid document raises ``SchemaValidationError``). For a
+        compat :class:`AppConfigStore` or :meth:`from_dict`: a copy of the document the
+        flags answer from. Raises :class:`ConfigurationStoreError` when there is none (no
+        document fetched yet, or a ``FeatureFlags`` over a ``Flags`` you built, whose
+        document appflags does not keep).
+        """
+        if self._store_flags is not None:
+            return self._store_flags.configuration()
+        if self._app_config is not None:
+            return self._app_config.get_configuration()
+        if self._document is not None:
+            return json.loads(json.dumps(self._document.document))  # type: ignore[no-any-return] # a JSON object
+        raise ConfigurationStoreError(
+            "a FeatureFlags over an appflags.Flags has no document to return: "
+            "use FeatureFlags(store=AppConfigStore(...)) or FeatureFlags.from_dict(...)"
+        )
+
     def evaluate(
         self, *, name: str, context: dict[str, Any] | None = None, default: JSONType
     ) -> JSONType:
@@ -444,6 +584,10 @@ class FeatureFlags:
         flags = self.flags
         if flags is None:
             return default
+        context = {} if context is None else context
+        checked = self._checked(flags, name) if isinstance(context, Mapping) else None
+        if checked is not None:
+            return checked.value(name, context, self._failed)
         # default=None: any value answers, as in Powertools (no type check).
         result = flags.evaluate(name, None, context)
         if result.error_code is not None or result.reason is Reason.DISABLED:
@@ -462,22 +606,75 @@ class FeatureFlags:
             return []
         # The snapshot's features are every flag of the document, in document order.
         names = flags._snapshot.features
-        return [name for name in names if flags.evaluate(name, None, context).value]
+        return [name for name in names if self.evaluate(name=name, context=context, default=None)]
 
-    def validation_exception_handler(self, exc_class: Any) -> Callable[[F], F]:
-        """Accepted for compatibility; the handler is never called.
+    def validation_exception_handler(
+        self, exc_class: type[Exception] | list[type[Exception]]
+    ) -> Callable[[F], F]:
+        """Register a function answering conditions whose comparison raises ``exc_class``.
 
-        Powertools calls it when a comparison raises (``"5" > 3``); appflags decides such a
-        condition does not match, without raising, logging or calling back on the lookup path.
+        As in Powertools: when a condition's comparison raises (``"5" > 3``,
+        ``STARTSWITH`` on a number), the handler registered for the exception's class (or
+        a base class) is called with the exception and its result decides whether the
+        condition matches; an exception the handler raises propagates from ``evaluate``.
+        Without a handler the condition does not match. Either way a
+        :class:`PowertoolsUserWarning` names the flag, rule, key, action and exception type
+        (never a value) when the key was in the context.
+
+        Needs the document: available with a store or :meth:`from_dict`; a ``FeatureFlags``
+        over a ``Flags`` you built raises ``TypeError`` here.
         """
-        warnings.warn(
-            "appflags never calls validation exception handlers: a condition whose "
-            "comparison fails simply does not match",
-            UserWarning,
-            stacklevel=2,
-        )
+        if self._flags is not None and self._document is None:
+            raise TypeError(
+                "validation_exception_handler needs the document, which a FeatureFlags over "
+                "an appflags.Flags does not have: use FeatureFlags(store=AppConfigStore(...)) "
+                "or FeatureFlags.from_dict(...)"
+            )
 
         def register(func: F) -> F:
+            for cls in exc_class if isinstance(exc_class, list) else [exc_class]:
+                self._handlers[cls] = func
             return func
 
         return register
+
+    def _checked(self, flags: Flags, name: str) -> CheckedDocument | None:
+        """The document to walk for ``name``, when a comparison of it can raise."""
+        if self._store_flags is not None:
+            checked = self._store_flags.checked()
+        elif self._app_config is not None:
+            checked = self._app_config_document()
+        else:
+            checked = self._document
+        if checked is None or name not in checked.fallible or name in flags.overrides:
+            return None
+        return checked
+
+    def _app_config_document(self) -> CheckedDocument | None:
+        assert self._app_config is not None  # noqa: S101 - only called with one
+        served = self._app_config.served_document()
+        if served is None:
+            return None
+        checked = self._app_config_checked
+        if checked is None or checked.document is not served:
+            checked = CheckedDocument(served, utc_now)
+            self._app_config_checked = checked
+        return checked
+
+    def _failed(self, failure: Failure) -> bool:
+        """A comparison raised: warn as Powertools does, and let a handler decide."""
+        if failure.key_present:
+            # Warnings as errors: the answer (and the handler) still stand, as in Powertools.
+            with contextlib.suppress(PowertoolsUserWarning):
+                warnings.warn(
+                    f"Failed to evaluate feature flag condition: feature={failure.feature}, "
+                    f"rule={failure.rule}, key={failure.key}, action={failure.action}, "
+                    f"exception_type={type(failure.error).__name__}",
+                    PowertoolsUserWarning,
+                    stacklevel=5,  # the caller of evaluate()
+                )
+        for cls in type(failure.error).__mro__:
+            handler = self._handlers.get(cls)
+            if handler is not None:
+                return bool(handler(failure.error))
+        return False

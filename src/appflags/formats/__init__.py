@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from appflags import _gc_pause
 from appflags._clock import utc_now
 from appflags._errors import Problem, SchemaError
+from appflags._model import FORMAT_ORDER
 from appflags.formats._base import (
     USE_DEFAULT,
     Clock,
@@ -31,8 +32,8 @@ from appflags.formats._schemas import compile_schema, problems
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
+    from appflags._model import Incremental
     from appflags.formats._flagd import FlagdFormat
-    from appflags.formats._incremental import Incremental
 
     FORMATS: dict[str, Format]
 
@@ -61,9 +62,6 @@ __all__ = [
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 """Documents larger than this are rejected before parsing (configurable per ``Flags``)."""
-
-FORMAT_ORDER = ("flagd", "appconfig", "powertools", "json")
-"""Every format's name, in ``FORMATS``' order, without importing the formats."""
 
 FORMAT_NAMES = frozenset(FORMAT_ORDER)
 """The name of every format (``FORMATS``' keys, without importing the formats)."""
@@ -128,33 +126,24 @@ def parse(
     data: bytes, content_type: str | None = None, *, max_bytes: int = MAX_DOCUMENT_BYTES
 ) -> Any:
     """Bytes to a document; the content type decides the parser. Raises :class:`SchemaError`."""
-    return _parse(data, content_type, max_bytes)[0]
-
-
-def _parse(data: bytes, content_type: str | None, max_bytes: int) -> tuple[Any, str | None]:
-    """:func:`parse`, and for JSON the text ``json`` read (bytes decoded)."""
     if len(data) > max_bytes:
         raise SchemaError([Problem("$", f"document is {len(data)} bytes, over {max_bytes}")])
     media = _media(content_type)
     if media in _YAML_TYPES:
         from appflags.formats._yaml import load_yaml  # noqa: PLC0415 - YAML profiles only
 
-        return load_yaml(data, max_bytes), None
+        return load_yaml(data, max_bytes)
     if media == "application/ion":
         # The AppConfig Agent's local-development form of multi-variant flags.
         from appflags.formats._appconfig_ion import parse_ion  # noqa: PLC0415 - rare
 
-        return parse_ion(data), None
+        return parse_ion(data)
     if media not in _JSON_TYPES and not media.endswith("+json"):
         raise SchemaError([Problem("$", f"unsupported content type {media!r}")])
     try:
-        # What json.loads does with bytes, keeping the text it decodes: an incremental
-        # compile finds the flags that changed in it.
-        text = data.decode(json.detect_encoding(data), "surrogatepass")
-        decoder = json.JSONDecoder(
-            parse_constant=_not_json, parse_float=_finite_float, parse_int=finite_int
+        return json.loads(
+            data, parse_constant=_not_json, parse_float=_finite_float, parse_int=finite_int
         )
-        return decoder.decode(text), text
     except _NotJsonError as exc:
         raise SchemaError([Problem("$", f"not valid JSON: {exc}")]) from None
     except RecursionError:
@@ -293,7 +282,6 @@ def compile_document(
     incremental: bool = False,
     previous: Incremental | None = None,
     current: str | None = None,
-    text: str | None = None,
 ) -> tuple[str, Compiled]:
     """Validate and compile ``doc``; returns the format's name and the compiled flags.
 
@@ -306,8 +294,6 @@ def compile_document(
     With ``incremental``, the result keeps what the next version needs (its
     ``incremental``), and ``previous`` (the last version's) lets flags whose definitions
     did not change keep their compiled rules. Validation is always whole-document.
-    ``text``: the JSON text ``doc`` was parsed from, if it was (an incremental compile
-    then finds the changed flags in the text).
     """
     with _gc_pause.paused():  # no collector passes meanwhile: see appflags._gc_pause
         chosen, note = choose_format(doc, format, current)
@@ -320,7 +306,7 @@ def compile_document(
                 return chosen.name, chosen.compile(doc, clock)
             from appflags.formats._incremental import compile_incrementally  # noqa: PLC0415
 
-            return chosen.name, compile_incrementally(chosen, doc, clock, previous, text)
+            return chosen.name, compile_incrementally(chosen, doc, clock, previous)
         except RecursionError:
             # Validating or compiling a recursive structure (JsonLogic, rule expressions) costs
             # several stack frames per level: a document nested that deep is refused whole.
@@ -344,7 +330,7 @@ def load(
 
     The cyclic garbage collector is paused meanwhile (see :mod:`appflags._gc_pause`)."""
     with _gc_pause.paused():
-        doc, text = _parse(data, content_type, max_bytes)
+        doc = parse(data, content_type, max_bytes=max_bytes)
         loaded = compile_document(
             doc,
             format=format,
@@ -353,7 +339,6 @@ def load(
             incremental=incremental,
             previous=previous,
             current=current,
-            text=text,
         )
         # The parsed document goes before the collector's pass when nothing compiled
         # keeps it (no incremental compile): that pass then walks the flags alone.

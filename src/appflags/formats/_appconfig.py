@@ -24,7 +24,7 @@ from appflags.formats._appconfig_document import (
     document_problems,
 )
 from appflags.formats._base import USE_DEFAULT, Clock, Compiled, Resolved
-from appflags.formats._detect import STORED_KEYS, flag_shape, is_retrieval_shape
+from appflags.formats._detect import flag_shape, is_stored_document
 from appflags.formats._schemas import problems, project_validator
 
 if TYPE_CHECKING:
@@ -32,17 +32,6 @@ if TYPE_CHECKING:
 
 RETRIEVED_SCHEMA = "appconfig-retrieved.schema.json"
 STORED_SCHEMA = "appconfig-featureflags.schema.json"
-
-
-def _is_stored(doc: Any) -> bool:
-    """The stored shape: only ``version``/``flags``/``values`` keys, and not the retrieval
-    form (which may name a flag ``flags``)."""
-    return (
-        isinstance(doc, dict)
-        and bool(doc)
-        and doc.keys() <= STORED_KEYS
-        and not is_retrieval_shape(doc)
-    )
 
 
 class AppConfigFormat:
@@ -56,7 +45,7 @@ class AppConfigFormat:
 
     def validate(self, doc: Any) -> list[Problem]:
         """Schema problems, then (stored documents) AppConfig's own checks."""
-        if not _is_stored(doc):
+        if not is_stored_document(doc):
             return problems(project_validator(RETRIEVED_SCHEMA), doc)
         found = problems(project_validator(STORED_SCHEMA), doc)
         # The semantic checks assume the schema's shapes, so they run on a document that
@@ -65,7 +54,7 @@ class AppConfigFormat:
 
     def compile(self, doc: Any, clock: Clock) -> Compiled:
         """Static answers, and rules for multi-variant and deprecated flags."""
-        if _is_stored(doc):
+        if is_stored_document(doc):
             return compile_document(doc)
         return _compile_retrieved(doc)
 

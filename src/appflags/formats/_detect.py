@@ -21,6 +21,7 @@ from typing import Any
 
 FLAGD_MARKERS = frozenset(("state", "variants", "defaultVariant"))
 STORED_KEYS = frozenset(("version", "flags", "values"))
+"""The top-level keys of AppConfig's stored feature-flag document."""
 _FLAGD_SCHEMA_MARK = "flagd.dev/schema"
 
 
@@ -36,7 +37,7 @@ def flag_shape(doc: Any) -> str | None:
             return "appconfig"
         if any("default" in v for v in values):
             return "powertools"
-    if doc.keys() <= STORED_KEYS:
+    if is_stored_document(doc):
         return "appconfig"
     return None
 
@@ -52,6 +53,19 @@ def is_retrieval_shape(doc: Any) -> bool:
         and bool(doc)
         and all(isinstance(v, dict) for v in doc.values())
         and any("enabled" in v for v in doc.values())
+    )
+
+
+def is_stored_document(doc: Any) -> bool:
+    """AppConfig's stored document (what users create and AppConfig keeps): only
+    ``version``, ``flags`` and ``values`` keys, and not the retrieval form (which may name
+    its flags ``flags``, ``values`` or ``version``). The one check of it: formats, the
+    incremental compile and ``LocalAppConfig`` all ask here."""
+    return (
+        isinstance(doc, dict)
+        and bool(doc)
+        and doc.keys() <= STORED_KEYS
+        and not is_retrieval_shape(doc)
     )
 
 

@@ -206,7 +206,9 @@ def _inside_a_rule(path: str, doc: dict[str, Any]) -> bool:
     The structure schema never reports one; the full schema does, when ``CompiledSchema``
     hands a document Rust cannot read over to the reference engine.
     """
-    anchors = [json_path(("$evaluators", name)) for name in doc.get("$evaluators") or {}]
+    evaluators = doc.get("$evaluators")
+    names = evaluators if isinstance(evaluators, dict) else ()  # not an object: reported
+    anchors = [json_path(("$evaluators", name)) for name in names]
     flags = doc.get("flags")
     if isinstance(flags, dict):
         anchors += [json_path(("flags", key, "targeting")) for key in flags]

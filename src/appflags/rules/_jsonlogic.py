@@ -49,7 +49,7 @@ from appflags.rules._jsonlogic_values import (
 from appflags.rules._semver import build_sem_ver
 
 if TYPE_CHECKING:
-    from appflags.formats._base import Clock
+    from appflags._clock import Clock
 
 __all__ = [
     "MAX_DEPTH",

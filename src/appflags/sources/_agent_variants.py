@@ -36,7 +36,7 @@ from cachetools import TTLCache
 from appflags._checks import check_seconds
 from appflags._evaluation import Reason
 from appflags._log import logger
-from appflags.formats import USE_DEFAULT, Compiled, Resolved, Rule
+from appflags._model import USE_DEFAULT, Compiled, Resolved, Rule
 from appflags.sources._base import SourceError
 
 if TYPE_CHECKING:

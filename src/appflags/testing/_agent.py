@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from appflags.formats import FORMATS
 from appflags.formats._appconfig_document import compiled_rule
+from appflags.formats._detect import is_stored_document
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-_STORED_KEYS = frozenset(("version", "flags", "values"))
 
 
 class AgentRequest(NamedTuple):
@@ -93,12 +92,7 @@ def _json(content: bytes, content_type: str) -> Any:
 def _is_stored(document: Any) -> bool:
     # Only a valid stored document is evaluated; anything else is served as it is, and
     # the client rejects it as it would from the real Agent.
-    return (
-        isinstance(document, dict)
-        and "flags" in document
-        and document.keys() <= _STORED_KEYS
-        and not FORMATS["appconfig"].validate(document)
-    )
+    return is_stored_document(document) and not FORMATS["appconfig"].validate(document)
 
 
 def _evaluate(document: dict[str, Any], context: dict[str, str]) -> dict[str, Any]:

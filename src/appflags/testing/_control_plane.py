@@ -13,169 +13,40 @@ and what is assumed.
 
 from __future__ import annotations
 
-import json
 import random
 import string
 import threading
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from appflags._errors import SchemaError
-from appflags.formats._schemas import compile_schema, problems
-from appflags.testing._rollout import (
-    PREDEFINED,
-    RUNNING,
-    DeploymentState,
-    GrowthType,
-    Progress,
-    Strategy,
-    bucket,
-    progress,
+from appflags.testing._control_model import (
+    DEFAULT_MAX_CONFIGURATION_SIZE,
+    FEATURE_FLAGS,
+    FREEFORM,
+    HOSTED,
+    ApiError,
+    Application,
+    Deployment,
+    Environment,
+    Profile,
+    Version,
+    bad_request,
+    checked_validators,
+    conflict,
+    label_matches,
+    members,
+    named,
+    not_found,
+    page,
+    run_validators,
+    strategy_wire,
 )
+from appflags.testing._deployments import IMMEDIATE, SUMMARY, Timeline
+from appflags.testing._rollout import PREDEFINED, GrowthType, Strategy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
-
-    from appflags._errors import Problem
-
-FEATURE_FLAGS = "AWS.AppConfig.FeatureFlags"
-FREEFORM = "AWS.Freeform"
-HOSTED = "hosted"
-DEFAULT_MAX_CONFIGURATION_SIZE = 2 * 1024 * 1024
-"""The hosted store's size quota the local server applies by default (2 MB; in AWS an
-adjustable account quota)."""
-REVERT_WINDOW = timedelta(hours=72)
-
-
-class ApiError(Exception):
-    """A refused request: the HTTP status, AWS's error code and the error's members."""
-
-    def __init__(self, status: int, code: str, message: str, **members: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.members: dict[str, Any] = {"Message": message, **members}
-
-
-def bad_request(message: str, found: Iterable[Problem] = ()) -> ApiError:
-    """``BadRequestException``; with ``found``, the ``InvalidConfiguration`` details."""
-    details = [
-        {"Location": p.path, "Reason": p.message, "Type": "InvalidConfiguration"} for p in found
-    ]
-    if not details:
-        return ApiError(400, "BadRequestException", message)
-    return ApiError(
-        400,
-        "BadRequestException",
-        message,
-        Reason="InvalidConfiguration",
-        Details={"InvalidConfiguration": details},
-    )
-
-
-def not_found(what: str, ident: object) -> ApiError:
-    return ApiError(
-        404, "ResourceNotFoundException", f"{what} {ident} not found", ResourceName=what
-    )
-
-
-def conflict(message: str) -> ApiError:
-    return ApiError(409, "ConflictException", message)
-
-
-@dataclass(eq=False)
-class Version:
-    """A hosted configuration version (immutable once created)."""
-
-    application_id: str
-    profile_id: str
-    number: int
-    content: bytes
-    content_type: str
-    description: str | None = None
-    label: str | None = None
-    served: bytes | None = None
-    """What ``GetLatestConfiguration`` answers when it is not ``content`` (feature flags)."""
-
-    def summary(self) -> dict[str, Any]:
-        return _members(
-            ApplicationId=self.application_id,
-            ConfigurationProfileId=self.profile_id,
-            VersionNumber=self.number,
-            Description=self.description,
-            ContentType=self.content_type,
-            VersionLabel=self.label,
-        )
-
-
-@dataclass(eq=False)
-class Profile:
-    application_id: str
-    id: str
-    name: str
-    type: str
-    description: str | None = None
-    validators: list[dict[str, str]] = field(default_factory=list)
-    retrieval_role_arn: str | None = None
-    kms_key_identifier: str | None = None
-    owner: str | None = None
-    """Set when a file owns the profile (``watch_file``): control-plane writes are refused."""
-    versions: dict[int, Version] = field(default_factory=dict)
-    latest_number: int = 0
-
-    def wire(self) -> dict[str, Any]:
-        return _members(
-            ApplicationId=self.application_id,
-            Id=self.id,
-            Name=self.name,
-            Description=self.description,
-            LocationUri=HOSTED,
-            RetrievalRoleArn=self.retrieval_role_arn,
-            Validators=self.validators or None,
-            Type=self.type,
-            KmsKeyIdentifier=self.kms_key_identifier,
-        )
-
-
-@dataclass(eq=False)
-class Deployment:
-    application_id: str
-    environment_id: str
-    number: int
-    strategy: Strategy
-    profile: Profile
-    version: Version
-    previous: Version | None
-    """What every target was served when this deployment started."""
-    started_at: datetime
-    description: str | None = None
-    kms_key_identifier: str | None = None
-    stopped_at: datetime | None = None
-    stop: DeploymentState | None = None
-    """``ROLLED_BACK`` or ``REVERTED`` once stopped."""
-
-
-@dataclass(eq=False)
-class Environment:
-    application_id: str
-    id: str
-    name: str
-    description: str | None = None
-    monitors: list[dict[str, str]] = field(default_factory=list)
-    deployments: list[Deployment] = field(default_factory=list)
-
-
-@dataclass(eq=False)
-class Application:
-    id: str
-    name: str
-    description: str | None = None
-    environments: dict[str, Environment] = field(default_factory=dict)
-    profiles: dict[str, Profile] = field(default_factory=dict)
-
-    def wire(self) -> dict[str, Any]:
-        return _members(Id=self.id, Name=self.name, Description=self.description)
+    from collections.abc import Callable, Mapping
+    from datetime import datetime
 
 
 class ControlPlane:
@@ -197,9 +68,10 @@ class ControlPlane:
     ) -> None:
         self._clock = clock
         self._served = served
-        self.time_scale = time_scale
         self.max_configuration_size = max_configuration_size
-        self.seed = random.SystemRandom().getrandbits(64) if seed is None else seed
+        self.timeline = Timeline(
+            clock, time_scale, random.SystemRandom().getrandbits(64) if seed is None else seed
+        )
         self._ids = random.Random(seed)  # noqa: S311 - resource IDs, not secrets
         self.lock = threading.RLock()
         self.applications: dict[str, Application] = {}
@@ -219,7 +91,7 @@ class ControlPlane:
 
     def list_applications(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
-            return _page([a.wire() for a in self.applications.values()], p)
+            return page([a.wire() for a in self.applications.values()], p)
 
     def update_application(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -246,16 +118,16 @@ class ControlPlane:
                 app.id, self._new_id(), p["Name"], p.get("Description"), p.get("Monitors", [])
             )
             app.environments[env.id] = env
-            return self._environment_wire(env)
+            return self.timeline.environment_wire(env)
 
     def get_environment(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
-            return self._environment_wire(self._env(p))
+            return self.timeline.environment_wire(self._env(p))
 
     def list_environments(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
             envs = self._app(p).environments.values()
-            return _page([self._environment_wire(e) for e in envs], p)
+            return page([self.timeline.environment_wire(e) for e in envs], p)
 
     def update_environment(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -263,12 +135,12 @@ class ControlPlane:
             env.name = p.get("Name", env.name)
             env.description = p.get("Description", env.description)
             env.monitors = p.get("Monitors", env.monitors)
-            return self._environment_wire(env)
+            return self.timeline.environment_wire(env)
 
     def delete_environment(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
             env = self._env(p)
-            running = self._running(env)
+            running = self.timeline.running(env)
             if running is not None:
                 raise conflict(f"Deployment {running.number} is in progress in {env.id}")
             del self.applications[env.application_id].environments[env.id]
@@ -290,7 +162,7 @@ class ControlPlane:
                 p["Name"],
                 kind,
                 p.get("Description"),
-                _validators(p.get("Validators", [])),
+                checked_validators(p.get("Validators", [])),
                 p.get("RetrievalRoleArn"),
                 p.get("KmsKeyIdentifier"),
             )
@@ -305,7 +177,7 @@ class ControlPlane:
         with self.lock:
             kind = p.get("Type")
             items = [
-                _members(
+                members(
                     ApplicationId=prof.application_id,
                     Id=prof.id,
                     Name=prof.name,
@@ -316,7 +188,7 @@ class ControlPlane:
                 for prof in self._app(p).profiles.values()
                 if kind is None or prof.type == kind
             ]
-            return _page(items, p)
+            return page(items, p)
 
     def update_configuration_profile(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -325,7 +197,7 @@ class ControlPlane:
             profile.description = p.get("Description", profile.description)
             profile.retrieval_role_arn = p.get("RetrievalRoleArn", profile.retrieval_role_arn)
             if "Validators" in p:
-                profile.validators = _validators(p["Validators"])
+                profile.validators = checked_validators(p["Validators"])
             if "KmsKeyIdentifier" in p:
                 profile.kms_key_identifier = p["KmsKeyIdentifier"] or None
             return profile.wire()
@@ -335,7 +207,7 @@ class ControlPlane:
             profile = self._profile(p)
             app = self.applications[profile.application_id]
             for env in app.environments.values():
-                running = self._running(env)
+                running = self.timeline.running(env)
                 if running is not None and running.profile is profile:
                     raise conflict(f"Deployment {running.number} of {profile.id} is in progress")
             del app.profiles[profile.id]
@@ -419,8 +291,8 @@ class ControlPlane:
         with self.lock:
             label = p.get("VersionLabel")
             versions = sorted(self._profile(p).versions.values(), key=lambda v: -v.number)
-            items = [v.summary() for v in versions if label is None or _label_matches(label, v)]
-            return _page(items, p)
+            items = [v.summary() for v in versions if label is None or label_matches(label, v)]
+            return page(items, p)
 
     def delete_hosted_configuration_version(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -444,15 +316,15 @@ class ControlPlane:
                 p.get("ReplicateTo", "NONE"),
             )
             self.strategies[strategy.id] = strategy
-            return _strategy_wire(strategy)
+            return strategy_wire(strategy)
 
     def get_deployment_strategy(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
-            return _strategy_wire(self._strategy(p["DeploymentStrategyId"]))
+            return strategy_wire(self._strategy(p["DeploymentStrategyId"]))
 
     def list_deployment_strategies(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
-            return _page([_strategy_wire(s) for s in self.strategies.values()], p)
+            return page([strategy_wire(s) for s in self.strategies.values()], p)
 
     def update_deployment_strategy(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -468,7 +340,7 @@ class ControlPlane:
                 old.replicate_to,
             )
             self.strategies[new.id] = new
-            return _strategy_wire(new)
+            return strategy_wire(new)
 
     def delete_deployment_strategy(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -493,14 +365,14 @@ class ControlPlane:
                     f"LatestDeploymentNumber {latest} is not the latest deployment number "
                     f"of environment {env.id} ({current}): another deployment started"
                 )
-            running = self._running(env)
+            running = self.timeline.running(env)
             if running is not None:
                 raise conflict(
                     f"Deployment {running.number} is already in progress in environment "
                     f"{env.id} (configuration profile {running.profile.id}, version "
                     f"{running.version.number}); wait for it or stop it"
                 )
-            _validate(profile, version)
+            run_validators(profile, version)
             if p.get("DynamicExtensionParameters"):
                 raise bad_request(
                     "DynamicExtensionParameters: no extension with a PRE_START_DEPLOYMENT "
@@ -508,7 +380,7 @@ class ControlPlane:
                 )
             deployment = self.deploy(env, profile, version, strategy, p.get("Description"))
             deployment.kms_key_identifier = p.get("KmsKeyIdentifier")
-            return self._deployment_wire(deployment)
+            return self.timeline.deployment_wire(deployment)
 
     def deploy(
         self,
@@ -527,7 +399,7 @@ class ControlPlane:
             strategy,
             profile,
             version,
-            self.settled(env, profile),
+            self.timeline.serve(env, profile, None),
             self._clock(),
             description,
         )
@@ -536,59 +408,20 @@ class ControlPlane:
 
     def get_deployment(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
-            return self._deployment_wire(self._deployment(p))
+            return self.timeline.deployment_wire(self._deployment(p))
 
     def list_deployments(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
             items = []
             for d in reversed(self._env(p).deployments):
-                wire = self._deployment_wire(d)
-                items.append({k: wire[k] for k in _SUMMARY if k in wire})
-            return _page(items, p)
+                wire = self.timeline.deployment_wire(d)
+                items.append({k: wire[k] for k in SUMMARY if k in wire})
+            return page(items, p)
 
     def stop_deployment(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
-            deployment = self._deployment(p)
-            now = self._clock()
-            state = self.progress(deployment, now).state
-            if state in RUNNING:
-                deployment.stop = DeploymentState.ROLLED_BACK
-            elif state is DeploymentState.COMPLETE and p.get("AllowRevert"):
-                env = self._env(p)
-                later = [
-                    d
-                    for d in env.deployments
-                    if d.number > deployment.number and d.profile is deployment.profile
-                ]
-                completed = deployment.started_at + timedelta(
-                    seconds=(self.progress(deployment, now).completed_offset or 0) / self.time_scale
-                )
-                if later:
-                    raise bad_request(
-                        f"Deployment {deployment.number} is not the latest deployment of "
-                        f"{deployment.profile.id}: only that one can be reverted"
-                    )
-                if now - completed > REVERT_WINDOW:
-                    raise bad_request(
-                        f"Deployment {deployment.number} completed more than 72 hours ago "
-                        "and can no longer be reverted; start a new deployment"
-                    )
-                deployment.stop = DeploymentState.REVERTED
-            elif state is DeploymentState.COMPLETE:
-                raise bad_request(
-                    f"Deployment {deployment.number} is COMPLETE: only a DEPLOYING or BAKING "
-                    "deployment can be stopped, or a COMPLETE one reverted with AllowRevert"
-                )
-            else:
-                raise bad_request(f"Deployment {deployment.number} is already {state.value}")
-            deployment.stopped_at = now
-            wire = self._deployment_wire(deployment)
-            if deployment.stop is DeploymentState.ROLLED_BACK:
-                # The call is accepted (202) while the rollback runs; reads after it see
-                # ROLLED_BACK.
-                wire["State"] = DeploymentState.ROLLING_BACK.value
-                wire["EventLog"] = wire["EventLog"][1:]
-            return wire
+            env = self._env(p)
+            return self.timeline.stop(env, self._deployment(p), allow_revert=p.get("AllowRevert"))
 
     # -- the shortcuts of LocalAppConfig (put, watch_file) and the data plane ---------
 
@@ -596,11 +429,11 @@ class ControlPlane:
         self, application: str, environment: str, profile: str
     ) -> tuple[Environment, Profile] | None:
         """The environment and profile named by the data plane's identifiers (ID or name)."""
-        app = _named(self.applications, application)
+        app = named(self.applications, application)
         if app is None:
             return None
-        env = _named(app.environments, environment)
-        found = _named(app.profiles, profile)
+        env = named(app.environments, environment)
+        found = named(app.profiles, profile)
         return None if env is None or found is None else (env, found)
 
     def ensure(
@@ -608,15 +441,15 @@ class ControlPlane:
     ) -> tuple[Environment, Profile]:
         """The environment and profile by these names, created as needed (``kind`` for a
         new profile); ``ValueError`` when the profile exists with another type."""
-        app = _named(self.applications, application)
+        app = named(self.applications, application)
         if app is None:
             app = Application(self._new_id(), application)
             self.applications[app.id] = app
-        env = _named(app.environments, environment)
+        env = named(app.environments, environment)
         if env is None:
             env = Environment(app.id, self._new_id(), environment)
             app.environments[env.id] = env
-        found = _named(app.profiles, profile)
+        found = named(app.profiles, profile)
         if found is None:
             found = Profile(app.id, self._new_id(), profile, kind)
             app.profiles[found.id] = found
@@ -629,50 +462,13 @@ class ControlPlane:
     def deploy_now(self, env: Environment, profile: Profile, version: Version) -> Deployment:
         """Deploy ``version`` to every target at once (``LocalAppConfig.put``): a deployment
         recorded with ``AppConfig.AllAtOnce`` and no bake, ``COMPLETE`` from its start."""
-        running = self._running(env)
+        running = self.timeline.running(env)
         if running is not None:
             raise ValueError(
                 f"deployment {running.number} (profile {running.profile.name}) is in progress "
                 f"in environment {env.name}: AppConfig would refuse another; stop it or let it end"
             )
         return self.deploy(env, profile, version, IMMEDIATE, "LocalAppConfig.put")
-
-    # -- what the data plane serves -------------------------------------------------
-
-    def progress(self, deployment: Deployment, now: datetime) -> Progress:
-        """How far ``deployment`` has come at ``now`` (its stop freezes it)."""
-        at = deployment.stopped_at or now
-        elapsed = (at - deployment.started_at).total_seconds() * self.time_scale
-        found = progress(deployment.strategy, elapsed)
-        if deployment.stop is not None:
-            return Progress(deployment.stop, found.percentage, found.events, found.completed_offset)
-        return found
-
-    def settled(self, env: Environment, profile: Profile) -> Version | None:
-        """What every target of ``profile`` in ``env`` is served outside a rollout."""
-        now = self._clock()
-        for d in reversed(env.deployments):
-            if d.profile is profile:
-                state = self.progress(d, now).state
-                if state in (DeploymentState.ROLLED_BACK, DeploymentState.REVERTED):
-                    return d.previous
-                return d.version if state not in RUNNING else d.previous
-        return None
-
-    def serve(self, env: Environment, profile: Profile, target: str) -> Version | None:
-        """The version ``target`` gets now: a rollout in progress splits targets by bucket."""
-        now = self._clock()
-        for d in reversed(env.deployments):
-            if d.profile is not profile:
-                continue
-            found = self.progress(d, now)
-            if found.state in (DeploymentState.ROLLED_BACK, DeploymentState.REVERTED):
-                return d.previous
-            if found.state is not DeploymentState.DEPLOYING:
-                return d.version
-            key = f"{d.application_id}/{d.environment_id}/{d.number}"
-            return d.version if bucket(self.seed, key, target) < found.percentage else d.previous
-        return None
 
     # -- lookups (the caller holds the lock) ------------------------------------------
 
@@ -717,203 +513,3 @@ class ControlPlane:
             if d.number == p["DeploymentNumber"]:
                 return d
         raise not_found("Deployment", p["DeploymentNumber"])
-
-    def _running(self, env: Environment) -> Deployment | None:
-        now = self._clock()
-        for d in env.deployments:
-            if self.progress(d, now).state in RUNNING:
-                return d
-        return None
-
-    def _environment_wire(self, env: Environment) -> dict[str, Any]:
-        state = "READY_FOR_DEPLOYMENT"
-        if env.deployments:
-            last = self.progress(env.deployments[-1], self._clock()).state
-            if last in RUNNING:
-                state = "DEPLOYING"
-            elif last is not DeploymentState.COMPLETE:
-                state = last.value
-        return _members(
-            ApplicationId=env.application_id,
-            Id=env.id,
-            Name=env.name,
-            Description=env.description,
-            State=state,
-            Monitors=env.monitors,
-        )
-
-    def _deployment_wire(self, d: Deployment) -> dict[str, Any]:
-        found = self.progress(d, self._clock())
-        scale = self.time_scale
-        events = [
-            {
-                "EventType": e.type,
-                "TriggeredBy": e.triggered_by,
-                "Description": e.description,
-                "OccurredAt": d.started_at + timedelta(seconds=e.offset / scale),
-            }
-            for e in found.events
-        ]
-        if d.stop is not None and d.stopped_at is not None:
-            stop_events = (
-                [("ROLLBACK_STARTED", "Rollback started by the user")]
-                if d.stop is DeploymentState.ROLLED_BACK
-                else []
-            )
-            stop_events.append(
-                ("ROLLBACK_COMPLETED", "Rollback completed")
-                if d.stop is DeploymentState.ROLLED_BACK
-                else ("REVERT_COMPLETED", "Configuration reverted to the previous version")
-            )
-            for kind, text in stop_events:
-                events.append(
-                    {
-                        "EventType": kind,
-                        "TriggeredBy": "USER" if kind != "ROLLBACK_COMPLETED" else "APPCONFIG",
-                        "Description": text,
-                        "OccurredAt": d.stopped_at,
-                    }
-                )
-        completed = None
-        if found.completed_offset is not None:
-            completed = d.started_at + timedelta(seconds=found.completed_offset / scale)
-        elif d.stop is DeploymentState.ROLLED_BACK:
-            completed = d.stopped_at
-        s = d.strategy
-        return _members(
-            ApplicationId=d.application_id,
-            EnvironmentId=d.environment_id,
-            DeploymentStrategyId=s.id,
-            ConfigurationProfileId=d.profile.id,
-            DeploymentNumber=d.number,
-            ConfigurationName=d.profile.name,
-            ConfigurationLocationUri=HOSTED,
-            ConfigurationVersion=str(d.version.number),
-            Description=d.description,
-            DeploymentDurationInMinutes=s.duration_minutes,
-            GrowthType=s.growth_type.value,
-            GrowthFactor=s.growth_factor,
-            FinalBakeTimeInMinutes=s.final_bake_minutes,
-            State=found.state.value,
-            EventLog=events[::-1],
-            PercentageComplete=found.percentage,
-            StartedAt=d.started_at,
-            CompletedAt=completed,
-            KmsKeyIdentifier=d.kms_key_identifier,
-            VersionLabel=d.version.label,
-        )
-
-
-_SUMMARY = (
-    "DeploymentNumber",
-    "ConfigurationName",
-    "ConfigurationVersion",
-    "DeploymentDurationInMinutes",
-    "GrowthType",
-    "GrowthFactor",
-    "FinalBakeTimeInMinutes",
-    "State",
-    "PercentageComplete",
-    "StartedAt",
-    "CompletedAt",
-    "VersionLabel",
-)
-
-
-IMMEDIATE = Strategy(
-    "AppConfig.AllAtOnce", "AppConfig.AllAtOnce", 0, 100.0, 0, description="LocalAppConfig.put"
-)
-
-
-def _named(resources: Mapping[str, Any], ident: str) -> Any:
-    """The resource with this ID, else the first one with this name."""
-    found = resources.get(ident)
-    if found is None:
-        found = next((r for r in resources.values() if r.name == ident), None)
-    return found
-
-
-def _members(**members: Any) -> dict[str, Any]:
-    """The members that have a value: AWS leaves unset ones out."""
-    return {k: v for k, v in members.items() if v is not None}
-
-
-def _strategy_wire(s: Strategy) -> dict[str, Any]:
-    return _members(
-        Id=s.id,
-        Name=s.name,
-        Description=s.description or None,
-        DeploymentDurationInMinutes=s.duration_minutes,
-        GrowthType=s.growth_type.value,
-        GrowthFactor=s.growth_factor,
-        FinalBakeTimeInMinutes=s.final_bake_minutes,
-        ReplicateTo=s.replicate_to,
-    )
-
-
-def _page(items: list[dict[str, Any]], p: Mapping[str, Any]) -> dict[str, Any]:
-    """One page of ``items``: ``MaxResults`` (default 50) from ``NextToken`` on."""
-    token = p.get("NextToken")
-    start = 0
-    if token is not None:
-        if not token.isdigit() or int(token) > len(items):
-            raise bad_request("NextToken is not valid")
-        start = int(token)
-    size = p.get("MaxResults", 50)
-    page: dict[str, Any] = {"Items": items[start : start + size]}
-    if start + size < len(items):
-        page["NextToken"] = str(start + size)
-    return page
-
-
-def _label_matches(pattern: str, version: Version) -> bool:
-    # ListHostedConfigurationVersions' VersionLabel: an exact label, or a prefix ending
-    # in "*" (the API reference's "v2*").
-    label = version.label or ""
-    return label.startswith(pattern[:-1]) if pattern.endswith("*") else label == pattern
-
-
-def _validators(validators: list[dict[str, str]]) -> list[dict[str, str]]:
-    for v in validators:
-        if v["Type"] != "JSON_SCHEMA":
-            raise bad_request(
-                f"{v['Type']} validators cannot run in LocalAppConfig; use JSON_SCHEMA"
-            )
-        try:
-            compile_schema(json.loads(v["Content"]))
-        except Exception as error:  # noqa: BLE001 - any failure means "not a usable schema"
-            raise bad_request(
-                f"The JSON_SCHEMA validator is not a valid JSON Schema: {error}"
-            ) from None
-    return list(validators)
-
-
-def _validate(profile: Profile, version: Version) -> None:
-    """Run the profile's validators on ``version``, as AWS does at ``StartDeployment``."""
-    if not profile.validators:
-        return
-    try:
-        doc = _parse(version.content, version.content_type)
-    except ValueError as error:
-        raise bad_request(f"Configuration failed validation: {error}") from None
-    for validator in profile.validators:
-        found = problems(compile_schema(json.loads(validator["Content"])), doc)
-        if found:
-            raise bad_request(f"Configuration failed validation: {found[0]}", found)
-
-
-def _parse(content: bytes, content_type: str) -> Any:
-    kind = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if kind in ("application/x-yaml", "application/yaml", "text/yaml"):
-        try:
-            import yaml  # noqa: PLC0415 - only for YAML configurations
-
-            return yaml.safe_load(content)
-        except ImportError:
-            raise ValueError("YAML needs PyYAML (pip install 'appflags[yaml]')") from None
-        except yaml.YAMLError:
-            raise ValueError(f"the {kind} content is not YAML") from None
-    try:
-        return json.loads(content)
-    except ValueError:
-        raise ValueError(f"the {kind} content is not JSON, which a JSON Schema needs") from None

@@ -17,12 +17,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, unquote
 
-from appflags.testing._control_plane import ApiError, ControlPlane, bad_request
+from appflags.testing._control_model import ApiError, bad_request
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from botocore.model import OperationModel, Shape, StructureShape
+
+    from appflags.testing._control_plane import ControlPlane
 
 OPERATIONS = (
     "CreateApplication",

@@ -23,9 +23,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from appflags._errors import Problem, SchemaError
 from appflags.formats._appconfig import STORED_SCHEMA
 from appflags.formats._appconfig_document import document_problems
+from appflags.formats._detect import is_stored_document
 from appflags.formats._schemas import problems, project_validator
 from appflags.testing._agent import AgentRequest, AgentRequestError, agent_answer, parse_context
-from appflags.testing._control_plane import DEFAULT_MAX_CONFIGURATION_SIZE, ControlPlane
+from appflags.testing._control_model import DEFAULT_MAX_CONFIGURATION_SIZE
+from appflags.testing._control_plane import ControlPlane
 from appflags.testing._control_routes import OPERATIONS as CONTROL_OPERATIONS
 from appflags.testing._control_routes import ControlRequest
 from appflags.testing._control_routes import answer as control_answer
@@ -793,7 +795,6 @@ def _check_label(label: str) -> None:
         )
 
 
-_STORED_KEYS = frozenset(("version", "flags", "values"))
 _VALUE_META = frozenset(("enabled", "_createdAt", "_updatedAt", "_variants"))
 
 
@@ -808,7 +809,7 @@ def _json_document(data: bytes, content_type: str) -> Any:
 
 def _inferred_type(data: bytes, content_type: str) -> ProfileType:
     doc = _json_document(data, content_type)
-    if isinstance(doc, dict) and "version" in doc and doc.keys() <= _STORED_KEYS:
+    if is_stored_document(doc) and "version" in doc:
         return ProfileType.FEATURE_FLAGS
     return ProfileType.FREEFORM
 

@@ -12,10 +12,17 @@ Fixtures:
 - ``appflags_server``: the bare :class:`~appflags.testing.LocalAppConfig`, started.
 - ``appflags_override``: ``appflags_override(flags, {"beta": True})`` overrides keys of a
   ``Flags`` for the rest of the test only.
+
+The developer's ``APPFLAGS_OVERRIDES`` does not reach the tests: the plugin removes it
+from the environment for the run (before conftest files load, so ``Flags`` built at
+import time do not see it either) and puts it back at the end. A test that sets it
+itself (``monkeypatch.setenv``) sees its own. The ini option
+``appflags_use_environment_overrides = true`` keeps the developer's for the run.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -30,8 +37,31 @@ if TYPE_CHECKING:
 # or not: the fixtures import the library (and boto3, with the server) only when used.
 
 DOCUMENT_MARKER = "appflags_document"
+KEEP_OVERRIDES_OPTION = "appflags_use_environment_overrides"
+OVERRIDES_VARIABLE = "APPFLAGS_OVERRIDES"  # as appflags._overrides, not imported here
 
 OverrideFlags = Callable[["Flags", Mapping[str, Any]], "Override"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        KEEP_OVERRIDES_OPTION,
+        f"keep the developer's {OVERRIDES_VARIABLE} for the tests (by default the appflags "
+        "plugin removes it for the run, so that local overrides cannot change test results)",
+        type="bool",
+        default=False,
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Remove ``APPFLAGS_OVERRIDES`` for the run, before any conftest imports the
+    application; the run's cleanup puts it back (in-process runs share ``os.environ``)."""
+    if early_config.getini(KEEP_OVERRIDES_OPTION):
+        return
+    saved = os.environ.pop(OVERRIDES_VARIABLE, None)
+    if saved is not None:
+        early_config.add_cleanup(lambda: os.environ.__setitem__(OVERRIDES_VARIABLE, saved))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -62,6 +62,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("updates", ("appflags._bootstrap", "appflags._backup")),
     ("Flags", ("appflags._flags", "appflags")),
     ("testing", ("appflags.testing",)),
+    ("authoring", ("appflags.authoring",)),  # deploy/diff/... over the control plane
     (
         "facades",
         (

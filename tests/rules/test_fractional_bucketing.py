@@ -19,8 +19,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from _support import flagd_bucket
-from appflags.rules._fractional import MAX_WEIGHT_SUM, bucket_of, cbor_encoding, murmur3_32
 from appflags.rules._jsonlogic import Abort, compile_logic
+from appflags.rules._jsonlogic._fractional import (
+    MAX_WEIGHT_SUM,
+    bucket_of,
+    cbor_encoding,
+    murmur3_32,
+)
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 

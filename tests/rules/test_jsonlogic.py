@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from appflags.rules._jsonlogic import Abort, Misuse, RuleError, compile_logic
-from appflags.rules._jsonlogic_values import js_string, number_string
+from appflags.rules._jsonlogic._values import js_string, number_string
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -439,10 +439,10 @@ def _first_bound(rule: Any, max_nodes: int, max_depth: int) -> tuple[Any, str] |
 
 def _compile_within(rule: Any, max_nodes: int, max_depth: int) -> tuple[Any, str] | None:
     """Where compiling ``rule`` under lowered bounds fails, and why; None if it compiles."""
-    from appflags.rules import _jsonlogic  # noqa: PLC0415 - the bounds to lower
+    from appflags.rules._jsonlogic import _compiler  # noqa: PLC0415 - the bounds to lower
 
-    saved = _jsonlogic.MAX_NODES, _jsonlogic.MAX_DEPTH
-    _jsonlogic.MAX_NODES, _jsonlogic.MAX_DEPTH = max_nodes, max_depth
+    saved = _compiler.MAX_NODES, _compiler.MAX_DEPTH
+    _compiler.MAX_NODES, _compiler.MAX_DEPTH = max_nodes, max_depth
     try:
         compile_logic(rule, flag_key="f", evaluators={}, clock=lambda: NOW, path=("rule",))
     except Misuse:
@@ -450,7 +450,7 @@ def _compile_within(rule: Any, max_nodes: int, max_depth: int) -> tuple[Any, str
     except RuleError as error:
         return error.path, error.message
     finally:
-        _jsonlogic.MAX_NODES, _jsonlogic.MAX_DEPTH = saved
+        _compiler.MAX_NODES, _compiler.MAX_DEPTH = saved
     return None
 
 

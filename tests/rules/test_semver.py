@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from appflags.rules._jsonlogic import Abort, compile_logic
-from appflags.rules._semver import parse_version
+from appflags.rules._jsonlogic._semver import parse_version
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 

@@ -500,6 +500,21 @@ def test_missing_region_is_a_clear_error(
     assert "set AWS_DEFAULT_REGION (botocore does not read AWS_REGION)" in str(err.value)
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_local_endpoint_needs_no_region_or_credentials(
+    monkeypatch: pytest.MonkeyPatch, server: LocalAppConfig, host: str
+) -> None:
+    for name in ("AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    server.put(*APP, V1)
+    endpoint = server.endpoint_url.replace("127.0.0.1", host)
+    with Flags.from_appconfig(*APP, endpoint_url=endpoint) as flags:
+        assert flags.get_str("beta.color", "blue") == "red"
+    # Anywhere else (a VPC endpoint, say) a region is still needed: it is signed for one.
+    with pytest.raises(ValueError, match="no AWS region"):
+        Flags.from_appconfig(*APP, endpoint_url="https://appconfigdata.vpce.example.com")
+
+
 # -- a version counts only when read whole (issue 13, section 2) -------------------------
 
 

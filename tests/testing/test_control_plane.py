@@ -4,6 +4,7 @@ resource, the conflicts and the refusals AWS documents."""
 from __future__ import annotations
 
 import json
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -719,3 +720,30 @@ def test_answers_have_the_shapes_moto_gives(server: LocalAppConfig) -> None:
 
         theirs = _shapes_of(boto3.client("appconfig", region_name="us-east-1"))
     assert _shapes_of(server.client("appconfig", config=ONE_ATTEMPT)) == theirs
+
+
+def test_two_pipelines_starting_at_once_get_one_deployment(
+    server: LocalAppConfig, ac: AppConfigClient
+) -> None:
+    app, env = app_env(ac)
+    profile = flags_profile(ac, app)
+    version = put_version(ac, app, profile)
+    clients = [server.client("appconfig", config=ONE_ATTEMPT) for _ in range(8)]
+    barrier = threading.Barrier(len(clients))
+    outcomes: list[str] = []
+
+    def pipeline(client: AppConfigClient) -> None:
+        barrier.wait()
+        try:
+            start(client, app, env, profile, version, LatestDeploymentNumber=0)
+            outcomes.append("started")
+        except ClientError as error:
+            outcomes.append(str(error.response["Error"]["Code"]))
+
+    threads = [threading.Thread(target=pipeline, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ConflictException"] * 7 + ["started"]
+    assert len(ac.list_deployments(ApplicationId=app, EnvironmentId=env)["Items"]) == 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -188,11 +187,3 @@ def test_time_scale_must_be_a_positive_number() -> None:
         LocalAppConfig(time_scale=0)
     with pytest.raises(TypeError, match="time_scale"):
         LocalAppConfig(time_scale="fast")  # type: ignore[arg-type] # what the test checks
-
-
-def test_the_docs_example_runs() -> None:
-    page = (Path(__file__).parents[2] / "docs" / "local-appconfig.md").read_text()
-    snippet = page.split("```python\n", 1)[1].split("```", 1)[0]
-    namespace: dict[str, Any] = {}
-    exec(compile(snippet, "docs/local-appconfig.md", "exec"), namespace)  # noqa: S102 - the docs' own example
-    assert namespace["version"] == 1

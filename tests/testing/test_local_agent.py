@@ -121,6 +121,18 @@ def test_requests_are_recorded_with_flags_context_and_entity_id(
     assert call.agent == AgentRequest(("ui_refresh",), {"a": "1", "b": "x y"}, "u-42", None)
 
 
+def test_the_path_names_the_profile_percent_encoded(server: LocalAppConfig) -> None:
+    server.put("my shop", "prod", "flags", {"beta": {"enabled": True}})
+    netloc = urlsplit(server.endpoint_url).netloc
+    connection = http.client.HTTPConnection(netloc, timeout=5)
+    try:
+        connection.request("GET", "/applications/my%20shop/environments/prod/configurations/flags")
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())) == (200, {"beta": {"enabled": True}})
+    finally:
+        connection.close()
+
+
 def test_a_context_pair_without_equals_is_a_bad_request(server: LocalAppConfig) -> None:
     server.put(*APP, STORED)
     status, _, _ = get(server, headers=[("Context", "email")])

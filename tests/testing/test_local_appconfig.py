@@ -544,6 +544,27 @@ def test_unknown_route_is_a_json_404(server: LocalAppConfig) -> None:
     assert server.calls("UnknownOperation") == 1
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/configurationsessions"),
+        ("POST", "/configuration?configuration_token=x"),
+        ("DELETE", "/applications/shop/environments/prod/configurations/flags"),
+    ],
+)
+def test_a_known_path_asked_with_another_method_is_an_unknown_operation(
+    server: LocalAppConfig, method: str, path: str
+) -> None:
+    server.put(*NAMES, {"v": 1})
+    request = urllib.request.Request(f"{server.endpoint_url}{path}", method=method)  # noqa: S310
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310
+    assert caught.value.code == 404
+    assert caught.value.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    caught.value.close()
+    assert [call.operation for call in server.log] == ["UnknownOperation"]
+
+
 def test_concurrent_sessions(server: LocalAppConfig) -> None:
     server.put(*NAMES, {"v": 1})
     failures: list[BaseException] = []

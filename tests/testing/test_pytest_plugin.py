@@ -75,6 +75,39 @@ def test_override_fixture_lasts_one_test(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=2)
 
 
+def test_a_document_marker_without_a_document_is_a_usage_error(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_app="""
+import pytest
+
+@pytest.mark.appflags_document()
+def test_no_document(appflags_profile):
+    pass
+
+@pytest.mark.appflags_document(version_label="v1")
+def test_keywords_only(appflags_profile):
+    pass
+
+@pytest.mark.appflags_document({"beta": {"enabled": True}}, version="v1")
+def test_unknown_keyword(appflags_profile):
+    pass
+"""
+    )
+    result = pytester.runpytest_inprocess("-q")
+    result.assert_outcomes(errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*@pytest.mark.appflags_document takes the document the appflags_profile fixture "
+            "deploys (a dict, str or bytes)*missing 1 required positional argument: 'document'",
+            "*unexpected keyword argument 'version'",
+        ]
+    )
+    assert "KeyError" not in result.stdout.str()
+    assert "During handling" not in result.stdout.str()  # the message alone
+
+
 ENVIRONMENT_CONFTEST = """
 import appflags
 import pytest

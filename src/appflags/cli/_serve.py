@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from appflags._errors import Problem, SchemaError
 from appflags.cli._command import EXIT_INVALID, EXIT_OK, identifier, poll_interval, port
 
 if TYPE_CHECKING:
@@ -50,6 +51,13 @@ def _serve(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"{path}: no such file", file=sys.stderr)
         return EXIT_INVALID
+    repeated = _repeated_keys(path)
+    if repeated:
+        # AWS would read the last definition of each: a mistake to fix, not to serve.
+        print(f"{path}: invalid ({len(repeated)} problems)", file=sys.stderr)
+        for problem in repeated:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INVALID
     server = LocalAppConfig(port=args.port, poll_interval=args.poll_interval)
     profile_type = None if args.profile_type == "auto" else args.profile_type
     server.watch_file(
@@ -72,3 +80,16 @@ def _serve(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("stopped")
     return EXIT_OK
+
+
+def _repeated_keys(path: Path) -> list[Problem]:
+    """The keys the file defines twice (none when it does not parse: served as it is)."""
+    from appflags.formats import parse  # noqa: PLC0415 - only this command needs it
+    from appflags.sources.file import content_type_of  # noqa: PLC0415
+
+    found: list[Problem] = []
+    try:
+        parse(path.read_bytes(), content_type_of(path), duplicates=found)
+    except (OSError, SchemaError):
+        return []
+    return found

@@ -49,15 +49,15 @@ from appflags.formats._schemas import (
     problems,
     schema_text,
 )
-from appflags.rules._fractional import VERSIONS as FRACTIONAL_VERSIONS
 from appflags.rules._jsonlogic import Abort, Misuse, RuleError, compile_logic, is_operation
-from appflags.rules._jsonlogic_base import MAX_DEPTH, Path
-from appflags.rules._jsonlogic_values import js_string, truthy
+from appflags.rules._jsonlogic._base import MAX_DEPTH, Path
+from appflags.rules._jsonlogic._fractional import VERSIONS as FRACTIONAL_VERSIONS
+from appflags.rules._jsonlogic._values import js_string, truthy
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-    from appflags.rules._jsonlogic_base import Node
+    from appflags.rules._jsonlogic._base import Node
 
 SCHEMA = "flagd.schema.json"
 """The project schema flagd documents are validated against (in ``schemas/``)."""

@@ -132,12 +132,22 @@ class AppConfigDataSource:
         # of a cold start that a client never uses. Region, credentials, profiles and
         # endpoint settings come from botocore's session either way.
         session = botocore.session.Session()
+        region, key, secret = self._region_name, None, None
+        if _is_loopback(self._endpoint_url):
+            # A local server (LocalAppConfig, `appflags serve`) checks no signature and
+            # serves one region: it needs neither a region nor credentials from the developer.
+            if region is None and session.get_config_variable("region") is None:
+                region = LOCAL_REGION
+            if session.get_credentials() is None:
+                key = secret = "local"  # noqa: S105 - a placeholder the local server ignores
         try:
             client = session.create_client(
                 "appconfigdata",
-                region_name=self._region_name,
+                region_name=region,
                 endpoint_url=self._endpoint_url,
                 config=default_client_config(),
+                aws_access_key_id=key,
+                aws_secret_access_key=secret,
             )
         except NoRegionError:
             raise ValueError(
@@ -234,6 +244,25 @@ class AppConfigDataSource:
 
 
 _BAD_REQUEST = "BadRequestException"
+
+LOCAL_REGION = "us-east-1"
+"""The region a loopback ``endpoint_url`` is signed for when none is configured."""
+
+
+def _is_loopback(url: str | None) -> bool:
+    """Whether ``url`` names this machine (``localhost``, ``127.0.0.1``, ``[::1]``)."""
+    if not url:
+        return False
+    import ipaddress  # noqa: PLC0415 - only for an explicit endpoint
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _problem(exc: ClientError) -> str | None:

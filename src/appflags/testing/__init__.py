@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from appflags.testing._agent import AgentRequest
-from appflags.testing._server import Call, Fault, LocalAppConfig, ProfileType
+from appflags.testing._calls import AgentRequest, Call
+from appflags.testing._http import Fault
+from appflags.testing._profiles import ProfileType
+from appflags.testing._server import LocalAppConfig
 
 __all__ = ["AgentRequest", "Call", "Fault", "LocalAppConfig", "ProfileType"]

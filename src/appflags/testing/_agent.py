@@ -1,37 +1,113 @@
-"""The AppConfig Agent's answers, as LocalAppConfig's Agent route gives them.
+"""The AppConfig Agent's local route, as LocalAppConfig serves it (``Flags.from_agent``).
 
-The Agent evaluates a feature-flag profile per request: the caller's context arrives as
-``Context: key=value`` headers (several headers, or comma-separated pairs in one),
-``?flag=KEY`` (repeatable) keeps only those flags, and a multi-variant flag answers the
-chosen variant's values plus ``"_variant"``, its name. The variant rules are evaluated
-with appflags' own AppConfig rule engine, on the text values the headers carry, as the
-Agent receives them.
+``GET /applications/{app}/environments/{env}/configurations/{profile}`` answers the
+profile's deployed version on every request (no tokens, no empty bodies), with the version
+in ``Configuration-Version``. The Agent evaluates a feature-flag profile per request: the
+caller's context arrives as ``Context: key=value`` headers (several headers, or
+comma-separated pairs in one), ``?flag=KEY`` (repeatable) keeps only those flags, and a
+multi-variant flag answers the chosen variant's values plus ``"_variant"``, its name. The
+variant rules are evaluated with appflags' own AppConfig rule engine, on the text values
+the headers carry, as the Agent receives them.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, NamedTuple
+import re
+import secrets
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qs
 
 from appflags.formats import FORMATS
 from appflags.formats._appconfig_document import compiled_rule
 from appflags.formats._detect import is_stored_document
+from appflags.testing._calls import AgentRequest
+from appflags.testing._http import Fault, Request, Response, Route, error
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from appflags.testing._profiles import Profiles
 
-class AgentRequest(NamedTuple):
-    """What one request to the Agent route asked for (recorded in :attr:`Call.agent`)."""
+AGENT = "Agent"
+"""The AppConfig Agent's local route, which LocalAppConfig also serves (``from_agent``)."""
+_PATH = re.compile(r"/applications/([^/]+)/environments/([^/]+)/configurations/([^/]+)")
 
-    flags: tuple[str, ...]
-    """The ``flag=`` query parameters, in order (empty: the whole profile)."""
-    context: dict[str, str]
-    """The ``Context`` header pairs, as text."""
-    entity_id: str | None
-    """The ``Entity-Id`` header."""
-    authorization: str | None
-    """The ``Authorization`` header (compare it, never print it)."""
+
+class AgentSettings(Protocol):
+    """What the Agent route reads of ``LocalAppConfig`` on every request."""
+
+    @property
+    def agent_token(self) -> str | None:
+        """The Agent's access token: ``Authorization: Bearer <token>`` is required."""
+
+
+class AgentRoute:
+    """The Agent's answers over the profiles the server holds."""
+
+    def __init__(self, profiles: Profiles, settings: AgentSettings) -> None:
+        self._profiles = profiles
+        self._settings = settings
+
+    def routes(self) -> list[Route]:
+        """The Agent's one route."""
+        return [Route(AGENT, "GET", _PATH, self._answer, _read)]
+
+    def _answer(self, request: Request, fault: Fault | None) -> Response:
+        # The Agent answers the whole cached document on every request (no tokens, no
+        # empty bodies), with the version in Configuration-Version; a feature-flag
+        # document is evaluated for the request's Context headers and flag= parameters.
+        asked = request.agent
+        if asked is None:
+            return error(400, "BadRequestException", {"Message": "Context must be key=value"})
+        expected = self._settings.agent_token
+        if expected is not None and not secrets.compare_digest(
+            (asked.authorization or "").encode(), f"Bearer {expected}".encode()
+        ):
+            return error(401, "UnauthorizedException", {"Message": "Unauthorized"})
+        application, environment, profile = request.params
+        # The Agent is one target, or one per Entity-Id (entity-based gradual rollouts).
+        target = "agent" if asked.entity_id is None else f"entity-{asked.entity_id}"
+        version = self._profiles.current((application, environment, profile), target)
+        if version is None:
+            return error(404, "ResourceNotFoundException", {"Message": "not found"})
+        if fault is Fault.NOT_JSON:
+            version = version.not_json()
+        answer = agent_answer(version.content, version.content_type, asked)
+        if isinstance(answer, str):
+            return error(400, "BadRequestException", {"Message": answer})
+        content, content_type = answer
+        # The Agent always names the version: the local server sends its number.
+        headers = {"Content-Type": content_type, "Configuration-Version": str(version.number)}
+        return Response(200, headers, content)
+
+
+def _read(request: Request) -> Request:
+    """The route's parameters; ``agent`` is ``None`` when a Context header cannot be read."""
+    # The call log records the path as the call's token: it names the profile.
+    request = request._replace(token=request.path)
+    headers = request.headers
+    try:
+        context = parse_context(_utf8(v) for v in headers.get_all("Context") or [])
+    except AgentRequestError:
+        return request
+    entity_id = headers.get("Entity-Id")
+    asked = AgentRequest(
+        tuple(parse_qs(request.query).get("flag", [])),
+        context,
+        None if entity_id is None else _utf8(entity_id),
+        headers.get("Authorization"),
+    )
+    return request._replace(agent=asked)
+
+
+def _utf8(value: str) -> str:
+    """A header value as UTF-8 text: http.server decodes header bytes as Latin-1, so
+    ``José`` sent as UTF-8 would read ``JosÃ©`` (bytes that are not UTF-8 stay as read)."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 class AgentRequestError(ValueError):

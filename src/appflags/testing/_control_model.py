@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from appflags.formats._schemas import compile_schema, problems
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from datetime import datetime
 
     from appflags._errors import Problem
     from appflags.testing._rollout import DeploymentState, Strategy
@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 FEATURE_FLAGS = "AWS.AppConfig.FeatureFlags"
 FREEFORM = "AWS.Freeform"
 HOSTED = "hosted"
+JSON = "application/json"
 DEFAULT_MAX_CONFIGURATION_SIZE = 2 * 1024 * 1024
 """The hosted store's size quota the local server applies by default (2 MB; in AWS an
 adjustable account quota)."""
-REVERT_WINDOW = timedelta(hours=72)
+NOT_JSON_BODY = b"<html>oops"
+"""What :attr:`Fault.NOT_JSON` answers: a body that is not JSON."""
 
 
 class ApiError(Exception):
@@ -78,6 +80,13 @@ class Version:
     label: str | None = None
     served: bytes | None = None
     """What ``GetLatestConfiguration`` answers when it is not ``content`` (feature flags)."""
+
+    def not_json(self) -> Version:
+        """This version as :attr:`Fault.NOT_JSON` answers it: a body that is not JSON."""
+        label = f"{self.label or self.number}-not-json"
+        return Version(
+            self.application_id, self.profile_id, self.number, NOT_JSON_BODY, JSON, label=label
+        )
 
     def summary(self) -> dict[str, Any]:
         return members(

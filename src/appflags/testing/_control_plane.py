@@ -218,11 +218,7 @@ class ControlPlane:
     def create_hosted_configuration_version(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
             profile = self._profile(p)
-            if profile.owner is not None:
-                raise bad_request(
-                    f"Configuration profile {profile.id} is served from the file "
-                    f"{profile.owner}; edit that file instead"
-                )
+            _writable(profile)
             latest = p.get("LatestVersionNumber")
             if latest is not None and latest != profile.latest_number:
                 raise conflict(
@@ -353,6 +349,7 @@ class ControlPlane:
         with self.lock:
             env = self._env(p)
             profile = self._profile(p)
+            _writable(profile)
             strategy = self._strategy(p["DeploymentStrategyId"])
             text = p["ConfigurationVersion"]
             version = profile.versions.get(int(text)) if text.isdigit() else None
@@ -459,6 +456,17 @@ class ControlPlane:
             )
         return env, found
 
+    def forget(self, application: str, environment: str, profile: str) -> None:
+        """Delete the profile and its deployments (``LocalAppConfig.delete``)."""
+        found = self.find(application, environment, profile)
+        if found is None:
+            return
+        doomed = found[1]
+        app = self.applications[doomed.application_id]
+        del app.profiles[doomed.id]
+        for env in app.environments.values():
+            env.deployments = [d for d in env.deployments if d.profile is not doomed]
+
     def deploy_now(self, env: Environment, profile: Profile, version: Version) -> Deployment:
         """Deploy ``version`` to every target at once (``LocalAppConfig.put``): a deployment
         recorded with ``AppConfig.AllAtOnce`` and no bake, ``COMPLETE`` from its start."""
@@ -513,3 +521,12 @@ class ControlPlane:
             if d.number == p["DeploymentNumber"]:
                 return d
         raise not_found("Deployment", p["DeploymentNumber"])
+
+
+def _writable(profile: Profile) -> None:
+    """Refuse to deploy to a profile a watched file owns (``watch_file``, ``appflags serve``)."""
+    if profile.owner is not None:
+        raise bad_request(
+            f"Configuration profile {profile.name} ({profile.id}) is served from the file "
+            f"{profile.owner}: edit that file to deploy it"
+        )

@@ -14,17 +14,17 @@ import functools
 import json
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import parse_qs, unquote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from appflags.testing._control_model import ApiError, bad_request
+from appflags.testing._http import JSON, Response, Route, error
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from botocore.model import OperationModel, Shape, StructureShape
+    from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 
     from appflags.testing._control_plane import ControlPlane
+    from appflags.testing._http import Fault, Request
 
 OPERATIONS = (
     "CreateApplication",
@@ -59,67 +59,47 @@ OPERATIONS = (
 """The control-plane operations :class:`LocalAppConfig` answers (the deprecated
 ``GetConfiguration`` is not one: its path is the Agent's route)."""
 
-_JSON = "application/json"
 
-
-class ControlRequest(NamedTuple):
-    """One HTTP request to the control plane, as the handler read it."""
-
-    operation: str
-    path: str
-    query: str
-    headers: Mapping[str, str]
-    """Names in lower case."""
-    body: bytes
-
-
-class ControlResponse(NamedTuple):
-    status: int
-    headers: dict[str, str]
-    body: bytes
+def routes(plane: ControlPlane) -> list[Route]:
+    """A route for each of :data:`OPERATIONS`, answered by ``plane``."""
+    model = _model()
+    found = []
+    for name in OPERATIONS:
+        op = model.operation_model(name)
+        uri = op.http["requestUri"]
+        pattern = re.sub(r"\\\{\w+\\\}", "([^/]+)", re.escape(uri))
+        members = re.findall(r"\{(\w+)\}", uri)
+        answer = functools.partial(_answer, plane, op, members)
+        found.append(Route(name, op.http["method"], re.compile(pattern), answer))
+    return found
 
 
 @functools.cache
-def _routes() -> list[tuple[str, re.Pattern[str], OperationModel]]:
-    # botocore is imported when the first control-plane request arrives: the pytest
-    # plugin imports this package in every suite of a project with appflags installed.
+def _model() -> ServiceModel:
+    # botocore is imported when a server is built, not with this module: the pytest
+    # plugin imports appflags.testing in every suite of a project with appflags installed.
     import botocore.session  # noqa: PLC0415
 
-    model = botocore.session.get_session().get_service_model("appconfig")
-    routes = []
-    for name in OPERATIONS:
-        op = model.operation_model(name)
-        path = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(op.http["requestUri"]))
-        routes.append((op.http["method"], re.compile(path), op))
-    return routes
+    model: ServiceModel = botocore.session.get_session().get_service_model("appconfig")
+    return model
 
 
-def operation(method: str, path: str) -> str | None:
-    """The control-plane operation a request is for, or ``None`` when it is not one."""
-    for verb, pattern, op in _routes():
-        if verb == method and pattern.fullmatch(path):
-            return str(op.name)
-    return None
+def _answer(
+    plane: ControlPlane,
+    op: OperationModel,
+    members: list[str],
+    request: Request,
+    _fault: Fault | None,
+) -> Response:
+    try:
+        params = _read(op, dict(zip(members, request.params, strict=True)), request)
+        result: dict[str, Any] = getattr(plane, _snake(op.name))(params)
+    except ApiError as failure:
+        return error(failure.status, failure.code, failure.members)
+    return _write(op, result)
 
 
-def answer(plane: ControlPlane, request: ControlRequest) -> ControlResponse:
-    """Run one control-plane request against ``plane``: the HTTP answer, errors included."""
-    for _, pattern, op in _routes():
-        if op.name != request.operation:
-            continue
-        match = pattern.fullmatch(request.path)
-        if match is None:
-            continue
-        try:
-            params = _read(op, match, request)
-            result: dict[str, Any] = getattr(plane, _snake(op.name))(params)
-        except ApiError as error:
-            return _error(error)
-        return _write(op, result)
-    return _error(ApiError(404, "UnknownOperationException", "No such operation"))
-
-
-def _read(op: OperationModel, match: re.Match[str], request: ControlRequest) -> dict[str, Any]:
+def _read(op: OperationModel, path: dict[str, str], request: Request) -> dict[str, Any]:
     shape = _structure(op.input_shape)
     payload = shape.serialization.get("payload")
     query = parse_qs(request.query, keep_blank_values=True)
@@ -129,12 +109,12 @@ def _read(op: OperationModel, match: re.Match[str], request: ControlRequest) -> 
         where = member.serialization.get("location")
         wire = member.serialization.get("name", name)
         if where == "uri":
-            params[name] = _scalar(name, member, unquote(match.group(wire)))
+            params[name] = _scalar(name, member, path[wire])
         elif where == "querystring":
             if wire in query:
                 params[name] = _scalar(name, member, query[wire][0])
         elif where == "header":
-            value = request.headers.get(wire.lower())
+            value = request.headers.get(wire)
             if value is not None:
                 if not value.isascii():
                     raise bad_request(f"{name} travels as an HTTP header: ASCII characters only")
@@ -233,10 +213,10 @@ def _check_members(shape: Shape, value: Any, path: str) -> None:
             _check(shape.value, item, f"{path}.{key}")
 
 
-def _write(op: OperationModel, result: dict[str, Any]) -> ControlResponse:
+def _write(op: OperationModel, result: dict[str, Any]) -> Response:
     status = int(op.http.get("responseCode", 200))
     if op.output_shape is None:
-        return ControlResponse(status, {}, b"")
+        return Response(status, {}, b"")
     shape = _structure(op.output_shape)
     payload = shape.serialization.get("payload")
     headers: dict[str, str] = {}
@@ -253,9 +233,9 @@ def _write(op: OperationModel, result: dict[str, Any]) -> ControlResponse:
         else:
             members[name] = _json_value(value)
     if raw is not None:
-        return ControlResponse(status, headers, raw)
-    headers["Content-Type"] = _JSON
-    return ControlResponse(status, headers, json.dumps(members).encode())
+        return Response(status, headers, raw)
+    headers["Content-Type"] = JSON
+    return Response(status, headers, json.dumps(members).encode())
 
 
 def _header(value: Any) -> str:
@@ -276,11 +256,6 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _json_value(v) for k, v in value.items()}
     return value
-
-
-def _error(error: ApiError) -> ControlResponse:
-    headers = {"Content-Type": _JSON, "x-amzn-ErrorType": error.code}
-    return ControlResponse(error.status, headers, json.dumps(error.members).encode())
 
 
 def _structure(shape: Shape | None) -> StructureShape:

@@ -1,37 +1,48 @@
-"""An in-process server speaking the AWS AppConfigData REST protocol, for offline tests."""
+"""LocalAppConfig: an in-process AWS AppConfig for offline tests, and its public test API.
+
+The server is put together from parts that each answer their own routes (``_http``): the
+AppConfigData data plane (``_data_plane``) and the Agent's local route (``_agent``), over
+the profiles it holds (``_profiles``), and the AppConfig control plane
+(``_control_routes`` over ``_control_plane``). A further part joins with one line in
+``LocalAppConfig.__init__``: its routes added to the router.
+"""
 
 from __future__ import annotations
 
-import enum
 import json
 import math
 import re
-import secrets
-import socket
-import struct
-import sys
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from appflags._errors import Problem, SchemaError
-from appflags.formats._appconfig import STORED_SCHEMA
-from appflags.formats._appconfig_document import document_problems
-from appflags.formats._detect import is_stored_document
-from appflags.formats._schemas import problems, project_validator
-from appflags.testing._agent import AgentRequest, AgentRequestError, agent_answer, parse_context
+from appflags.testing._agent import AGENT, AgentRoute
+from appflags.testing._calls import Call
 from appflags.testing._control_model import DEFAULT_MAX_CONFIGURATION_SIZE
 from appflags.testing._control_plane import ControlPlane
 from appflags.testing._control_routes import OPERATIONS as CONTROL_OPERATIONS
-from appflags.testing._control_routes import ControlRequest
-from appflags.testing._control_routes import answer as control_answer
-from appflags.testing._control_routes import operation as control_operation
+from appflags.testing._control_routes import routes as control_routes
+from appflags.testing._data_plane import (
+    DEFAULT_POLL_INTERVAL,
+    FAULT_RESPONSES,
+    GET_LATEST,
+    START_SESSION,
+    DataPlane,
+)
+from appflags.testing._http import Fault, Request, Response, Route, Router, Server
+from appflags.testing._profiles import (
+    JSON,
+    Profiles,
+    ProfileType,
+    as_profile_type,
+    check_header,
+    check_label,
+    profile_key,
+    served,
+)
 
 if TYPE_CHECKING:
     import os
@@ -41,141 +52,13 @@ if TYPE_CHECKING:
     from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
-START_SESSION = "StartConfigurationSession"
-GET_LATEST = "GetLatestConfiguration"
-AGENT = "Agent"
-"""The AppConfig Agent's local route, which LocalAppConfig also serves (``from_agent``)."""
-UNKNOWN_OPERATION = "UnknownOperation"
-
-TOKEN_LIFETIME = timedelta(hours=24)
-MIN_POLL_INTERVAL = 15
-MAX_POLL_INTERVAL = 86400
-DEFAULT_POLL_INTERVAL = 60
-"""AWS's documented default interval, and the local server's unless a test asks for less."""
-POLL_INTERVAL_NOT_SATISFIED = "PollIntervalNotSatisfied"
-NOT_JSON_BODY = b"<html>oops"
-_JSON = "application/json"
-
-Key = tuple[str, str, str]
-
-
-class Fault(enum.Enum):
-    """A failure :meth:`LocalAppConfig.inject` makes the server produce instead of an answer."""
-
-    THROTTLE = "THROTTLE"
-    """429 ``ThrottlingException``."""
-    SERVER_ERROR = "SERVER_ERROR"
-    """500 ``InternalServerException``."""
-    BAD_REQUEST = "BAD_REQUEST"
-    """400 ``BadRequestException``, ``Reason: InvalidParameters``, ``Problem: Corrupted``."""
-    NOT_FOUND = "NOT_FOUND"
-    """404 ``ResourceNotFoundException``."""
-    RESET = "RESET"
-    """The connection is reset without an answer."""
-    SLOW = "SLOW"
-    """The answer comes after :attr:`LocalAppConfig.slow_seconds`."""
-    NOT_JSON = "NOT_JSON"
-    """A new version whose body is not JSON although its content type says so."""
-    TOO_EARLY = "TOO_EARLY"
-    """400 ``BadRequestException``, ``Problem: PollIntervalNotSatisfied``, as if the client's
-    clock ran fast: the token is used up or kept as ``refused_poll_uses_token`` says."""
-    CUT_BODY = "CUT_BODY"
-    """The answer's headers and half its body are sent, then the connection is closed.
-
-    The server counts the answer as delivered: the token is consumed and the session
-    holds the version, as AppConfig does once it has sent a response.
-    """
-
-
-class ProfileType(str, enum.Enum):
-    """A configuration profile's type: what ``GetLatestConfiguration`` serves of a version."""
-
-    FEATURE_FLAGS = "AWS.AppConfig.FeatureFlags"
-    """Stores the full feature-flag document, validated when put, and serves its
-    retrieval form: values only, a disabled flag as ``{"enabled": false}``."""
-    FREEFORM = "AWS.Freeform"
-    """Serves the bytes and content type put, verbatim."""
-
-
-class Call(NamedTuple):
-    """One request the server received."""
-
-    operation: str
-    """``StartConfigurationSession``, ``GetLatestConfiguration`` or ``UnknownOperation``."""
-    token: str | None
-    """The configuration token sent with ``GetLatestConfiguration``."""
-    at: float
-    """``time.monotonic()`` on arrival."""
-    agent: AgentRequest | None = None
-    """For the Agent route: the flags, context and ``Entity-Id`` asked with."""
-    user_agent: str | None = None
-    """The request's ``User-Agent`` header (``None`` without one)."""
-    credential: str | None = None
-    """The SigV4 credential scope the request was signed with,
-    ``ACCESS_KEY_ID/DATE/REGION/SERVICE/aws4_request`` (``None`` when unsigned): which
-    credentials and which region the client used. The signature is not checked."""
-
-
-class _Response(NamedTuple):
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    cut: bool = False  # Fault.CUT_BODY: send half the body, then hang up
-
-
-@dataclass(eq=False)
-class _Version:
-    # Compared by identity: a new put() is a new deployment even when label and bytes repeat.
-    label: str | None
-    content: bytes
-    """As put: for a feature-flag profile, the stored document (the Agent route reads it)."""
-    content_type: str
-    number: int = 0
-    """The hosted configuration version number: 1, 2, ... per profile."""
-    served: bytes | None = None
-    """What ``GetLatestConfiguration`` answers when it is not ``content``."""
-
-
-@dataclass
-class _Watch:
-    path: Path
-    content_type: str
-    stamp: tuple[int, int] | None = None
-
-
-@dataclass(eq=False)
-class _Session:
-    key: Key
-    min_interval: int | None
-    last: _Version | None = None
-
-
-@dataclass(frozen=True)
-class _Token:
-    session: _Session
-    issued: datetime
-    generation: int
-    not_before: float = 0.0
-    """``time.monotonic()`` before which a poll with this token is too early."""
+_FAULTABLE = (GET_LATEST, START_SESSION, AGENT, *CONTROL_OPERATIONS)
 
 
 @dataclass
 class _Pending:
     fault: Fault
     remaining: int  # -1: until clear_faults()
-
-
-@dataclass
-class _State:
-    versions: dict[Key, _Version] = field(default_factory=dict)
-    types: dict[Key, ProfileType] = field(default_factory=dict)
-    deployments: dict[Key, int] = field(default_factory=dict)
-    watches: dict[Key, _Watch] = field(default_factory=dict)
-    tokens: dict[str, _Token] = field(default_factory=dict)
-    faults: dict[str, list[_Pending]] = field(default_factory=dict)
-    log: list[Call] = field(default_factory=list)
-    early_polls: int = 0
-    generation: int = 0
 
 
 _boto3_lock = threading.Lock()
@@ -283,19 +166,26 @@ class LocalAppConfig:
         self.poll_interval = poll_interval
         self.enforce_poll_interval = enforce_poll_interval
         self.refused_poll_uses_token = refused_poll_uses_token
-        self._clock = clock or _utc_now
+        self._lock = threading.Lock()  # the call log and the queued faults
+        self._log: list[Call] = []
+        self._faults: dict[str, list[_Pending]] = {}
         self.control = ControlPlane(
-            self._clock,
-            lambda kind, data, content_type: _served(ProfileType(kind), data, content_type),
+            clock or _utc_now,
+            served,
             time_scale=time_scale,
             max_configuration_size=max_configuration_size,
             seed=rollout_seed,
         )
-        self._lock = threading.Lock()
-        self._state = _State()
+        self._profiles = Profiles(self.control)
+        self._data_plane = DataPlane(self._profiles, self, clock or _utc_now)
+        # Each part answers its own routes: a new part is one more line here.
+        self._router = Router()
+        self._router.add(self._data_plane.routes())
+        self._router.add(AgentRoute(self._profiles, self).routes())
+        self._router.add(control_routes(self.control))
         self._lifecycle = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd: _Server | None = None
+        self._httpd: Server | None = None
         self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:
@@ -309,7 +199,7 @@ class LocalAppConfig:
         with self._lifecycle:
             if self._httpd is None:
                 self._stopping.clear()
-                httpd = _Server((self._host, self._port), self)
+                httpd = Server((self._host, self._port), self._router, self._handle)
                 # A short poll interval keeps stop() quick: shutdown() waits for one poll.
                 thread = threading.Thread(
                     target=httpd.serve_forever,
@@ -396,7 +286,7 @@ class LocalAppConfig:
         profile: str,
         content: bytes | str | Mapping[str, Any] | list[Any],
         *,
-        content_type: str = _JSON,
+        content_type: str = JSON,
         version_label: str | None = None,
         profile_type: ProfileType | str | None = None,
     ) -> int:
@@ -416,36 +306,26 @@ class LocalAppConfig:
         :class:`appflags.SchemaError`; ``GetLatestConfiguration`` serves its retrieval
         form. A put replaces any :meth:`watch_file` of the profile.
         """
-        key = _key(application, environment, profile)
-        _check_header("content_type", content_type)
+        names = profile_key(application, environment, profile)
+        check_header("content_type", content_type)
         if version_label is not None:
-            _check_label(version_label)
-        chosen = _profile_type(profile_type)
+            check_label(version_label)
+        chosen = as_profile_type(profile_type)
         if isinstance(content, (bytes, bytearray)):
             data = bytes(content)
         elif isinstance(content, str):
             data = content.encode("utf-8")
         else:
             data = json.dumps(content).encode("utf-8")
-        with self._lock:
-            kind = self._type_of(key, chosen, data, content_type)
-            served = _served(kind, data, content_type)
-            self._state.watches.pop(key, None)
-            self._state.types[key] = kind
-            return self._deploy(key, data, content_type, version_label, served).number
+        return self._profiles.put(names, data, content_type, version_label, chosen).number
 
     def profile_type(self, application: str, environment: str, profile: str) -> ProfileType:
         """The type of a profile that has been put or watched (``KeyError`` otherwise)."""
-        with self._lock:
-            return self._state.types[_key(application, environment, profile)]
+        return self._profiles.type_of(profile_key(application, environment, profile))
 
     def delete(self, application: str, environment: str, profile: str) -> None:
         """Remove a profile (and any watch of it): calls for it get a 404 from now on."""
-        key = _key(application, environment, profile)
-        with self._lock:
-            self._state.versions.pop(key, None)
-            self._state.watches.pop(key, None)
-            self._state.types.pop(key, None)
+        self._profiles.delete(profile_key(application, environment, profile))
 
     def watch_file(
         self,
@@ -454,7 +334,7 @@ class LocalAppConfig:
         profile: str,
         path: str | os.PathLike[str],
         *,
-        content_type: str = _JSON,
+        content_type: str = JSON,
         profile_type: ProfileType | str | None = None,
     ) -> None:
         """Serve a file; an edit is deployed as a new version (unlabelled) on the next call.
@@ -465,15 +345,9 @@ class LocalAppConfig:
         given; an edit that a feature-flag profile refuses is not deployed, and the last
         valid version keeps being served.
         """
-        key = _key(application, environment, profile)
-        _check_header("content_type", content_type)
-        chosen = _profile_type(profile_type)
-        with self._lock:
-            self._state.versions.pop(key, None)
-            if chosen is not None:
-                self._state.types[key] = chosen
-            self._state.watches[key] = _Watch(Path(path), content_type)
-            self._refresh(key)
+        names = profile_key(application, environment, profile)
+        check_header("content_type", content_type)
+        self._profiles.watch(names, Path(path), content_type, as_profile_type(profile_type))
 
     # -- faults and records -----------------------------------------------------------
 
@@ -485,10 +359,9 @@ class LocalAppConfig:
         normally otherwise, and :attr:`Fault.TOO_EARLY` when ``refused_poll_uses_token`` is
         true.
         """
-        if call not in (GET_LATEST, START_SESSION, AGENT, *CONTROL_OPERATIONS):
+        if call not in _FAULTABLE:
             raise ValueError(
-                f"call must be {GET_LATEST!r}, {START_SESSION!r}, {AGENT!r} or a control-plane "
-                f"operation ('StartDeployment'...), got {call!r}"
+                f"call must be {GET_LATEST!r}, {START_SESSION!r} or {AGENT!r}, got {call!r}"
             )
         if not isinstance(fault, Fault):
             raise TypeError(f"fault must be a Fault, got {fault!r}")
@@ -497,28 +370,27 @@ class LocalAppConfig:
         if times != -1 and times < 1:
             raise ValueError(f"times must be -1 or at least 1, got {times}")
         with self._lock:
-            self._state.faults.setdefault(call, []).append(_Pending(fault, times))
+            self._faults.setdefault(call, []).append(_Pending(fault, times))
 
     def clear_faults(self) -> None:
         """Drop every queued fault."""
         with self._lock:
-            self._state.faults.clear()
+            self._faults.clear()
 
     def expire_tokens(self) -> None:
         """Expire every outstanding token: using one gets ``BadRequestException``, Expired."""
-        with self._lock:
-            self._state.generation += 1
+        self._data_plane.expire_tokens()
 
     @property
     def log(self) -> list[Call]:
         """A copy of the requests received so far, oldest first, faulted ones included."""
         with self._lock:
-            return list(self._state.log)
+            return list(self._log)
 
     def calls(self, name: str | None = None) -> int:
         """How many requests were received for operation ``name``, or in all."""
         with self._lock:
-            return sum(1 for call in self._state.log if name is None or call.operation == name)
+            return sum(1 for call in self._log if name is None or call.operation == name)
 
     @property
     def early_polls(self) -> int:
@@ -527,207 +399,44 @@ class LocalAppConfig:
         Each was refused with ``PollIntervalNotSatisfied``, unless enforcement is off
         (they count all the same). Injected :attr:`Fault.TOO_EARLY` answers do not count.
         """
-        with self._lock:
-            return self._state.early_polls
+        return self._data_plane.early_polls
 
     def reset_calls(self) -> None:
         """Forget the requests received so far (and the count of early polls)."""
         with self._lock:
-            self._state.log.clear()
-            self._state.early_polls = 0
+            self._log.clear()
+            self._data_plane.reset_early_polls()
 
-    # -- protocol (called by the request handler threads) -----------------------------
+    # -- requests (called by the request handler threads) ------------------------------
 
-    def _handle(
-        self,
-        operation: str,
-        token: str | None,
-        body: bytes,
-        agent: AgentRequest | None = None,
-        *,
-        user_agent: str | None = None,
-        credential: str | None = None,
-        control: ControlRequest | None = None,
-    ) -> _Response | None:
-        """Answer one request; ``None`` means: drop the connection without an answer."""
+    def _handle(self, route: Route, request: Request) -> Response | None:
+        """Record the call and answer it, or the fault queued for it.
+
+        ``None`` means: drop the connection without an answer.
+        """
+        request = route.read(request)
+        headers = request.headers
         with self._lock:
-            self._state.log.append(
-                Call(operation, token, time.monotonic(), agent, user_agent, credential)
+            self._log.append(
+                Call(
+                    route.operation,
+                    request.token,
+                    time.monotonic(),
+                    request.agent,
+                    headers.get("User-Agent"),
+                    _credential(headers.get("Authorization")),
+                )
             )
-            fault = self._take_fault(operation)
+            fault = self._take_fault(route.operation)
         if fault is Fault.RESET or (fault is Fault.SLOW and self._stopping.wait(self.slow_seconds)):
             return None
-        if fault is not None and fault in _FAULT_RESPONSES:
-            return _FAULT_RESPONSES[fault]()
-        if control is not None:
-            return _Response(*control_answer(self.control, control))
-        response = self._answer(operation, token, body, agent, fault)
+        if fault is not None and fault in FAULT_RESPONSES:
+            return FAULT_RESPONSES[fault]()
+        response = route.answer(request, fault)
         return response._replace(cut=True) if fault is Fault.CUT_BODY else response
 
-    def _answer(
-        self,
-        operation: str,
-        token: str | None,
-        body: bytes,
-        agent: AgentRequest | None,
-        fault: Fault | None,
-    ) -> _Response:
-        not_json = fault is Fault.NOT_JSON
-        if operation == START_SESSION:
-            return self._start_session(body, not_json=not_json)
-        if operation == GET_LATEST:
-            return self._get_latest(token or "", not_json=not_json, early=fault is Fault.TOO_EARLY)
-        if operation == AGENT and token is not None:
-            return self._agent(token, agent, not_json=not_json)
-        return _error(404, "UnknownOperationException", {"Message": "No such operation"})
-
-    def _start_session(self, body: bytes, *, not_json: bool) -> _Response:
-        if not_json:
-            return _Response(201, {"Content-Type": _JSON}, NOT_JSON_BODY)
-        request = _parse_start(body)
-        if isinstance(request, str):
-            return _invalid(request)
-        key, interval = request
-        with self._lock:
-            self._refresh(key)
-            if key not in self._state.versions:
-                # Nothing was put for this profile: the local server cannot tell "no such
-                # profile" from "nothing deployed yet", and answers as for the former.
-                return _not_found("ConfigurationProfile")
-            token = self._issue(_Session(key, interval))
-        return _Response(201, {"Content-Type": _JSON}, _json({"InitialConfigurationToken": token}))
-
-    def _get_latest(self, token: str, *, not_json: bool, early: bool = False) -> _Response:
-        with self._lock:
-            tokens = self._state.tokens
-            record = tokens.pop(token, None)
-            # A used token is gone, so reuse answers "Corrupted", as AWS does.
-            if record is None:
-                return _bad_token("Corrupted")
-            if (
-                record.generation < self._state.generation
-                or self._clock() - record.issued > TOKEN_LIFETIME
-            ):
-                tokens[token] = record  # an expired token stays expired
-                return _bad_token("Expired")
-            too_soon = time.monotonic() < record.not_before
-            if too_soon:
-                self._state.early_polls += 1
-            if early or (too_soon and self.enforce_poll_interval):
-                if not self.refused_poll_uses_token:
-                    tokens[token] = record
-                return _bad_token(POLL_INTERVAL_NOT_SATISFIED)
-            session = record.session
-            self._refresh(session.key)
-            version = self._state.versions.get(session.key)
-            if version is None:
-                return _not_found()
-            if not_json:
-                version = _Version(
-                    f"{version.label or version.number}-not-json", NOT_JSON_BODY, _JSON
-                )
-            interval = max(self.poll_interval, session.min_interval or 0)
-            headers = {
-                "Next-Poll-Configuration-Token": self._issue(session, interval),
-                # The model's header is an integer: a fraction is announced rounded up, so
-                # a client that waits what it is told is never early.
-                "Next-Poll-Interval-In-Seconds": str(math.ceil(interval)),
-                "Content-Type": version.content_type,
-            }
-            if version is session.last:
-                # The model: "If the client already has the latest version ... this value
-                # [Version-Label] is empty", and so is the body.
-                return _Response(200, headers, b"")
-            session.last = version
-            if version.label is not None:
-                headers["Version-Label"] = version.label
-            body = version.content if version.served is None else version.served
-            return _Response(200, headers, body)
-
-    def _agent(self, path: str, request: AgentRequest | None, *, not_json: bool) -> _Response:
-        # The Agent answers the whole cached document on every request (no tokens, no
-        # empty bodies), with the version in Configuration-Version; a feature-flag
-        # document is evaluated for the request's Context headers and flag= parameters.
-        if request is None:
-            return _error(400, "BadRequestException", {"Message": "Context must be key=value"})
-        expected = self.agent_token
-        if expected is not None and not secrets.compare_digest(
-            (request.authorization or "").encode(), f"Bearer {expected}".encode()
-        ):
-            return _error(401, "UnauthorizedException", {"Message": "Unauthorized"})
-        parts = [unquote(p) for p in path.strip("/").split("/")]
-        key = (parts[1], parts[3], parts[5])
-        with self._lock:
-            self._refresh(key)
-            version = self._state.versions.get(key)
-        if version is None:
-            return _error(404, "ResourceNotFoundException", {"Message": "not found"})
-        if not_json:
-            version = _Version(f"{version.label or version.number}-not-json", NOT_JSON_BODY, _JSON)
-        answer = agent_answer(version.content, version.content_type, request)
-        if isinstance(answer, str):
-            return _error(400, "BadRequestException", {"Message": answer})
-        content, content_type = answer
-        # The Agent always names the version: the local server sends its number.
-        headers = {"Content-Type": content_type, "Configuration-Version": str(version.number)}
-        return _Response(200, headers, content)
-
-    # -- state helpers (the caller holds self._lock) ----------------------------------
-
-    def _deploy(
-        self, key: Key, content: bytes, content_type: str, label: str | None, served: bytes | None
-    ) -> _Version:
-        count = self._state.deployments.get(key, 0) + 1
-        self._state.deployments[key] = count
-        version = _Version(label, content, content_type, count, served)
-        self._state.versions[key] = version
-        return version
-
-    def _type_of(
-        self, key: Key, chosen: ProfileType | None, data: bytes, content_type: str
-    ) -> ProfileType:
-        """The profile's type: fixed once known, as AWS fixes it when a profile is created."""
-        known = self._state.types.get(key)
-        if known is not None and chosen is not None and chosen is not known:
-            raise ValueError(
-                f"profile {'/'.join(key)} is {known.value}; a profile's type cannot change"
-            )
-        return known or chosen or _inferred_type(data, content_type)
-
-    def _refresh(self, key: Key) -> None:
-        watch = self._state.watches.get(key)
-        if watch is None:
-            return
-        try:
-            # stat before reading: an edit landing during the read is seen next time.
-            stat = watch.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
-            if stamp == watch.stamp:
-                return
-            content = watch.path.read_bytes()
-        except OSError:
-            watch.stamp = None
-            self._state.versions.pop(key, None)
-            return
-        watch.stamp = stamp
-        try:
-            kind = self._type_of(key, None, content, watch.content_type)
-            served = _served(kind, content, watch.content_type)
-        except ValueError:
-            return  # AWS would not have created this version: the last valid one stays
-        self._state.types[key] = kind
-        self._deploy(key, content, watch.content_type, None, served)
-
-    def _issue(self, session: _Session, wait: float = 0.0) -> str:
-        """A new token for ``session``, too early to use for ``wait`` seconds."""
-        token = secrets.token_urlsafe(32)
-        self._state.tokens[token] = _Token(
-            session, self._clock(), self._state.generation, time.monotonic() + wait
-        )
-        return token
-
     def _take_fault(self, operation: str) -> Fault | None:
-        queue = self._state.faults.get(operation)
+        queue = self._faults.get(operation)
         if not queue:
             return None
         pending = queue[0]
@@ -738,123 +447,6 @@ class LocalAppConfig:
         return pending.fault
 
 
-def _key(application: str, environment: str, profile: str) -> Key:
-    # AWS accepts no other identifiers, so no client could ever ask for such a profile.
-    for what, value in (
-        ("application", application),
-        ("environment", environment),
-        ("profile", profile),
-    ):
-        if not isinstance(value, str) or not 1 <= len(value) <= 128:
-            raise ValueError(f"{what} must be a string of 1 to 128 characters, got {value!r}")
-    return (application, environment, profile)
-
-
-def _parse_start(body: bytes) -> tuple[Key, int | None] | str:
-    """The session's profile and minimum poll interval, or what is wrong with the request."""
-    try:
-        request = json.loads(body or b"{}")
-    except ValueError:
-        return "The request body is not JSON"
-    if not isinstance(request, dict):
-        return "The request body is not a JSON object"
-    names = ("ApplicationIdentifier", "EnvironmentIdentifier", "ConfigurationProfileIdentifier")
-    for name in names:
-        value = request.get(name)
-        if not isinstance(value, str) or not 1 <= len(value) <= 128:
-            return f"{name} must be a string of 1 to 128 characters"
-    interval = request.get("RequiredMinimumPollIntervalInSeconds")
-    if interval is not None and (
-        isinstance(interval, bool)
-        or not isinstance(interval, int)
-        or not MIN_POLL_INTERVAL <= interval <= MAX_POLL_INTERVAL
-    ):
-        return (
-            "RequiredMinimumPollIntervalInSeconds must be from "
-            f"{MIN_POLL_INTERVAL} to {MAX_POLL_INTERVAL}"
-        )
-    return (request[names[0]], request[names[1]], request[names[2]]), interval
-
-
-def _profile_type(value: ProfileType | str | None) -> ProfileType | None:
-    if value is None or isinstance(value, ProfileType):
-        return value
-    try:
-        return ProfileType(value)
-    except ValueError:
-        kinds = ", ".join(repr(k.value) for k in ProfileType)
-        raise ValueError(f"profile_type must be one of {kinds}, got {value!r}") from None
-
-
-def _check_label(label: str) -> None:
-    # AppConfig's VersionLabel: 1-64 characters, at least one of them not a digit.
-    _check_header("version_label", label)
-    if len(label) > 64 or label.isdigit():
-        raise ValueError(
-            f"version_label must be 1 to 64 characters, not all digits (as in AWS), got {label!r}"
-        )
-
-
-_VALUE_META = frozenset(("enabled", "_createdAt", "_updatedAt", "_variants"))
-
-
-def _json_document(data: bytes, content_type: str) -> Any:
-    if content_type.split(";", maxsplit=1)[0].strip().lower() != _JSON:
-        return None
-    try:
-        return json.loads(data)
-    except ValueError:
-        return None
-
-
-def _inferred_type(data: bytes, content_type: str) -> ProfileType:
-    doc = _json_document(data, content_type)
-    if is_stored_document(doc) and "version" in doc:
-        return ProfileType.FEATURE_FLAGS
-    return ProfileType.FREEFORM
-
-
-def _served(kind: ProfileType, data: bytes, content_type: str) -> bytes | None:
-    """What GetLatestConfiguration answers for a new version (``None``: the bytes put).
-
-    Raises :class:`SchemaError` for a feature-flag document AWS would refuse.
-    """
-    if kind is ProfileType.FREEFORM:
-        return None
-    doc = _json_document(data, content_type)
-    if not isinstance(doc, dict):
-        raise SchemaError([Problem("$", f"a feature-flag profile takes a JSON object as {_JSON}")])
-    found = problems(project_validator(STORED_SCHEMA), doc) or document_problems(doc)
-    if found:
-        raise SchemaError(found)
-    return _json(retrieval_form(doc))
-
-
-def retrieval_form(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """What ``GetLatestConfiguration`` returns for a valid stored feature-flag document.
-
-    Values only: no definitions, constraints, ``version`` or timestamps; a disabled flag is
-    ``{"enabled": false}`` without attributes. AWS says SDK callers get no variant data; for
-    a multi-variant flag the local server serves its default (last) variant's values,
-    without ``_variant`` (an assumption: AWS does not document what it serves). A flag
-    defined without a value is served disabled.
-    """
-    values: Mapping[str, Any] = doc.get("values", {})
-    served: dict[str, Any] = {}
-    for name in doc.get("flags", {}):
-        value: Mapping[str, Any] = values.get(name, {})
-        variants = value.get("_variants")
-        if variants:
-            default = variants[-1]
-            enabled = default.get("enabled", False)
-            attributes = dict(default.get("attributeValues", {}))
-        else:
-            enabled = value.get("enabled", False)
-            attributes = {k: v for k, v in value.items() if k not in _VALUE_META}
-        served[name] = {"enabled": True, **attributes} if enabled else {"enabled": False}
-    return served
-
-
 _CREDENTIAL = re.compile(r"AWS4-HMAC-SHA256 Credential=([^,\s]+)")
 
 
@@ -862,165 +454,3 @@ def _credential(authorization: str | None) -> str | None:
     """The ``Credential=`` scope of a SigV4 ``Authorization`` header."""
     found = _CREDENTIAL.match(authorization or "")
     return found.group(1) if found else None
-
-
-def _check_header(what: str, value: str) -> None:
-    # Sent as an HTTP header (Content-Type, Version-Label), which carries ASCII only.
-    if not isinstance(value, str) or not value or not (value.isascii() and value.isprintable()):
-        raise ValueError(f"{what} must be a non-empty printable ASCII string, got {value!r}")
-
-
-def _json(value: object) -> bytes:
-    return json.dumps(value).encode("utf-8")
-
-
-def _error(status: int, error_type: str, body: Mapping[str, object]) -> _Response:
-    headers = {"Content-Type": _JSON, "x-amzn-ErrorType": error_type}
-    return _Response(status, headers, _json(body))
-
-
-def _invalid(message: str) -> _Response:
-    body = {"Message": message, "Reason": "InvalidParameters"}
-    return _error(400, "BadRequestException", body)
-
-
-# What AWS says, as users of other clients report it.
-_TOKEN_MESSAGES = {POLL_INTERVAL_NOT_SATISFIED: "Request too early"}
-
-
-def _bad_token(problem: str) -> _Response:
-    body = {
-        "Message": _TOKEN_MESSAGES.get(problem, f"The configuration token is {problem.lower()}"),
-        "Reason": "InvalidParameters",
-        "Details": {"InvalidParameters": {"ConfigurationToken": {"Problem": problem}}},
-    }
-    return _error(400, "BadRequestException", body)
-
-
-def _not_found(resource_type: str = "Configuration") -> _Response:
-    body = {
-        "Message": "Requested resource not found",
-        "ResourceType": resource_type,
-        "ReferencedBy": {},
-    }
-    return _error(404, "ResourceNotFoundException", body)
-
-
-_FAULT_RESPONSES: dict[Fault, Callable[[], _Response]] = {
-    Fault.THROTTLE: lambda: _error(429, "ThrottlingException", {"Message": "Rate exceeded"}),
-    Fault.SERVER_ERROR: lambda: _error(
-        500, "InternalServerException", {"Message": "Internal server error"}
-    ),
-    Fault.BAD_REQUEST: lambda: _bad_token("Corrupted"),
-    Fault.NOT_FOUND: _not_found,
-}
-
-
-_AGENT_PATH = re.compile(r"/applications/[^/]+/environments/[^/]+/configurations/[^/]+")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # socketserver's default backlog of 5 drops the SYNs of a burst of clients, which
-    # then wait a second to retry.
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], app: LocalAppConfig) -> None:
-        super().__init__(address, _Handler)
-        self.app = app
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients hang up on purpose (read timeouts, Fault.RESET): not worth a traceback.
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.0 closes every connection after its answer, so once stop() returns no
-    # kept-alive connection can still reach a handler.
-    protocol_version = "HTTP/1.0"
-    # Headers and body go out in two writes; with Nagle the body waits for an ACK.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        # Silence: the default writes every request, token included, to stderr.
-        return
-
-    def _dispatch(self) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        token = None
-        agent = None
-        if self.command == "POST" and url.path == "/configurationsessions":
-            operation = START_SESSION
-        elif self.command == "GET" and url.path == "/configuration":
-            operation = GET_LATEST
-            query = parse_qs(url.query, keep_blank_values=True)
-            token = query.get("configuration_token", [""])[0]
-        elif self.command == "GET" and _AGENT_PATH.fullmatch(url.path):
-            operation = AGENT
-            token = url.path  # the Agent route carries the profile in its path
-            agent = self._agent_request(url.query)
-        else:
-            operation = control_operation(self.command, url.path) or UNKNOWN_OPERATION
-        control = None
-        if operation not in (START_SESSION, GET_LATEST, AGENT, UNKNOWN_OPERATION):
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            control = ControlRequest(operation, url.path, url.query, headers, body)
-        response = self.server.app._handle(
-            operation,
-            token,
-            body,
-            agent,
-            user_agent=self.headers.get("User-Agent"),
-            credential=_credential(self.headers.get("Authorization")),
-            control=control,
-        )
-        if response is None:
-            # SO_LINGER 0: close() sends RST, the client sees a reset connection.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            return
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if response.cut:
-            # The promised length never arrives: the client sees the body end early.
-            self.wfile.write(response.body[: len(response.body) // 2])
-            self.close_connection = True
-            return
-        self.wfile.write(response.body)
-
-    def _agent_request(self, query: str) -> AgentRequest | None:
-        """The Agent route's parameters; ``None`` when a Context header cannot be read."""
-        try:
-            context = parse_context(_utf8(v) for v in self.headers.get_all("Context") or [])
-        except AgentRequestError:
-            return None
-        entity_id = self.headers.get("Entity-Id")
-        return AgentRequest(
-            tuple(parse_qs(query).get("flag", [])),
-            context,
-            None if entity_id is None else _utf8(entity_id),
-            self.headers.get("Authorization"),
-        )
-
-
-def _utf8(value: str) -> str:
-    """A header value as UTF-8 text: http.server decodes header bytes as Latin-1, so
-    ``José`` sent as UTF-8 would read ``JosÃ©`` (bytes that are not UTF-8 stay as read)."""
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return value

@@ -31,7 +31,7 @@ import pytest
 
 if TYPE_CHECKING:
     from appflags._flags import Flags, Override
-    from appflags.testing._server import LocalAppConfig, ProfileType
+    from appflags.testing import LocalAppConfig, ProfileType
 
 # pytest loads this module in every suite of a project that has appflags installed, used
 # or not: the fixtures import the library (and boto3, with the server) only when used.
@@ -165,19 +165,42 @@ def appflags_profile(
     profile = LocalProfile(appflags_server, "app", "test")
     marker = request.node.get_closest_marker(DOCUMENT_MARKER)
     if marker is not None:
-        document = marker.args[0] if marker.args else marker.kwargs["document"]
-        profile.deploy(
-            document,
-            content_type=marker.kwargs.get("content_type", "application/json"),
-            version_label=marker.kwargs.get("version_label"),
-            profile_type=marker.kwargs.get("profile_type"),
-        )
+        problem = None  # failed outside the handler below: no chained traceback
+        try:
+            document, options = _document_marker(*marker.args, **marker.kwargs)
+        except TypeError as exc:
+            problem = str(exc).removeprefix(f"{_document_marker.__name__}() ")
+        if problem is not None:
+            pytest.fail(
+                f"@pytest.mark.{DOCUMENT_MARKER} takes the document the appflags_profile "
+                f"fixture deploys (a dict, str or bytes), as in "
+                f'@pytest.mark.{DOCUMENT_MARKER}({{"beta": {{"enabled": True}}}}), and the '
+                f"keywords content_type, version_label, profile_type; {problem}",
+                pytrace=False,
+            )
+        profile.deploy(document, **options)
     else:
         profile.deploy({})
     try:
         yield profile
     finally:
         profile.close()
+
+
+def _document_marker(
+    document: bytes | str | Mapping[str, Any],
+    *,
+    content_type: str = "application/json",
+    version_label: str | None = None,
+    profile_type: ProfileType | str | None = None,
+) -> tuple[bytes | str | Mapping[str, Any], dict[str, Any]]:
+    """The ``appflags_document`` marker's arguments, checked as a call checks them."""
+    options = {
+        "content_type": content_type,
+        "version_label": version_label,
+        "profile_type": profile_type,
+    }
+    return document, options
 
 
 @pytest.fixture

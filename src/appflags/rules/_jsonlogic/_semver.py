@@ -13,7 +13,7 @@ plus flagd's leniencies, per flagd-testbed's ``@semver`` scenarios):
 Operators: ``=``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``^`` (same major version) and ``~``
 (same major and minor). A value that is not a version, or an unknown operator, makes the
 operation fail: the targeting then answers the flag's default variant (see
-:class:`~appflags.rules._jsonlogic_base.Abort`).
+:class:`~appflags.rules._jsonlogic._base.Abort`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import functools
 import re
 from typing import Any
 
-from appflags.rules._jsonlogic_base import Abort, Misuse, Node, Site
-from appflags.rules._jsonlogic_values import number_string
+from appflags.rules._jsonlogic._base import Abort, Misuse, Node, Site
+from appflags.rules._jsonlogic._values import number_string
 
 _NUMERIC = r"0|[1-9]\d*"
 _IDENTIFIER = r"0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*"

@@ -38,7 +38,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from appflags.rules._jsonlogic_base import Abort, Misuse, Node, OpBuilder, Site
+from appflags.rules._jsonlogic._base import Abort, Misuse, Node, OpBuilder, Site
 
 MAX_WEIGHT_SUM = 2**31 - 1
 """flagd's limit on the sum of a ``fractional``'s weights (Go's ``math.MaxInt32``)."""

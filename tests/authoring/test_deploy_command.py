@@ -6,13 +6,21 @@ import _thread
 import copy
 import io
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
+
+import boto3.session
+import pytest
 
 from _deploying import FLAGS, SLOW, Shop
 from appflags.authoring import Deployment
+from appflags.cli import main
 from appflags.cli._deploy import Progress, describe
 
 
@@ -332,3 +340,38 @@ def test_deploy_version_checks_the_stored_version_as_a_document(shop: Shop) -> N
     assert "version 1: invalid" in ran.err
     assert "not valid JSON" in ran.err
     assert shop.deployments() == []
+
+
+def test_against_appflags_serve_a_file_owned_profile_refuses_and_others_deploy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served = tmp_path / "served.json"
+    served.write_text(json.dumps(FLAGS))
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "appflags", "serve", str(served), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its first line, now
+    )
+    try:
+        assert serve.stdout is not None
+        url = serve.stdout.readline().rsplit(" at ", 1)[1].strip()
+        where = ["-a", "local", "-e", "local", "--endpoint-url", url]
+        other = tmp_path / "other.json"
+        other.write_text(json.dumps(changed(banner={"enabled": True})))
+        assert main(["deploy", str(other), *where, "-p", "flags"]) == 1
+        assert f"{served}: edit that file to deploy it" in capsys.readouterr().err
+        # A profile created through the control plane deploys.
+        control = boto3.session.Session().client("appconfig", endpoint_url=url)
+        apps = control.list_applications()["Items"]
+        control.create_configuration_profile(
+            ApplicationId=apps[0]["Id"],
+            Name="more",
+            LocationUri="hosted",
+            Type="AWS.AppConfig.FeatureFlags",
+        )
+        code = main(["deploy", str(other), *where, "-p", "more", "--poll-interval", "0.05"])
+        assert code == 0, capsys.readouterr().err
+    finally:
+        serve.terminate()
+        serve.wait(timeout=10)

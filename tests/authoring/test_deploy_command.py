@@ -22,6 +22,7 @@ from _deploying import FLAGS, SLOW, Shop
 from appflags.authoring import Deployment
 from appflags.cli import main
 from appflags.cli._deploy import Progress, describe
+from appflags.testing import Fault
 
 
 def changed(**values: Any) -> dict[str, Any]:
@@ -375,3 +376,19 @@ def test_against_appflags_serve_a_file_owned_profile_refuses_and_others_deploy(
     finally:
         serve.terminate()
         serve.wait(timeout=10)
+
+
+def test_ctrl_c_after_the_version_was_created_names_it(shop: Shop) -> None:
+    shop.server.slow_seconds = 2.0
+    shop.server.inject(Fault.SLOW, call="StartDeployment")
+
+    def interrupt() -> None:
+        wait_until(shop.versions)
+        time.sleep(0.3)  # StartDeployment is on its way, and slow
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt).start()
+    ran = shop.deploy(shop.write("flags.json", FLAGS))
+    assert ran.code == 130
+    assert "hosted configuration version 1 was created but not deployed: interrupted" in ran.err
+    assert "appflags deploy --version 1" in ran.err

@@ -432,7 +432,8 @@ class AppConfigEnvironment:
         A deployment already deploying the same document is joined, not repeated. Raises
         :class:`DeploymentRunningError` when another deployment is running, and
         :class:`NotDeployedError` (naming the version) when the version was created but
-        the deployment could not start.
+        the deployment could not start, or Ctrl-C interrupted its start (its
+        ``__cause__`` is then the ``KeyboardInterrupt``).
         """
         if plan.in_flight and plan.running is not None:
             return Started(plan.running, int(plan.running.version), created=False, joined=True)
@@ -464,10 +465,19 @@ class AppConfigEnvironment:
                 tags=tags,
                 extension_parameters=extension_parameters,
             )
-        except AuthoringError as exc:
-            if created:
-                raise NotDeployedError(version, exc) from exc
-            raise
+        except (AuthoringError, KeyboardInterrupt) as exc:
+            if not created:
+                raise
+            if isinstance(exc, KeyboardInterrupt):
+                # The request may have reached AppConfig: say what is known, and where to look.
+                raise NotDeployedError(
+                    version,
+                    AuthoringError(
+                        "interrupted before AppConfig answered StartDeployment "
+                        "(the deployment may have started: check the status)"
+                    ),
+                ) from exc
+            raise NotDeployedError(version, exc) from exc
         return Started(deployment, version, created=created)
 
     def wait(

@@ -15,6 +15,7 @@ from appflags.authoring import (
     Deployment,
     DeploymentRunningError,
     Document,
+    NotDeployedError,
     WaitTimeoutError,
     check_description,
     check_label,
@@ -183,6 +184,11 @@ def _deploy(args: argparse.Namespace) -> int:  # noqa: PLR0911, PLR0912 - the st
             print(_follow(args, started.deployment.number))
             return EXIT_OK
         return _wait(env, started.deployment.number, args)
+    except NotDeployedError as exc:
+        complain(exc, args)
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            return EXIT_INTERRUPTED
+        return EXIT_INVALID
     except DeploymentRunningError as exc:
         complain(exc, args)
         print("  wait for it (--wait-for-running) or stop it (appflags rollback)", file=sys.stderr)

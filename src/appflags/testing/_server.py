@@ -169,20 +169,20 @@ class LocalAppConfig:
         self._lock = threading.Lock()  # the call log and the queued faults
         self._log: list[Call] = []
         self._faults: dict[str, list[_Pending]] = {}
-        self.control = ControlPlane(
+        self._control = ControlPlane(
             clock or _utc_now,
             served,
             time_scale=time_scale,
             max_configuration_size=max_configuration_size,
             seed=rollout_seed,
         )
-        self._profiles = Profiles(self.control)
+        self._profiles = Profiles(self._control)
         self._data_plane = DataPlane(self._profiles, self, clock or _utc_now)
         # Each part answers its own routes: a new part is one more line here.
         self._router = Router()
         self._router.add(self._data_plane.routes())
         self._router.add(AgentRoute(self._profiles, self).routes())
-        self._router.add(control_routes(self.control))
+        self._router.add(control_routes(self._control))
         self._lifecycle = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: Server | None = None

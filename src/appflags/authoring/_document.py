@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from appflags._flags import _as_schema_error
+from appflags._updates import as_schema_error
 from appflags.authoring._errors import ProfileMismatchError
 from appflags.formats import compile_document, parse
 from appflags.formats._detect import STORED_KEYS, is_retrieval_shape
@@ -61,7 +61,7 @@ class Document:
             content = parse(data, content_type)
             name, compiled = compile_document(content)
         except Exception as exc:  # noqa: BLE001 - as Flags.from_file: any failure is a SchemaError
-            raise _as_schema_error(exc).with_source(source) from None
+            raise as_schema_error(exc).with_source(source) from None
         warnings = tuple(p for found in compiled.warnings.values() for p in found)
         return cls(source, name, content, data, content_type, warnings)
 

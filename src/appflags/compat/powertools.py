@@ -219,7 +219,7 @@ class AppConfigStore:
         recorder = self._recorder
         if recorder is None or self._format != "powertools":
             return None
-        return recorder.document(flags._snapshot.digest)
+        return recorder.document(flags.status().digest)
 
     def _start(self) -> Flags:
         source: Source
@@ -604,8 +604,8 @@ class FeatureFlags:
         flags = self.flags
         if flags is None:
             return []
-        # The snapshot's features are every flag of the document, in document order.
-        names = flags._snapshot.features
+        # Every flag of the document, in document order.
+        names = flags.flag_names()
         return [name for name in names if self.evaluate(name=name, context=context, default=None)]
 
     def validation_exception_handler(

@@ -185,11 +185,15 @@ def test_all_at_once_bakes_before_it_completes(ac: AppConfigClient, clock: Clock
     assert at(ac, app, env)["State"] == "COMPLETE"
 
 
-def test_time_scale_must_be_a_positive_number() -> None:
+def test_the_control_plane_settings_are_checked() -> None:
     with pytest.raises(ValueError, match="time_scale"):
         LocalAppConfig(time_scale=0)
     with pytest.raises(TypeError, match="time_scale"):
         LocalAppConfig(time_scale="fast")  # type: ignore[arg-type] # what the test checks
+    with pytest.raises(TypeError, match="rollout_seed"):
+        LocalAppConfig(rollout_seed="7")  # type: ignore[arg-type] # what the test checks
+    with pytest.raises(ValueError, match="max_configuration_size"):
+        LocalAppConfig(max_configuration_size=0)
 
 
 ORDER = ["DEPLOYING", "BAKING", "COMPLETE"]

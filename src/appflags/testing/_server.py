@@ -153,6 +153,14 @@ class LocalAppConfig:
             raise TypeError(f"time_scale must be a number, got {time_scale!r}")
         if not (math.isfinite(time_scale) and time_scale > 0):
             raise ValueError(f"time_scale must be a finite number > 0, got {time_scale}")
+        for name, value in (
+            ("max_configuration_size", max_configuration_size),
+            ("rollout_seed", rollout_seed),
+        ):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise TypeError(f"{name} must be an integer, got {value!r}")
+        if max_configuration_size < 1:
+            raise ValueError(f"max_configuration_size must be >= 1, got {max_configuration_size}")
         if (
             isinstance(poll_interval, bool)
             or not isinstance(poll_interval, (int, float))

@@ -11,14 +11,12 @@ from typing import Any
 
 import pytest
 
-from _support import wait_for
+from _support import APP, UNREACHABLE, wait_for
 from appflags import Change, Flags, State, Status, StatusError
 from appflags.testing import Fault, LocalAppConfig
 
-APP = ("shop", "prod", "flags")
 V1 = {"beta": {"enabled": True, "color": "red"}}
 V2 = {"beta": {"enabled": True, "color": "green"}}
-UNREACHABLE = "http://127.0.0.1:9"  # nothing listens: connection refused
 FLAGD = {
     "flags": {
         "greeting": {

@@ -336,6 +336,8 @@ class Updates:
         self._poller = self._start_poller(self._source)
 
     def _on_fetched(self, fetched: Fetched) -> None:
+        if self.closed:  # a poll in flight at close(): no update comes after it
+            return
         source = self.source_name
         self.last_fetched = safe_now(self.clock)
         self.usage.log_new_missing(source)
@@ -362,7 +364,8 @@ class Updates:
                     # The same bytes deployed again under a new version (a redeploy, a
                     # rollback after a rejected version): serve them under the new label,
                     # with fresh memos since every answer in them names its version.
-                    self._publish(replace(self.accepted, version=fetched.version), self._kind())
+                    self._publish(replace(self.accepted, version=fetched.version))
+                self._origin = self._kind()  # a restored backup too: the source confirmed it
             if relabel:
                 logger.info("appflags.loaded", source=source, version=fetched.version)
                 self._save(fetched, self.accepted.format)
@@ -393,6 +396,8 @@ class Updates:
             self._reject(f"version {fetched.version} was rejected: {'; '.join(found)}")
             return
         with self._lock:
+            if self.closed:  # closed while compiling
+                return
             old = self.accepted
             self._publish(new, self._kind())
             self._rejected = self._rejected_digest = None  # if it comes back, it is news again
@@ -432,11 +437,15 @@ class Updates:
 
     def _reject(self, why: str) -> None:
         with self._lock:
+            if self.closed:  # closed while compiling the version rejected
+                return
             self._rejected = why
             if self.accepted.ready:
                 self._set_state(State.STALE)
 
     def _on_error(self, exc: Exception) -> None:
+        if self.closed:  # e.g. the connection close() shut under a poll in flight
+            return
         self.failed_polls += 1
         self.usage.log_new_missing(self.source_name)
         description = str(exc) if isinstance(exc, SourceError) else type(exc).__name__

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from appflags._errors import Problem, SchemaError
@@ -39,6 +38,8 @@ def read_bootstrap(bootstrap: Bootstrap) -> tuple[bytes, str]:
             return json.dumps(bootstrap).encode("utf-8"), "application/json"
         except (TypeError, ValueError) as exc:
             raise SchemaError([Problem("$", f"not JSON data: {exc}")]) from None
+    from pathlib import Path  # noqa: PLC0415 - pathlib: see _resources
+
     if isinstance(bootstrap, (str, os.PathLike)):
         path = Path(bootstrap)
         return path.read_bytes(), content_type_of(path)

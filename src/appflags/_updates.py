@@ -10,7 +10,6 @@ here: they read the snapshot this object hands to the ``Flags`` (``serve``).
 from __future__ import annotations
 
 import atexit
-import hashlib
 import os
 import threading
 import weakref
@@ -18,7 +17,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from appflags._backup import Backup
 from appflags._bootstrap import Bootstrap, as_stale, read_bootstrap
 from appflags._errors import Problem, SchemaError
 from appflags._log import logger
@@ -35,6 +33,7 @@ if TYPE_CHECKING:
 
     from jsonschema.protocols import Validator
 
+    from appflags._backup import Backup
     from appflags._usage import UsageRecorder
     from appflags._usage_report import Usage
     from appflags.formats import Clock, Format
@@ -200,6 +199,8 @@ class Updates:
 
     def restore_backup(self, path: str | os.PathLike[str]) -> None:
         """Save each accepted version at ``path``; serve what it holds until a fetch."""
+        from appflags._backup import Backup  # noqa: PLC0415 - only with backup=: see digest()
+
         backup = self._backup = Backup(path)
         if self.accepted.ready:
             return
@@ -358,6 +359,8 @@ class Updates:
         self._poller = self._start_poller(self._source)
 
     def _on_fetched(self, fetched: Fetched) -> None:
+        if self.closed:  # a poll in flight at close(): no update comes after it
+            return
         source = self.source_name
         self.last_fetched = safe_now(self.clock)
         try:
@@ -390,7 +393,8 @@ class Updates:
                     # The same bytes deployed again under a new version (a redeploy, a
                     # rollback after a rejected version): serve them under the new label,
                     # with fresh memos since every answer in them names its version.
-                    self._publish(replace(self.accepted, version=fetched.version), self._kind())
+                    self._publish(replace(self.accepted, version=fetched.version))
+                self._origin = self._kind()  # a restored backup too: the source confirmed it
             if relabel:
                 logger.info("appflags.loaded", source=source, version=fetched.version)
                 self._save(fetched, self.accepted.format)
@@ -421,6 +425,8 @@ class Updates:
             self._reject(f"version {fetched.version} was rejected: {'; '.join(found)}")
             return
         with self._lock:
+            if self.closed:  # closed while compiling
+                return
             old = self.accepted
             if self._origin == "bootstrap":
                 # Keys looked up while the (maybe smaller) bootstrap answered that this
@@ -464,6 +470,8 @@ class Updates:
 
     def _reject(self, why: str) -> None:
         with self._lock:
+            if self.closed:  # closed while compiling the version rejected
+                return
             self._rejected = why
             if self.accepted.ready:
                 self._set_state(State.STALE)
@@ -478,6 +486,8 @@ class Updates:
         )
 
     def _on_error(self, exc: Exception) -> None:
+        if self.closed:  # e.g. the connection close() shut under a poll in flight
+            return
         self.failed_polls += 1
         self._log_usage()
         description = str(exc) if isinstance(exc, SourceError) else type(exc).__name__
@@ -618,6 +628,11 @@ def _is_local(source: object, *, local: bool | None) -> bool:
 
 
 def digest(content: bytes) -> str:
+    # hashlib (OpenSSL's, ~2 ms) and the backup's pathlib and base64 load with the first
+    # document, not with `import appflags`: a cold start pays them once either way, an
+    # import that builds no flags (a CLI's --help, a test collecting) never.
+    import hashlib  # noqa: PLC0415
+
     return hashlib.sha256(content).hexdigest()
 
 

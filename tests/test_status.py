@@ -158,7 +158,8 @@ def test_a_watched_file_is_the_source(tmp_path: Path) -> None:
         assert status.source_name is not None
         assert status.last_updated is not None
     unwatched = Flags.from_file(path)
-    assert (unwatched.status().source, unwatched.status().source_name) == ("file", None)
+    # Not polled, but named all the same (docs/usage.md: file:PATH).
+    assert (unwatched.status().source, unwatched.status().source_name) == ("file", f"file:{path}")
 
 
 def test_closing_is_reported_and_state_keeps_its_three_values(

@@ -562,6 +562,8 @@ def test_an_agent_failure_or_a_missed_budget_answers_stale(stored: LocalAppConfi
         assert flags.evaluate("ui_refresh", True, QA).reason is Reason.STALE  # cached failure
         counted = {(e.key, e.reason) for e in flags.usage().evaluations}
         assert ("ui_refresh", Reason.STALE) in counted
+        assert flags.usage(reset=True).agent_fallbacks == 2  # both lookups
+        assert flags.usage().agent_fallbacks == 0
     with Flags.from_agent(
         *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(budget=0)
     ) as flags:

@@ -1,5 +1,6 @@
-"""The facades (OpenFeature, OTel, the Powertools drop-in, the CLI) read a ``Flags`` through
-its public API only: ``status()`` and the other public methods, never its private state.
+"""The facades (OpenFeature, OTel, the Powertools drop-in, the CLI), and ``rules.explain``,
+which is handed a ``Flags``, read a ``Flags`` through its public API only: ``status()`` and
+the other public methods, never its private state.
 
 A plain ``ast`` scan, not a type checker: in each facade module it finds the names that
 hold a ``Flags`` (annotated ``Flags``, or named ``flags``/``self._flags``/``x.flags``, or a
@@ -20,7 +21,8 @@ def facade_modules() -> list[Path]:
     found = [SRC / "openfeature.py", SRC / "otel.py", *sorted((SRC / "compat").glob("*.py"))]
     cli = SRC / "cli"
     found += sorted(cli.glob("**/*.py")) if cli.is_dir() else [SRC / "cli.py"]
-    return found
+    # Not a facade, but handed a Flags by its callers: it asks flags.explain().
+    return [*found, SRC / "rules" / "_explain.py"]
 
 
 def _names_flags(node: ast.expr) -> bool:

@@ -70,6 +70,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("Flags", ("appflags._flags", "appflags")),
     ("testing", ("appflags.testing",)),
+    ("authoring", ("appflags.authoring",)),  # deploy/diff/... over the control plane
     (
         "facades",
         (

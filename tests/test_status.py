@@ -12,15 +12,13 @@ from typing import Any
 
 import pytest
 
-from _support import wait_for
+from _support import APP, UNREACHABLE, wait_for
 from appflags import Change, Flags, Problem, State, Status, StatusError
 from appflags.formats import FORMATS, Clock, Compiled
 from appflags.testing import Fault, LocalAppConfig
 
-APP = ("shop", "prod", "flags")
 V1 = {"beta": {"enabled": True, "color": "red"}}
 V2 = {"beta": {"enabled": True, "color": "green"}}
-UNREACHABLE = "http://127.0.0.1:9"  # nothing listens: connection refused
 FLAGD = {
     "flags": {
         "greeting": {

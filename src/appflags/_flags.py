@@ -8,7 +8,7 @@ import sys
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from appflags import _gc_pause
 from appflags._checks import (
@@ -20,6 +20,7 @@ from appflags._checks import (
     check_seconds,
 )
 from appflags._errors import Problem, SchemaError
+from appflags._evaluation import EvaluationWithMetadata
 from appflags._lookups import Lookups, tracked_lookups
 from appflags._overrides import Override, plain_overrides
 from appflags._snapshot import NOT_READY, Snapshot
@@ -46,9 +47,9 @@ if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
     from appflags._bootstrap import Bootstrap
-    from appflags._evaluation import Evaluation
     from appflags._state import State, Status
     from appflags._usage_report import Usage
+    from appflags.rules import Explanation
     from appflags.sources._agent_variants import AgentVariants
 
 __all__ = ["Change", "EvaluationWithMetadata", "Flags", "Override"]
@@ -56,19 +57,6 @@ __all__ = ["Change", "EvaluationWithMetadata", "Flags", "Override"]
 DEFAULT_POLL_INTERVAL = 15.0
 MAX_WAIT = 3600.0
 """The longest ``wait=`` for the first configuration (an hour)."""
-
-_NO_METADATA: Mapping[str, Any] = MappingProxyType({})
-_make = tuple.__new__
-
-
-class EvaluationWithMetadata(NamedTuple):
-    """What :meth:`Flags.evaluate_with_metadata` returns: an answer, and the flag's
-    metadata in the very document that answered it (never a mix of two versions)."""
-
-    evaluation: Evaluation
-    metadata: Mapping[str, Any]
-    """The flag's metadata in that document, read-only (empty when it has none): the same
-    object for every lookup of the key until a new version arrives."""
 
 
 class Flags(Lookups):
@@ -432,42 +420,23 @@ class Flags(Lookups):
             last_fetched=self._updates.last_fetched,
         )
 
-    def evaluate_with_metadata(
-        self, key: str, default: Any, context: Mapping[str, Any] | None = None
-    ) -> EvaluationWithMetadata:
-        """:meth:`evaluate`'s answer, with the flag's metadata from the same document.
+    def explain(self, key: str, context: Mapping[str, Any] | None = None) -> Explanation | None:
+        """Why ``context`` gets its answer for ``key``: the variant rules tried, in order,
+        with the context keys each read (see :func:`appflags.rules.explain`).
 
-        For facades that report both (the OpenFeature provider's ``flag_metadata``): a new
-        version arriving between the two reads would otherwise pair one version's answer
-        with another's metadata. Never raises, blocks or does I/O, like every lookup.
-
-        >>> beta = {"state": "ENABLED", "variants": {"on": True}, "defaultVariant": "on"}
-        >>> flags = Flags.from_dict({"flags": {"beta": {**beta, "metadata": {"owner": "web"}}}})
-        >>> flags.evaluate_with_metadata("beta", False).metadata["owner"]
-        'web'
+        ``None`` when ``key`` is not decided by variant rules (a static flag, an unknown
+        key, flagd targeting). Never raises, does no I/O and never logs the context.
         """
-        snapshot = self._snapshot
-        evaluation = self.evaluate(key, default, context)
-        tries = 1
-        while self._snapshot is not snapshot and tries < 3:  # swapped meanwhile: ask again
-            snapshot = self._snapshot
-            evaluation = self.evaluate(key, default, context)
-            tries += 1
         try:
-            metadata = snapshot.metadata.get(key, _NO_METADATA)
-        except Exception:  # noqa: BLE001 - a key that does not hash (or whose hash or ==
-            # raises) names no flag, as evaluate answered
-            metadata = _NO_METADATA
-        # tuple.__new__: a third of the cost of the named tuple's own constructor.
-        return _make(EvaluationWithMetadata, (evaluation, metadata))
+            rule = self._snapshot.rules.get(key)
+        except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
+            return None
+        if rule is None:
+            return None
+        # Imported here: the rule compilers load with the first document that has rules.
+        from appflags.rules._explain import explain_rule  # noqa: PLC0415
 
-    def flag_names(self) -> list[str]:
-        """Every flag of the document answering now, enabled or not, in document order.
-
-        >>> Flags.from_dict({"beta": {"enabled": False}, "dark": {"enabled": True}}).flag_names()
-        ['beta', 'dark']
-        """
-        return list(self._snapshot.features)
+        return explain_rule(rule, key, context)
 
     # --------------------------------------------------------------------- overrides
 

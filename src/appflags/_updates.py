@@ -10,7 +10,6 @@ here: they read the snapshot this object hands to the ``Flags`` (``serve``).
 from __future__ import annotations
 
 import atexit
-import hashlib
 import os
 import threading
 import weakref
@@ -18,7 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from appflags._backup import Backup
 from appflags._bootstrap import Bootstrap, as_stale, read_bootstrap
 from appflags._errors import Problem, SchemaError
 from appflags._log import logger
@@ -35,6 +33,7 @@ if TYPE_CHECKING:
 
     from jsonschema.protocols import Validator
 
+    from appflags._backup import Backup
     from appflags._usage import UsageRecorder
     from appflags.formats import Clock, Format
     from appflags.sources import Fetched, Source
@@ -178,6 +177,8 @@ class Updates:
 
     def restore_backup(self, path: str | os.PathLike[str]) -> None:
         """Save each accepted version at ``path``; serve what it holds until a fetch."""
+        from appflags._backup import Backup  # noqa: PLC0415 - only with backup=: see digest()
+
         backup = self._backup = Backup(path)
         if self.accepted.ready:
             return
@@ -528,6 +529,11 @@ def _is_local(source: object, *, local: bool | None) -> bool:
 
 
 def digest(content: bytes) -> str:
+    # hashlib (OpenSSL's, ~2 ms) and the backup's pathlib and base64 load with the first
+    # document, not with `import appflags`: a cold start pays them once either way, an
+    # import that builds no flags (a CLI's --help, a test collecting) never.
+    import hashlib  # noqa: PLC0415
+
     return hashlib.sha256(content).hexdigest()
 
 

@@ -18,7 +18,7 @@ from appflags.cli._command import (
     json_or_text,
     read_document,
 )
-from appflags.rules import ABSENT, explain
+from appflags.rules import ABSENT
 
 if TYPE_CHECKING:
     import argparse
@@ -95,7 +95,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _explanation(flags: Flags, document: Snapshot, key: str, context: dict[str, Any]) -> Any:
-    explanation = explain(flags, key, context)
+    explanation = flags.explain(key, context)
     if explanation is None:
         if key in flags.overrides:
             return "no rules: the value is the same for every context"

@@ -60,6 +60,8 @@ class PollRules(Protocol):
 class _Session:
     key: Key
     min_interval: int | None
+    target: str
+    """``session-N`` for the N-th session started: its rollout bucket's name."""
     last: Version | None = None
 
 
@@ -83,6 +85,7 @@ class DataPlane:
         self._tokens: dict[str, _Token] = {}
         self._generation = 0
         self._early_polls = 0
+        self._sessions = 0
 
     def routes(self) -> list[Route]:
         """``StartConfigurationSession`` and ``GetLatestConfiguration``."""
@@ -114,12 +117,12 @@ class DataPlane:
         if isinstance(asked, str):
             return _invalid(asked)
         key, interval = asked
-        if self._profiles.current(key) is None:
-            # Nothing was put for this profile: the local server cannot tell "no such
-            # profile" from "nothing deployed yet", and answers as for the former.
+        if not self._profiles.deployed(key):
+            # Nothing was deployed of this profile here: answered as for no such profile.
             return not_found("ConfigurationProfile")
         with self._lock:
-            token = self._issue(_Session(key, interval))
+            self._sessions += 1
+            token = self._issue(_Session(key, interval, f"session-{self._sessions}"))
         return Response(
             201, {"Content-Type": JSON}, json_body({"InitialConfigurationToken": token})
         )
@@ -147,10 +150,10 @@ class DataPlane:
                     tokens[token] = record
                 return bad_token(POLL_INTERVAL_NOT_SATISFIED)
             session = record.session
-            version = self._profiles.current(session.key)
-            if version is None:
+            version = self._profiles.current(session.key, session.target)
+            if version is None and not self._profiles.deployed(session.key):
                 return not_found()
-            if fault is Fault.NOT_JSON:
+            if fault is Fault.NOT_JSON and version is not None:
                 version = version.not_json()
             interval = max(rules.poll_interval, session.min_interval or 0)
             headers = {
@@ -158,11 +161,12 @@ class DataPlane:
                 # The model's header is an integer: a fraction is announced rounded up, so
                 # a client that waits what it is told is never early.
                 "Next-Poll-Interval-In-Seconds": str(math.ceil(interval)),
-                "Content-Type": version.content_type,
+                "Content-Type": JSON if version is None else version.content_type,
             }
-            if version is session.last:
+            if version is None or version is session.last:
                 # The model: "If the client already has the latest version ... this value
-                # [Version-Label] is empty", and so is the body.
+                # [Version-Label] is empty", and so is the body. (No version: a first
+                # deployment has not reached this session yet.)
                 return Response(200, headers, b"")
             session.last = version
             if version.label is not None:

@@ -28,7 +28,6 @@ from appflags._evaluation import EvaluationWithMetadata
 from appflags._lookups import Lookups
 from appflags._overrides import Override, plain_overrides
 from appflags._snapshot import NOT_READY, Snapshot
-from appflags._tracked import tracked_lookups
 from appflags._updates import Change, Listener, Updates, as_schema_error
 from appflags._usage import UsageRecorder
 from appflags._variant_options import UNSET, VariantOptions, chosen_options, variant_answers
@@ -110,7 +109,10 @@ class Flags(Lookups):
         usage = self._usage = UsageRecorder(clock or utc_now)
         self._track_usage = track_usage
         if track_usage:
-            # This instance's lookups only: every other Flags keeps the class's own.
+            # Imported here: most processes never track. This instance's lookups only:
+            # every other Flags keeps the class's own.
+            from appflags._tracked import tracked_lookups  # noqa: PLC0415
+
             vars(self).update(tracked_lookups(self, usage))
         self._updates = Updates(
             _serving(self),

@@ -28,6 +28,7 @@ PACKAGE = "appflags"
 READ_SIDE = (  # immutable snapshots and pure lookups, and the counters lookups add to
     "appflags._snapshot",
     "appflags._lookups",
+    "appflags._tracked",
     "appflags._overrides",
     "appflags._usage",
     "appflags._usage_report",
@@ -65,6 +66,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "appflags._bootstrap",
             "appflags._backup",
             "appflags._updates",
+            "appflags._readiness",
             "appflags._variant_options",
         ),
     ),

@@ -4,7 +4,7 @@ tracked) how often each flag answered with each variant and reason.
 Counting happens on the lookup path, so it takes no lock, never logs and never raises:
 counts are plain dict updates (exact on one thread; concurrent lookups of the same key
 may, rarely, lose a count). Logging missing keys is left to the poller thread. The
-lookups that count (``track_usage=True``) live with the other lookups, in ``_lookups``.
+lookups that count (``track_usage=True``) live in ``_tracked``.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class UsageRecorder:
         self._unlogged_misuses: collections.deque[tuple[str | None, str]] = collections.deque()
         self.counts: dict[tuple[str, str | None, Reason, ErrorCode | None], int] = {}
         """Tracked answers per (key, variant, reason, error code): a tracked lookup adds to
-        it directly (see ``_lookups.tracked_lookups``), :meth:`count_new` the first time."""
+        it directly (see ``_tracked.tracked_lookups``), :meth:`count_new` the first time."""
         self._dropped = 0
         self._fallbacks_before = 0
 

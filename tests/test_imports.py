@@ -63,6 +63,7 @@ HEAVY_STDLIB = {
     "asyncio",
     "base64",
     "concurrent",
+    "difflib",
     "email",
     "hashlib",
     "http",

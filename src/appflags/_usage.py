@@ -10,7 +10,6 @@ lookups that count (``track_usage=True``) live in ``_tracked``.
 from __future__ import annotations
 
 import collections
-import difflib
 import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -227,6 +226,8 @@ class UsageRecorder:
 
 def suggest(key: str, known: Iterable[str]) -> str | None:
     """The known key closest to ``key`` when one is close ("did you mean ...?")."""
+    import difflib  # noqa: PLC0415 - ~1 ms of `import appflags`, for a missing key's report
+
     try:
         close = difflib.get_close_matches(str.__str__(key), list(known), n=1)
     except Exception:  # noqa: BLE001 - never fail a report or a log over a suggestion

@@ -422,7 +422,10 @@ class Updates:
                 note=getattr(exc, "note", None),
                 keeping=self.accepted.version if self.accepted.ready else None,
             )
-            self._reject(f"version {fetched.version} was rejected: {'; '.join(found)}")
+            which = (
+                "the latest version" if fetched.version is None else f"version {fetched.version}"
+            )
+            self._reject(f"{which} was rejected: {'; '.join(found)}")
             return
         with self._lock:
             if self.closed:  # closed while compiling

@@ -14,9 +14,10 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from urllib.parse import parse_qs
 
 from appflags.testing._http import JSON, Fault, Request, Response, Route, error, json_body
@@ -61,6 +62,26 @@ class _Session:
     key: Key
     min_interval: int | None
     last: Version | None = None
+    started: float = field(default_factory=time.time)
+    polls: int = 0
+    last_poll: float | None = None
+
+
+class SessionView(NamedTuple):
+    """One session as the console shows it: its profile, polls and the version it holds."""
+
+    profile: Key
+    started: float
+    """``time.time()`` when it was started."""
+    polls: int
+    """How many ``GetLatestConfiguration`` calls it answered (refused ones not counted)."""
+    last_poll: float | None
+    version: int | None
+    """The number of the version the session was last sent (``None``: none yet)."""
+
+
+SESSIONS_KEPT = 256
+"""The most recent sessions :meth:`DataPlane.sessions` remembers."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,7 @@ class DataPlane:
         self._tokens: dict[str, _Token] = {}
         self._generation = 0
         self._early_polls = 0
+        self._sessions: deque[_Session] = deque(maxlen=SESSIONS_KEPT)
 
     def routes(self) -> list[Route]:
         """``StartConfigurationSession`` and ``GetLatestConfiguration``."""
@@ -102,6 +124,16 @@ class DataPlane:
         with self._lock:
             return self._early_polls
 
+    def sessions(self) -> list[SessionView]:
+        """The most recent sessions started, oldest first."""
+        with self._lock:
+            return [
+                SessionView(
+                    s.key, s.started, s.polls, s.last_poll, s.last.number if s.last else None
+                )
+                for s in self._sessions
+            ]
+
     def reset_early_polls(self) -> None:
         """Start counting early polls from zero."""
         with self._lock:
@@ -115,11 +147,14 @@ class DataPlane:
             return _invalid(asked)
         key, interval = asked
         if self._profiles.current(key) is None:
-            # Nothing was put for this profile: the local server cannot tell "no such
-            # profile" from "nothing deployed yet", and answers as for the former.
-            return not_found("ConfigurationProfile")
+            # A profile that exists with nothing valid deployed (a watched file that is
+            # missing or invalid) is not a missing profile: AWS names the configuration.
+            exists = self._profiles.exists(key)
+            return not_found("Configuration" if exists else "ConfigurationProfile")
         with self._lock:
-            token = self._issue(_Session(key, interval))
+            session = _Session(key, interval)
+            self._sessions.append(session)
+            token = self._issue(session)
         return Response(
             201, {"Content-Type": JSON}, json_body({"InitialConfigurationToken": token})
         )
@@ -150,6 +185,8 @@ class DataPlane:
             version = self._profiles.current(session.key)
             if version is None:
                 return not_found()
+            session.polls += 1
+            session.last_poll = time.time()
             if fault is Fault.NOT_JSON:
                 version = version.not_json()
             interval = max(rules.poll_interval, session.min_interval or 0)

@@ -119,6 +119,11 @@ class Profiles:
             self._watches.pop(key, None)
             self._types.pop(key, None)
 
+    def exists(self, key: Key) -> bool:
+        """Whether the profile was put or watched (it may have no valid version)."""
+        with self._lock:
+            return key in self._types or key in self._watches
+
     def type_of(self, key: Key) -> ProfileType:
         """The profile's type (``KeyError`` for a profile never put or watched)."""
         with self._lock:

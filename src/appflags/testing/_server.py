@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from appflags.testing._agent import AGENT, AgentRoute
 from appflags.testing._calls import Call
+from appflags.testing._console import Console
 from appflags.testing._data_plane import (
     DEFAULT_POLL_INTERVAL,
     FAULT_RESPONSES,
@@ -155,6 +156,9 @@ class LocalAppConfig:
         self._router = Router()
         self._router.add(self._data_plane.routes())
         self._router.add(AgentRoute(self._profiles, self).routes())
+        self.console = Console(self._data_plane, self)
+        """The console at ``/ui/`` (``appflags serve --ui``): off until enabled."""
+        self._router.add(self.console.routes())
         self._lifecycle = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: Server | None = None
@@ -373,6 +377,8 @@ class LocalAppConfig:
 
         ``None`` means: drop the connection without an answer.
         """
+        if not route.logged:
+            return route.answer(request, None)
         request = route.read(request)
         headers = request.headers
         with self._lock:

@@ -1,0 +1,143 @@
+"""Clients and versions: the sessions polling, the Agent requests, each profile's history."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from appflags.testing._console._pages import h
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from appflags.testing._calls import Call
+    from appflags.testing._console._files import Revision, ServedFile
+    from appflags.testing._data_plane import SessionView
+
+AGENT_REQUESTS_SHOWN = 50
+
+
+def _time(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%H:%M:%S UTC")
+
+
+def live_section(sessions: Sequence[SessionView], calls: Sequence[Call], now: float) -> str:
+    """Sessions and Agent requests: the part of the page that refreshes itself."""
+    out = [
+        '<h2 id="sessions">Sessions polling</h2>',
+        f'<p class="hint">As of {h(_time(now))}. Each AppConfigData session: its profile, '
+        "its polls, and the version it was last sent.</p>",
+    ]
+    if sessions:
+        out.append(
+            '<div class="scroll"><table aria-labelledby="sessions"><thead><tr>'
+            '<th scope="col">Profile</th><th scope="col">Started</th>'
+            '<th scope="col">Polls</th><th scope="col">Last poll</th>'
+            '<th scope="col">Version served</th></tr></thead><tbody>'
+        )
+        for s in reversed(sessions):
+            out.append(
+                f"<tr><td><code>{h('/'.join(s.profile))}</code></td>"
+                f"<td>{h(_time(s.started))}</td><td>{s.polls}</td>"
+                f"<td>{h(_time(s.last_poll))}</td>"
+                f"<td>{h('' if s.version is None else s.version)}</td></tr>"
+            )
+        out.append("</tbody></table></div>")
+    else:
+        out.append("<p>No session yet.</p>")
+    agent = [call for call in calls if call.operation == "Agent"][-AGENT_REQUESTS_SHOWN:]
+    out.append('<h2 id="agent">Agent requests</h2>')
+    if agent:
+        out.append(
+            '<div class="scroll"><table aria-labelledby="agent"><thead><tr>'
+            '<th scope="col">Path</th><th scope="col">Flags asked</th>'
+            '<th scope="col">Context</th><th scope="col">Entity-Id</th>'
+            '<th scope="col">Seconds ago</th></tr></thead><tbody>'
+        )
+        for call in reversed(agent):
+            asked = call.agent
+            flags = ", ".join(asked.flags) if asked else ""
+            context = ", ".join(f"{k}={v}" for k, v in asked.context.items()) if asked else ""
+            entity = (asked.entity_id or "") if asked else ""
+            out.append(
+                f"<tr><td><code>{h(call.token or '')}</code></td><td>{h(flags)}</td>"
+                f"<td><code>{h(context)}</code></td><td>{h(entity)}</td>"
+                f"<td>{h(round(_monotonic() - call.at, 1))}</td></tr>"
+            )
+        out.append("</tbody></table></div>")
+    else:
+        out.append("<p>No Agent request yet.</p>")
+    return "".join(out)
+
+
+def _monotonic() -> float:
+    import time  # noqa: PLC0415 - with the call log's clock
+
+    return time.monotonic()
+
+
+def versions_section(files: Sequence[ServedFile]) -> str:
+    """Each profile's versions, with a form to diff any two."""
+    out = []
+    for file in files:
+        anchor = f"v-{h(file.profile)}"
+        out.append(f'<h2 id="{anchor}">Versions of {h(file.profile)}</h2>')
+        out.append(
+            f'<div class="scroll"><table aria-labelledby="{anchor}"><thead><tr>'
+            '<th scope="col">Version</th><th scope="col">Served at</th>'
+            '<th scope="col">From</th><th scope="col">Bytes</th></tr></thead><tbody>'
+        )
+        for revision in reversed(file.history):
+            out.append(
+                f"<tr><td>{revision.number}</td>"
+                f"<td>{h(revision.at.strftime('%H:%M:%S UTC'))}</td>"
+                f"<td>{h(_ORIGINS[revision.origin])}</td><td>{len(revision.content)}</td></tr>"
+            )
+        out.append("</tbody></table></div>")
+        if len(file.history) > 1:
+            out.append(_diff_form(file))
+    return "".join(out)
+
+
+_ORIGINS = {"start": "the file at start", "file": "the file, edited", "console": "the console"}
+
+
+def _diff_form(file: ServedFile) -> str:
+    numbers = [r.number for r in reversed(file.history)]
+
+    def select(name: str, label: str, chosen: int) -> str:
+        options = "".join(
+            f'<option value="{n}"{" selected" if n == chosen else ""}>{n}</option>' for n in numbers
+        )
+        field = f"{name}-{h(file.profile)}"
+        return (
+            f'<label for="{field}">{label}</label>'
+            f'<select id="{field}" name="{name}">{options}</select>'
+        )
+
+    return (
+        '<form method="get" action="/ui/diff">'
+        f'<input type="hidden" name="profile" value="{h(file.profile)}">'
+        f"{select('a', 'From version', numbers[1])} {select('b', 'To version', numbers[0])} "
+        '<button type="submit">Show diff</button></form>'
+    )
+
+
+def diff_block(file: ServedFile, a: Revision, b: Revision) -> str:
+    """A unified diff of two versions, each line marked as text."""
+    lines = difflib.unified_diff(
+        a.content.decode("utf-8", "replace").splitlines(),
+        b.content.decode("utf-8", "replace").splitlines(),
+        f"{file.profile} version {a.number}",
+        f"{file.profile} version {b.number}",
+        lineterm="",
+    )
+    out = []
+    for line in lines:
+        css = "add" if line.startswith("+") else "del" if line.startswith("-") else ""
+        out.append(f'<span class="{css}">{h(line)}</span>' if css else h(line))
+    text = "\n".join(out) or "(the two versions are identical)"
+    return f'<pre class="diff">{text}</pre>'

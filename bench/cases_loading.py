@@ -201,9 +201,8 @@ _LIMITS = {
     "appconfig stored, 10% multi-variant": "what limits it: parsing and compiling each "
     "multi-variant flag's rules (a first load finds none cached: compare the compile and "
     "reload figures below), then one answer object per flag and attribute",
-    "powertools": "what limits it: one function per flag, its rules fused from source "
-    "compiled once per shape of rules (here one shape: a first load compiles it, ~0.1 ms), "
-    "and the collector's one pass over them at the end of the load",
+    "powertools": "what limits it: one function per flag over its rules' (test, key, "
+    "value) triples, and the collector's one pass over them at the end of the load",
 }
 
 

@@ -105,6 +105,27 @@ def proxies_to_a_closed_port(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # ------------------------------------------------------- Powertools' own answers
 
+POWERTOOLS_CONTEXT_ACTIONS = [
+    "EQUALS",
+    "NOT_EQUALS",
+    "KEY_GREATER_THAN_VALUE",
+    "KEY_GREATER_THAN_OR_EQUAL_VALUE",
+    "KEY_LESS_THAN_VALUE",
+    "KEY_LESS_THAN_OR_EQUAL_VALUE",
+    "STARTSWITH",
+    "ENDSWITH",
+    "IN",
+    "NOT_IN",
+    "KEY_IN_VALUE",
+    "KEY_NOT_IN_VALUE",
+    "VALUE_IN_KEY",
+    "VALUE_NOT_IN_KEY",
+]
+"""Powertools' actions that compare a context value with the condition's value, but for
+the three below (the time-based ones read the clock instead)."""
+POWERTOOLS_LIST_ACTIONS = ["ALL_IN_VALUE", "ANY_IN_VALUE", "NONE_IN_VALUE"]
+"""Powertools' actions that compare a context list with the condition's list."""
+
 
 class _Store(StoreProvider):
     """Powertools' store interface over a document in memory."""

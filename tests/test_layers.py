@@ -84,6 +84,10 @@ NEVER_FORMATS = ("appflags.rules", *READ_SIDE, "appflags._bootstrap")
 # reading Context from formats._base, went with the table-driven Powertools actions.
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 
+# Cycles in files other changes own, each as its sorted modules: to remove as they are
+# broken (a stale entry fails the test).
+KNOWN_CYCLES: dict[tuple[str, ...], str] = {}
+
 # Imports under TYPE_CHECKING that go against the layers and cannot be avoided, each
 # with its reason (none today).
 TYPE_ONLY_ALLOWED: dict[tuple[str, str], str] = {}
@@ -263,7 +267,10 @@ def test_known_violations_and_allowed_imports_are_not_stale() -> None:
 
 
 def test_the_module_graph_has_no_cycle() -> None:
-    assert cycles(graph()) == []
+    found = [tuple(cycle) for cycle in cycles(graph())]
+    assert [cycle for cycle in found if cycle not in KNOWN_CYCLES] == []
+    stale = [cycle for cycle in KNOWN_CYCLES if cycle not in found]
+    assert not stale, f"no longer cycles, remove them from KNOWN_CYCLES: {stale}"
 
 
 # ------------------------------------------------------------------- the test's own tools

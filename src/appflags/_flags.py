@@ -229,6 +229,8 @@ class Flags(Lookups):
         content_type: str | None,
         version: str | None,
         format: str | None = None,  # noqa: A002 - a backup's recorded format
+        *,
+        local: bool | None = None,
     ) -> Snapshot:
         # Under "auto" each document's shape decides its format, so a deliberate change of
         # format is taken; a document with no flag shape is read as the format being served
@@ -245,6 +247,9 @@ class Flags(Lookups):
             incremental=True,
             previous=current.incremental,
             current=current.format if current.ready else None,
+            # A local file with a key defined twice is refused (its author can fix it); a
+            # fetched version is read as AWS reads it, the last definition winning.
+            duplicate_keys="refuse" if _is_local(self._source, local=local) else "warn",
         )
         if self._variants is not None:
             compiled = self._variants.compile(name, compiled)
@@ -491,7 +496,9 @@ class Flags(Lookups):
             track_usage=track_usage,
         )
         try:
-            flags._publish(flags._compile(fetched.content or b"", fetched.content_type, None))
+            flags._publish(
+                flags._compile(fetched.content or b"", fetched.content_type, None, local=True)
+            )
         except Exception as exc:  # noqa: BLE001 - whatever fails, the caller gets a SchemaError
             raise _as_schema_error(exc).with_source(str(path)) from None
         flags._state = State.READY
@@ -893,6 +900,10 @@ def _environment_overrides() -> dict[str, Any]:
         # (TypeError: an empty key; RecursionError: JSON nested too deep to read).
         logger.error("appflags.overrides_ignored", variable=ENVIRONMENT_VARIABLE, error=str(exc))
         return {}
+
+
+def _is_local(source: object, *, local: bool | None) -> bool:
+    return local if local is not None else isinstance(source, FileSource)
 
 
 def _digest(content: bytes) -> str:

@@ -18,7 +18,7 @@ from appflags._log import logger
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from appflags._evaluation import ErrorCode, Evaluation, Reason
+    from appflags._evaluation import ErrorCode, Reason
     from appflags._usage_report import Usage
 
 MAX_MISSING_KEYS = 1_000
@@ -61,14 +61,6 @@ class UsageRecorder:
             entry = self._missing.setdefault(key, [0, safe_now(self._clock)])
             self._unlogged.append(key)  # deque.append is atomic: no lock
         entry[0] += 1
-
-    def count(self, key: str, evaluation: Evaluation) -> None:
-        """Count one tracked lookup's answer."""
-        counted = (key, evaluation[1], evaluation[2], evaluation[3])
-        try:
-            self.counts[counted] += 1
-        except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
-            self.count_new(counted)
 
     def count_new(self, counted: tuple[str, str | None, Reason, ErrorCode | None]) -> None:
         """Count the first lookup of one (key, variant, reason, error), within the bound.

@@ -270,3 +270,21 @@ def test_object_variants_answer_with_the_key_order_of_their_version() -> None:
     second = Flags.from_dict(doc({"b": 2, "a": 1}), format="flagd")
     assert list(first.get_object("layout", {}, {"user": "u-1"})) == ["a", "b"]
     assert list(second.get_object("layout", {}, {"user": "u-1"})) == ["b", "a"]
+
+
+def test_a_patched_version_records_what_it_was_patched_from_and_what_it_touched() -> None:
+    _, first = compile_document(many_flagd_flags(40), incremental=True)
+    _, second = compile_document(
+        many_flagd_flags(40, changed=7), incremental=True, previous=first.incremental
+    )
+    assert first.incremental is not None
+    assert second.incremental is not None
+    assert first.incremental.base is None  # compiled whole
+    assert second.incremental.base is first.incremental.compiled
+    assert second.incremental.touched == {"f7"}
+    # Another format's version, or another clock's, starts afresh.
+    _, other = compile_document(
+        {"f0": {"enabled": True}}, incremental=True, previous=first.incremental
+    )
+    assert other.incremental is not None
+    assert other.incremental.base is None

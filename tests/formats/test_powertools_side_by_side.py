@@ -20,6 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _support import (
+    POWERTOOLS_CONTEXT_ACTIONS,
+    POWERTOOLS_LIST_ACTIONS,
     powertools_enabled,
     powertools_evaluate,
     powertools_rejects,
@@ -866,23 +868,6 @@ _VALUES = st.recursive(
     ),
     max_leaves=5,
 )
-_CONTEXT_ACTIONS = [
-    "EQUALS",
-    "NOT_EQUALS",
-    "KEY_GREATER_THAN_VALUE",
-    "KEY_GREATER_THAN_OR_EQUAL_VALUE",
-    "KEY_LESS_THAN_VALUE",
-    "KEY_LESS_THAN_OR_EQUAL_VALUE",
-    "STARTSWITH",
-    "ENDSWITH",
-    "IN",
-    "NOT_IN",
-    "KEY_IN_VALUE",
-    "KEY_NOT_IN_VALUE",
-    "VALUE_IN_KEY",
-    "VALUE_NOT_IN_KEY",
-]
-_LIST_ACTIONS = ["ALL_IN_VALUE", "ANY_IN_VALUE", "NONE_IN_VALUE"]
 _TIMEZONES: st.SearchStrategy[Any] = st.sampled_from(
     [None, "", "UTC", "Europe/Copenhagen", "Asia/Kolkata", "UTC+3", 0, []]
 )
@@ -903,10 +888,10 @@ def _conditions(draw: st.DrawFn) -> Any:
     value: Any
     if kind in ("context", "list"):
         if kind == "context":
-            action, value = draw(st.sampled_from(_CONTEXT_ACTIONS)), draw(_VALUES)
+            action, value = draw(st.sampled_from(POWERTOOLS_CONTEXT_ACTIONS)), draw(_VALUES)
         else:
             action, value = (
-                draw(st.sampled_from(_LIST_ACTIONS)),
+                draw(st.sampled_from(POWERTOOLS_LIST_ACTIONS)),
                 draw(st.lists(_SCALARS, max_size=4)),
             )
         if value is None:

@@ -19,33 +19,20 @@ from aws_lambda_powertools.utilities.feature_flags.feature_flags import RULE_ACT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _support import powertools_evaluate, same
+from _support import (
+    POWERTOOLS_CONTEXT_ACTIONS,
+    POWERTOOLS_LIST_ACTIONS,
+    powertools_evaluate,
+    same,
+)
 from appflags import Flags
 from appflags.compat.powertools import FeatureFlags
 
 NOW = datetime(2024, 5, 15, 14, 30, 45, tzinfo=timezone.utc)
 
 
-ACTIONS = [
-    "EQUALS",
-    "NOT_EQUALS",
-    "KEY_GREATER_THAN_VALUE",
-    "KEY_GREATER_THAN_OR_EQUAL_VALUE",
-    "KEY_LESS_THAN_VALUE",
-    "KEY_LESS_THAN_OR_EQUAL_VALUE",
-    "STARTSWITH",
-    "ENDSWITH",
-    "IN",
-    "NOT_IN",
-    "KEY_IN_VALUE",
-    "KEY_NOT_IN_VALUE",
-    "VALUE_IN_KEY",
-    "VALUE_NOT_IN_KEY",
-    "ALL_IN_VALUE",
-    "ANY_IN_VALUE",
-    "NONE_IN_VALUE",
-]
-LISTS = frozenset(("ALL_IN_VALUE", "ANY_IN_VALUE", "NONE_IN_VALUE"))  # value: an array
+ACTIONS = [*POWERTOOLS_CONTEXT_ACTIONS, *POWERTOOLS_LIST_ACTIONS]
+LISTS = frozenset(POWERTOOLS_LIST_ACTIONS)  # value: an array
 KEYS = ["a", "b", "{k}", "x') or True or ('", '"""\n', "\\"]
 
 

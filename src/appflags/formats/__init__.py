@@ -5,6 +5,7 @@ A format knows documents only; it never sees a network or a file.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -123,16 +124,24 @@ _YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-ya
 
 
 def parse(
-    data: bytes, content_type: str | None = None, *, max_bytes: int = MAX_DOCUMENT_BYTES
+    data: bytes,
+    content_type: str | None = None,
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    duplicates: list[Problem] | None = None,
 ) -> Any:
-    """Bytes to a document; the content type decides the parser. Raises :class:`SchemaError`."""
+    """Bytes to a document; the content type decides the parser. Raises :class:`SchemaError`.
+
+    An object that repeats a key keeps its last value (as AWS reads it); with a
+    ``duplicates`` list, each such key is appended to it with its JSON path.
+    """
     if len(data) > max_bytes:
         raise SchemaError([Problem("$", f"document is {len(data)} bytes, over {max_bytes}")])
     media = _media(content_type)
     if media in _YAML_TYPES:
         from appflags.formats._yaml import load_yaml  # noqa: PLC0415 - YAML profiles only
 
-        return load_yaml(data, max_bytes)
+        return load_yaml(data, max_bytes, duplicates)
     if media == "application/ion":
         # The AppConfig Agent's local-development form of multi-variant flags.
         from appflags.formats._appconfig_ion import parse_ion  # noqa: PLC0415 - rare
@@ -140,9 +149,19 @@ def parse(
         return parse_ion(data)
     if media not in _JSON_TYPES and not media.endswith("+json"):
         raise SchemaError([Problem("$", f"unsupported content type {media!r}")])
+    # Finding repeated keys costs a Python call per object: only when asked.
+    repeated = None
+    if duplicates is not None:
+        from appflags.formats._json import DuplicateKeys  # noqa: PLC0415 - see test_imports
+
+        repeated = DuplicateKeys()
     try:
-        return json.loads(
-            data, parse_constant=_not_json, parse_float=_finite_float, parse_int=finite_int
+        doc = json.loads(
+            data,
+            parse_constant=_not_json,
+            parse_float=_finite_float,
+            parse_int=finite_int,
+            object_pairs_hook=repeated,
         )
     except _NotJsonError as exc:
         raise SchemaError([Problem("$", f"not valid JSON: {exc}")]) from None
@@ -154,6 +173,9 @@ def parse(
         raise SchemaError([Problem("$", f"not valid JSON: {where}")]) from None
     except ValueError:
         raise SchemaError([Problem("$", "not valid JSON: not UTF-8 text")]) from None
+    if repeated is not None and duplicates is not None:
+        duplicates.extend(repeated.problems(doc))
+    return doc
 
 
 def _media(content_type: str | None) -> str:
@@ -324,13 +346,23 @@ def load(
     incremental: bool = False,
     previous: Incremental | None = None,
     current: str | None = None,
+    duplicate_keys: str = "warn",
 ) -> tuple[str, Compiled]:
     """Parse, validate and compile raw bytes fetched from a source (``incremental`` and
     ``previous`` as in :func:`compile_document`).
 
+    An object that defines a key twice reads its last definition, as AWS does, and with
+    ``duplicate_keys="warn"`` (the default: what a fetched version gets) each such key is
+    reported in the result's ``warnings`` (under ``"$"``) by its JSON path; with
+    ``"refuse"`` (local files) the document raises :class:`SchemaError` naming them; with
+    ``"last"`` nothing is looked for (a Python call per object saved).
+
     The cyclic garbage collector is paused meanwhile (see :mod:`appflags._gc_pause`)."""
+    duplicates: list[Problem] | None = [] if duplicate_keys != "last" else None
     with _gc_pause.paused():
-        doc = parse(data, content_type, max_bytes=max_bytes)
+        doc = parse(data, content_type, max_bytes=max_bytes, duplicates=duplicates)
+        if duplicates and duplicate_keys == "refuse":
+            raise SchemaError(duplicates)
         loaded = compile_document(
             doc,
             format=format,
@@ -343,4 +375,8 @@ def load(
         # The parsed document goes before the collector's pass when nothing compiled
         # keeps it (no incremental compile): that pass then walks the flags alone.
         del doc
+    if duplicates:
+        name, compiled = loaded
+        warned = {**compiled.warnings, "$": tuple(duplicates)}
+        loaded = name, dataclasses.replace(compiled, warnings=warned)
     return loaded

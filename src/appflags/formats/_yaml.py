@@ -27,6 +27,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from appflags._errors import Problem, SchemaError
+from appflags.formats._json import DUPLICATE
 
 if TYPE_CHECKING:
     import yaml
@@ -37,8 +38,12 @@ _SEQUENCES = frozenset((f"{_TAG}seq", f"{_TAG}omap", f"{_TAG}pairs"))
 _MERGE = f"{_TAG}merge"
 
 
-def load_yaml(data: bytes, max_bytes: int) -> Any:
-    """One YAML document as JSON values. Raises :class:`SchemaError`."""
+def load_yaml(data: bytes, max_bytes: int, duplicates: list[Problem] | None = None) -> Any:
+    """One YAML document as JSON values. Raises :class:`SchemaError`.
+
+    A mapping that repeats a key keeps the last value, as PyYAML does; each such key is
+    appended to ``duplicates`` (when given) with its JSON path.
+    """
     try:
         import yaml  # noqa: PLC0415 - optional extra, imported only for YAML profiles
     except ImportError:
@@ -50,7 +55,7 @@ def load_yaml(data: bytes, max_bytes: int) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        converter = _Converter(loader, max_bytes)
+        converter = _Converter(loader, max_bytes, duplicates)
         # Weighed first, each node once: an expansion over budget is refused at once,
         # without building any of it.
         if converter.weight(node, "$") > max_bytes:
@@ -69,8 +74,11 @@ def load_yaml(data: bytes, max_bytes: int) -> Any:
 class _Converter:
     """Walks the node graph once per path, counting what the expansion would weigh."""
 
-    def __init__(self, loader: yaml.SafeLoader, max_bytes: int) -> None:
+    def __init__(
+        self, loader: yaml.SafeLoader, max_bytes: int, duplicates: list[Problem] | None
+    ) -> None:
         self.loader = loader
+        self.duplicates = duplicates
         self.budget = max_bytes
         self.active: set[int] = set()  # the nodes on the path being converted
         self.weights: dict[int, int] = {}
@@ -138,6 +146,10 @@ class _Converter:
                 continue
             key = self.key(key_node, path)
             self.spend(len(key) + 2, path)
+            if key in out and self.duplicates is not None:
+                problem = Problem(f"{path}.{key}", DUPLICATE)
+                if problem not in self.duplicates:  # an alias converts a mapping again
+                    self.duplicates.append(problem)
             out[key] = self.value(value_node, f"{path}.{key}")
         for source in merged:
             sources = source.value if source.tag in _SEQUENCES else [source]

@@ -4,13 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from appflags.rules._jsonlogic._base import Expr, Node, Path, RuleError, Site, constant
 from appflags.rules._jsonlogic._values import truthy
-
-if TYPE_CHECKING:
-    from appflags.rules._jsonlogic._compiler import Compiler
 
 
 class Parts(NamedTuple):
@@ -22,7 +19,13 @@ class Parts(NamedTuple):
     depth: int
 
 
-Scoped = Callable[["Compiler", Parts], Node]
+class Compiler(Protocol):
+    """What an array operation needs of the compiler: its arguments compiled."""
+
+    def compile(self, node: Any, path: Path, *, top: bool, depth: int) -> Node: ...
+
+
+Scoped = Callable[[Compiler, Parts], Node]
 
 
 def _scoped_nodes(compiler: Compiler, parts: Parts, arity: range) -> list[Node]:

@@ -70,7 +70,11 @@ def etag_of(content: bytes) -> str:
 
 def validate(content: bytes, content_type: str) -> tuple[Any, str]:
     """The document and its format name; :class:`SchemaError` as ``Flags`` raises it."""
-    doc = parse(content, content_type)
+    repeated: list[Problem] = []
+    doc = parse(content, content_type, duplicates=repeated)
+    if repeated:
+        # AWS would read the last definition of each: a mistake to fix, not to serve.
+        raise SchemaError(repeated)
     if not isinstance(doc, dict):
         raise SchemaError([Problem("$", "a flag document is an object")])
     Flags.from_dict(doc)

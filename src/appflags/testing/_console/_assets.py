@@ -22,6 +22,9 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem;
   border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
 th { font-weight: 600; }
+thead th { overflow-wrap: normal; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
 code, pre, textarea, .mono { font-family: ui-monospace, monospace; font-size: .9rem; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 textarea { width: 100%; box-sizing: border-box; min-height: 8rem; }

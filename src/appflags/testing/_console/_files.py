@@ -184,7 +184,10 @@ class ServedFile:
             self._refused = content
             self.problem = str(exc.with_source(str(self.path)))
             number = self.history[-1].number if self.history else None
-            return f"{self.problem}\nstill serving version {number}"
+            return (
+                f"{self.path}: change not served, it is invalid\n{self.problem}\n"
+                f"still serving version {number}"
+            )
         self._serve(loaded, "file")
         return f"{self.path}: served as version {self.history[-1].number}"
 

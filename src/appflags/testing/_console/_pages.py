@@ -149,7 +149,7 @@ def _profile_section(file: ServedFile) -> str:
 def _flag_row(file: ServedFile, row: FlagRow, changed: str) -> str:
     types = ", ".join(f"{name}: {kind}" for name, kind in row.types.items()) or "none"
     link = f"/ui/flag?profile={_q(file.profile)}&amp;key={_q(row.key)}"
-    actions = f'<a href="{link}">Edit<span class="hint"> {h(row.key)}</span></a>'
+    actions = f'<a href="{link}">Edit<span class="visually-hidden"> {h(row.key)}</span></a>'
     if row.toggles and file.editable:
         toggle = edit_form(
             file, "toggle", row.key, "", "Toggle", inline=True, label=f"Toggle {row.key}"

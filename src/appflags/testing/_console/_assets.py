@@ -20,7 +20,7 @@ a { color: var(--accent); }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem;
-  border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+  border-bottom: 1px solid var(--line); overflow-wrap: break-word; }
 th { font-weight: 600; }
 thead th { overflow-wrap: normal; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
@@ -43,7 +43,18 @@ label.check { display: inline; font-weight: 400; }
 .changed { font-weight: 600; }
 .diff .add { color: var(--ok); } .diff .del { color: var(--bad); }
 .rows { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 2fr); gap: .3rem; }
-@media (max-width: 40rem) { main { padding: .5rem; } th, td { padding: .3rem; } }
+@media (max-width: 40rem) {
+  main { padding: .5rem; } th, td { padding: .3rem; }
+  /* Narrow screens: each row of the main tables becomes a card of labelled values. */
+  table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); }
+  table.cards, table.cards tbody, table.cards tr, table.cards th, table.cards td {
+    display: block; }
+  table.cards tr { border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  table.cards th, table.cards td { border: 0; padding: .1rem 0; overflow-wrap: anywhere; }
+  table.cards td[data-label]:empty { display: none; }
+  table.cards td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+}
 """
 
 JS = """\

@@ -124,7 +124,7 @@ def _profile_section(file: ServedFile) -> str:
             "is lost. Edit it in your editor; each valid save is served as a new version.</p>"
         )
     out.append(
-        '<div class="scroll"><table><thead><tr><th scope="col">Key</th>'
+        '<div class="scroll"><table class="cards"><thead><tr><th scope="col">Key</th>'
         '<th scope="col">Enabled</th><th scope="col">Attributes</th>'
         '<th scope="col">Variants</th><th scope="col">Rules</th>'
         '<th scope="col">Changed since start</th><th scope="col">Actions</th>'
@@ -157,9 +157,12 @@ def _flag_row(file: ServedFile, row: FlagRow, changed: str) -> str:
         actions = f"{toggle} {actions}"
     return (
         f'<tr data-key="{h(row.key)}"><th scope="row"><code>{h(row.key)}</code></th>'
-        f'<td class="enabled">{h(row.enabled)}</td><td>{h(types)}</td>'
-        f"<td>{row.variants or ''}</td><td>{'yes' if row.rules else ''}</td>"
-        f'<td class="changed">{h(changed)}</td><td>{actions}</td></tr>'
+        f'<td class="enabled" data-label="Enabled">{h(row.enabled)}</td>'
+        f'<td data-label="Attributes">{h(types)}</td>'
+        f'<td data-label="Variants">{row.variants or ""}</td>'
+        f'<td data-label="Rules">{"yes" if row.rules else ""}</td>'
+        f'<td class="changed" data-label="Changed since start">{h(changed)}</td>'
+        f"<td>{actions}</td></tr>"
     )
 
 
@@ -329,7 +332,8 @@ rule matched, which failed, what each read</span>
 def answers_table(answers: list[Answer]) -> str:
     """Every key's answer."""
     out = [
-        '<h2 id="answers">Answers</h2><div class="scroll"><table aria-labelledby="answers">'
+        '<h2 id="answers">Answers</h2><div class="scroll">'
+        '<table class="cards" aria-labelledby="answers">'
         '<thead><tr><th scope="col">Key</th><th scope="col">Value</th>'
         '<th scope="col">Variant</th><th scope="col">Reason</th>'
         '<th scope="col">Error code</th><th scope="col">Error message</th></tr></thead><tbody>'
@@ -337,9 +341,11 @@ def answers_table(answers: list[Answer]) -> str:
     for a in answers:
         out.append(
             f'<tr data-answer="{h(a.key)}"><th scope="row"><code>{h(a.key)}</code></th>'
-            f'<td class="value"><code>{h(a.value)}</code></td>'
-            f'<td class="variant">{h(a.variant or "")}</td><td>{h(a.reason)}</td>'
-            f"<td>{h(a.error_code or '')}</td><td>{h(a.error_message or '')}</td></tr>"
+            f'<td class="value" data-label="Value"><code>{h(a.value)}</code></td>'
+            f'<td class="variant" data-label="Variant">{h(a.variant or "")}</td>'
+            f'<td data-label="Reason">{h(a.reason)}</td>'
+            f'<td data-label="Error code">{h(a.error_code or "")}</td>'
+            f'<td data-label="Error message">{h(a.error_message or "")}</td></tr>'
         )
     out.append("</tbody></table></div>")
     return "".join(out)

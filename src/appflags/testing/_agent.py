@@ -66,7 +66,9 @@ class AgentRoute:
         ):
             return error(401, "UnauthorizedException", {"Message": "Unauthorized"})
         application, environment, profile = request.params
-        version = self._profiles.current((application, environment, profile))
+        # The Agent is one target, or one per Entity-Id (entity-based gradual rollouts).
+        target = "agent" if asked.entity_id is None else f"entity-{asked.entity_id}"
+        version = self._profiles.current((application, environment, profile), target)
         if version is None:
             return error(404, "ResourceNotFoundException", {"Message": "not found"})
         if fault is Fault.NOT_JSON:

@@ -61,6 +61,8 @@ class PollRules(Protocol):
 class _Session:
     key: Key
     min_interval: int | None
+    target: str
+    """``session-N`` for the N-th session started: its rollout bucket's name."""
     last: Version | None = None
     started: float = field(default_factory=time.time)
     polls: int = 0
@@ -104,7 +106,8 @@ class DataPlane:
         self._tokens: dict[str, _Token] = {}
         self._generation = 0
         self._early_polls = 0
-        self._sessions: deque[_Session] = deque(maxlen=SESSIONS_KEPT)
+        self._sessions = 0
+        self._recent: deque[_Session] = deque(maxlen=SESSIONS_KEPT)
 
     def routes(self) -> list[Route]:
         """``StartConfigurationSession`` and ``GetLatestConfiguration``."""
@@ -131,7 +134,7 @@ class DataPlane:
                 SessionView(
                     s.key, s.started, s.polls, s.last_poll, s.last.number if s.last else None
                 )
-                for s in self._sessions
+                for s in self._recent
             ]
 
     def reset_early_polls(self) -> None:
@@ -146,14 +149,15 @@ class DataPlane:
         if isinstance(asked, str):
             return _invalid(asked)
         key, interval = asked
-        if self._profiles.current(key) is None:
-            # A profile that exists with nothing valid deployed (a watched file that is
-            # missing or invalid) is not a missing profile: AWS names the configuration.
+        if not self._profiles.deployed(key):
+            # A profile that exists with nothing (valid) deployed, a watched file that is
+            # missing or invalid, is not a missing profile: AWS names the configuration.
             exists = self._profiles.exists(key)
             return not_found("Configuration" if exists else "ConfigurationProfile")
         with self._lock:
-            session = _Session(key, interval)
-            self._sessions.append(session)
+            self._sessions += 1
+            session = _Session(key, interval, f"session-{self._sessions}")
+            self._recent.append(session)
             token = self._issue(session)
         return Response(
             201, {"Content-Type": JSON}, json_body({"InitialConfigurationToken": token})
@@ -182,12 +186,12 @@ class DataPlane:
                     tokens[token] = record
                 return bad_token(POLL_INTERVAL_NOT_SATISFIED)
             session = record.session
-            version = self._profiles.current(session.key)
-            if version is None:
+            version = self._profiles.current(session.key, session.target)
+            if version is None and not self._profiles.deployed(session.key):
                 return not_found()
             session.polls += 1
             session.last_poll = time.time()
-            if fault is Fault.NOT_JSON:
+            if fault is Fault.NOT_JSON and version is not None:
                 version = version.not_json()
             interval = max(rules.poll_interval, session.min_interval or 0)
             headers = {
@@ -195,11 +199,12 @@ class DataPlane:
                 # The model's header is an integer: a fraction is announced rounded up, so
                 # a client that waits what it is told is never early.
                 "Next-Poll-Interval-In-Seconds": str(math.ceil(interval)),
-                "Content-Type": version.content_type,
+                "Content-Type": JSON if version is None else version.content_type,
             }
-            if version is session.last:
+            if version is None or version is session.last:
                 # The model: "If the client already has the latest version ... this value
-                # [Version-Label] is empty", and so is the body.
+                # [Version-Label] is empty", and so is the body. (No version: a first
+                # deployment has not reached this session yet.)
                 return Response(200, headers, b"")
             session.last = version
             if version.label is not None:

@@ -4,13 +4,16 @@ A profile is put (or watched in a file) as a version: the bytes and content type
 A feature-flag profile stores the full document (``version``, ``flags``, ``values``),
 validated as AWS validates it when a version is created, and serves its retrieval form;
 a freeform profile serves the bytes put.
+
+The profiles live in the control plane (``_control_plane``): a put creates what it needs
+there and deploys at once, and what a target is served follows the deployments, a
+gradual rollout included.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +22,18 @@ from appflags.formats._appconfig import STORED_SCHEMA
 from appflags.formats._appconfig_document import document_problems
 from appflags.formats._detect import is_stored_document
 from appflags.formats._schemas import problems, project_validator
+from appflags.testing._control_model import NOT_JSON_BODY, ApiError, Version
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from appflags.testing._control_model import Environment, Profile
+    from appflags.testing._control_plane import ControlPlane
+
+__all__ = ["NOT_JSON_BODY", "Version"]  # the data plane's names for them
+
 JSON = "application/json"
-NOT_JSON_BODY = b"<html>oops"
 """The keys of a stored feature-flag document, and the only ones it may have."""
 _VALUE_META = frozenset(("enabled", "_createdAt", "_updatedAt", "_variants"))
 
@@ -43,25 +51,6 @@ class ProfileType(str, enum.Enum):
     """Serves the bytes and content type put, verbatim."""
 
 
-@dataclass(eq=False)
-class Version:
-    """One deployed version of a profile."""
-
-    # Compared by identity: a new put() is a new deployment even when label and bytes repeat.
-    label: str | None
-    content: bytes
-    """As put: for a feature-flag profile, the stored document (the Agent route reads it)."""
-    content_type: str
-    number: int = 0
-    """The hosted configuration version number: 1, 2, ... per profile."""
-    served: bytes | None = None
-    """What ``GetLatestConfiguration`` answers when it is not ``content``."""
-
-    def not_json(self) -> Version:
-        """This version as :attr:`Fault.NOT_JSON` answers it: a body that is not JSON."""
-        return Version(f"{self.label or self.number}-not-json", NOT_JSON_BODY, JSON)
-
-
 @dataclass
 class _Watch:
     path: Path
@@ -70,17 +59,14 @@ class _Watch:
 
 
 class Profiles:
-    """Every profile's type and deployed version, behind one lock.
+    """Every profile's deployed versions, kept by the control plane.
 
-    A profile exists once it has been put or watched; a watched one is re-read when its
-    file changes, on the next look at it.
+    A profile exists once it has been put or watched (or created through the control
+    plane); a watched one is re-read when its file changes, on the next look at it.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._versions: dict[Key, Version] = {}
-        self._types: dict[Key, ProfileType] = {}
-        self._deployments: dict[Key, int] = {}
+    def __init__(self, plane: ControlPlane) -> None:
+        self._plane = plane
         self._watches: dict[Key, _Watch] = {}
 
     def put(
@@ -91,71 +77,88 @@ class Profiles:
         label: str | None,
         chosen: ProfileType | None,
     ) -> Version:
-        """Deploy a new version (ending any watch of the profile).
+        """Deploy a new version at once (ending any watch of the profile).
 
-        Raises ``ValueError`` for a type the profile does not have, and
-        :class:`SchemaError` for a feature-flag document AWS would refuse.
+        Raises ``ValueError`` for a type the profile does not have, or a deployment
+        running in the environment, and :class:`SchemaError` for a feature-flag document
+        AWS would refuse.
         """
-        with self._lock:
-            kind = self._type_of(key, chosen, data, content_type)
-            served = _served(kind, data, content_type)
+        with self._plane.lock:
             self._watches.pop(key, None)
-            self._types[key] = kind
-            return self._deploy(key, data, content_type, label, served)
+            return self._deploy(key, data, content_type, label, chosen, owner=None)
 
     def watch(self, key: Key, path: Path, content_type: str, chosen: ProfileType | None) -> None:
         """Serve the file at ``path``: every change is deployed as a new version."""
-        with self._lock:
-            self._versions.pop(key, None)
+        with self._plane.lock:
+            self._forget(key)
             if chosen is not None:
-                self._types[key] = chosen
+                self._plane.ensure(*key, chosen.value)[1].owner = str(path)
             self._watches[key] = _Watch(path, content_type)
             self._refresh(key)
 
     def delete(self, key: Key) -> None:
         """Forget the profile and any watch of it."""
-        with self._lock:
-            self._versions.pop(key, None)
+        with self._plane.lock:
             self._watches.pop(key, None)
-            self._types.pop(key, None)
+            self._plane.forget(*key)
 
     def exists(self, key: Key) -> bool:
-        """Whether the profile was put or watched (it may have no valid version)."""
-        with self._lock:
-            return key in self._types or key in self._watches
+        """Whether the profile was put, watched or created (it may have nothing deployed)."""
+        with self._plane.lock:
+            return key in self._watches or self._plane.find(*key) is not None
 
     def type_of(self, key: Key) -> ProfileType:
         """The profile's type (``KeyError`` for a profile never put or watched)."""
-        with self._lock:
-            return self._types[key]
+        with self._plane.lock:
+            found = self._plane.find(*key)
+            if found is None:
+                raise KeyError(key)
+            return ProfileType(found[1].type)
 
-    def current(self, key: Key) -> Version | None:
-        """The profile's deployed version, its watched file read anew if it changed."""
-        with self._lock:
+    def current(self, key: Key, target: str | None = None) -> Version | None:
+        """The version ``target`` is served now, a watched file read anew if it changed."""
+        with self._plane.lock:
             self._refresh(key)
-            return self._versions.get(key)
+            found = self._plane.find(*key)
+            return None if found is None else self._plane.timeline.serve(*found, target)
 
-    # -- the caller holds self._lock ------------------------------------------------
+    def deployed(self, key: Key) -> bool:
+        """Whether anything was ever deployed of the profile to the environment."""
+        with self._plane.lock:
+            self._refresh(key)
+            found = self._plane.find(*key)
+            return found is not None and _deployed(*found)
+
+    # -- the caller holds the control plane's lock ------------------------------------
 
     def _deploy(
-        self, key: Key, content: bytes, content_type: str, label: str | None, served: bytes | None
+        self,
+        key: Key,
+        data: bytes,
+        content_type: str,
+        label: str | None,
+        chosen: ProfileType | None,
+        *,
+        owner: str | None,
     ) -> Version:
-        count = self._deployments.get(key, 0) + 1
-        self._deployments[key] = count
-        version = Version(label, content, content_type, count, served)
-        self._versions[key] = version
+        found = self._plane.find(*key)
+        known = found[1].type if found is not None else None
+        kind = chosen.value if chosen is not None else known
+        env, profile = self._plane.ensure(*key, kind or _inferred_type(data, content_type).value)
+        try:
+            version = self._plane.add_version(profile, data, content_type, label)
+        except ApiError as refused:
+            raise ValueError(str(refused)) from None
+        self._plane.deploy_now(env, profile, version)
+        profile.owner = owner
         return version
 
-    def _type_of(
-        self, key: Key, chosen: ProfileType | None, data: bytes, content_type: str
-    ) -> ProfileType:
-        """The profile's type: fixed once known, as AWS fixes it when a profile is created."""
-        known = self._types.get(key)
-        if known is not None and chosen is not None and chosen is not known:
-            raise ValueError(
-                f"profile {'/'.join(key)} is {known.value}; a profile's type cannot change"
-            )
-        return known or chosen or _inferred_type(data, content_type)
+    def _forget(self, key: Key) -> None:
+        """Serve nothing of the profile in the environment until the next deployment."""
+        found = self._plane.find(*key)
+        if found is not None:
+            env, profile = found
+            env.deployments = [d for d in env.deployments if d.profile is not profile]
 
     def _refresh(self, key: Key) -> None:
         watch = self._watches.get(key)
@@ -170,16 +173,23 @@ class Profiles:
             content = watch.path.read_bytes()
         except OSError:
             watch.stamp = None
-            self._versions.pop(key, None)
+            self._forget(key)
             return
         watch.stamp = stamp
         try:
-            kind = self._type_of(key, None, content, watch.content_type)
-            served = _served(kind, content, watch.content_type)
+            self._deploy(key, content, watch.content_type, None, None, owner=str(watch.path))
         except ValueError:
             return  # AWS would not have created this version: the last valid one stays
-        self._types[key] = kind
-        self._deploy(key, content, watch.content_type, None, served)
+
+
+def _deployed(env: Environment, profile: Profile) -> bool:
+    return any(d.profile is profile for d in env.deployments)
+
+
+def served(kind: str, data: bytes, content_type: str) -> bytes | None:
+    """What ``GetLatestConfiguration`` answers for a new version of a ``kind`` profile
+    (``None``: the bytes put); :class:`SchemaError` for a document AWS would refuse."""
+    return _served(ProfileType(kind), data, content_type)
 
 
 def profile_key(application: str, environment: str, profile: str) -> Key:

@@ -2,7 +2,8 @@
 
 The server is put together from parts that each answer their own routes (``_http``): the
 AppConfigData data plane (``_data_plane``) and the Agent's local route (``_agent``), over
-the profiles it holds (``_profiles``). A further part joins with one line in
+the profiles it holds (``_profiles``), and the AppConfig control plane
+(``_control_routes`` over ``_control_plane``). A further part joins with one line in
 ``LocalAppConfig.__init__``: its routes added to the router.
 """
 
@@ -16,11 +17,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from appflags.testing._agent import AGENT, AgentRoute
 from appflags.testing._calls import Call
 from appflags.testing._console import Console
+from appflags.testing._control_model import DEFAULT_MAX_CONFIGURATION_SIZE
+from appflags.testing._control_plane import ControlPlane
+from appflags.testing._control_routes import OPERATIONS as CONTROL_OPERATIONS
+from appflags.testing._control_routes import routes as control_routes
 from appflags.testing._data_plane import (
     DEFAULT_POLL_INTERVAL,
     FAULT_RESPONSES,
@@ -37,6 +42,7 @@ from appflags.testing._profiles import (
     check_header,
     check_label,
     profile_key,
+    served,
 )
 
 if TYPE_CHECKING:
@@ -44,9 +50,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     import boto3.session
+    from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
-_FAULTABLE = (GET_LATEST, START_SESSION, AGENT)
+_FAULTABLE = (GET_LATEST, START_SESSION, AGENT, *CONTROL_OPERATIONS)
 
 
 @dataclass
@@ -117,6 +124,9 @@ class LocalAppConfig:
         clock: Callable[[], datetime] | None = None,
         enforce_poll_interval: bool = True,
         refused_poll_uses_token: bool = True,
+        time_scale: float = 1.0,
+        rollout_seed: int | None = None,
+        max_configuration_size: int = DEFAULT_MAX_CONFIGURATION_SIZE,
     ) -> None:
         """Configure the server; :meth:`start` (or ``with``) opens the port.
 
@@ -132,8 +142,18 @@ class LocalAppConfig:
         the client must start a new session), so a client can be tested under both.
 
         ``clock`` returns an aware datetime and decides token expiry (the poll interval
-        is measured on ``time.monotonic()``).
+        is measured on ``time.monotonic()``) and how far deployments have come.
+
+        The server also speaks AppConfig's control plane (``client("appconfig")``; see
+        docs/local-appconfig.md). ``time_scale`` makes deployment durations and bake
+        times pass that many times faster (``60``: a minute per second);
+        ``rollout_seed`` fixes which targets fall in which bucket of a gradual rollout;
+        ``max_configuration_size`` (bytes) is the hosted store's size quota.
         """
+        if isinstance(time_scale, bool) or not isinstance(time_scale, (int, float)):
+            raise TypeError(f"time_scale must be a number, got {time_scale!r}")
+        if not (math.isfinite(time_scale) and time_scale > 0):
+            raise ValueError(f"time_scale must be a finite number > 0, got {time_scale}")
         if (
             isinstance(poll_interval, bool)
             or not isinstance(poll_interval, (int, float))
@@ -150,12 +170,20 @@ class LocalAppConfig:
         self._lock = threading.Lock()  # the call log and the queued faults
         self._log: list[Call] = []
         self._faults: dict[str, list[_Pending]] = {}
-        self._profiles = Profiles()
+        self.control = ControlPlane(
+            clock or _utc_now,
+            served,
+            time_scale=time_scale,
+            max_configuration_size=max_configuration_size,
+            seed=rollout_seed,
+        )
+        self._profiles = Profiles(self.control)
         self._data_plane = DataPlane(self._profiles, self, clock or _utc_now)
         # Each part answers its own routes: a new part is one more line here.
         self._router = Router()
         self._router.add(self._data_plane.routes())
         self._router.add(AgentRoute(self._profiles, self).routes())
+        self._router.add(control_routes(self.control))
         self.console = Console(self._data_plane, self)
         """The console at ``/ui/`` (``appflags serve --ui``): off until enabled."""
         self._router.add(self.console.routes())
@@ -215,8 +243,17 @@ class LocalAppConfig:
             raise RuntimeError("LocalAppConfig is not started")
         return f"http://{self._host}:{httpd.server_address[1]}"
 
-    def client(self, **kwargs: Any) -> AppConfigDataClient:
-        """A boto3 ``appconfigdata`` client for this server, with dummy credentials.
+    @overload
+    def client(
+        self, service: Literal["appconfigdata"] = ..., **kwargs: Any
+    ) -> AppConfigDataClient: ...
+
+    @overload
+    def client(self, service: Literal["appconfig"], **kwargs: Any) -> AppConfigClient: ...
+
+    def client(self, service: str = "appconfigdata", **kwargs: Any) -> Any:
+        """A boto3 client for this server, with dummy credentials: ``appconfigdata``
+        (the default) or ``appconfig`` (the control plane).
 
         ``kwargs`` go to ``Session.client`` and override the defaults (``config=``...).
         Clients come from one private boto3 Session, never from boto3's default one.
@@ -238,6 +275,10 @@ class LocalAppConfig:
                 import boto3.session  # noqa: PLC0415
 
                 _boto3_session = boto3.session.Session()
+            if service == "appconfig":
+                return _boto3_session.client("appconfig", **options)
+            if service != "appconfigdata":
+                raise ValueError(f"service must be 'appconfigdata' or 'appconfig', got {service!r}")
             return _boto3_session.client("appconfigdata", **options)
 
     # -- deployments ------------------------------------------------------------------

@@ -144,7 +144,9 @@ class ServedFile:
         with self._lock:
             self._check()
             current = self.served
-            if self.problem is not None or etag != current.etag:
+            if self.problem is not None:
+                raise Conflict(f"{self.path.name} is not served as it is on disk: {self.problem}")
+            if etag != current.etag:
                 raise Conflict(
                     f"{self.path.name} changed since you loaded it (in another tab or on "
                     "disk): reload to see it, then edit again"
@@ -155,7 +157,12 @@ class ServedFile:
             loaded = self._validated(content)
             if loaded.format != current.format:
                 raise SchemaError([Problem("$", f"the edit makes this a {loaded.format} document")])
-            self._serve(loaded, "console")
+            try:
+                self._serve(loaded, "console")
+            except SchemaError:
+                raise
+            except ValueError as exc:  # the server refused to deploy (a deployment runs)
+                raise Conflict(f"not deployed, nothing written: {exc}") from None
             _write_atomically(self.path, content)
             self._seen = _stamp(self.path)
             return loaded
@@ -169,27 +176,30 @@ class ServedFile:
                 return None
             content = self.path.read_bytes()
         except OSError as exc:
-            self.problem = f"cannot read {self.path}: {exc.strerror or exc}"
             self._seen = None
-            return f"{self.problem}; still serving version {self.history[-1].number}"
+            return self._trouble(f"cannot read it: {exc.strerror or exc}")
         self._seen = seen
-        if self._served is not None and content == self._served.content:
-            self.problem = None
-            return None
-        if content == self._refused:
+        if content == self.served.content:
+            self.problem = None  # an invalid save undone, or a refused deploy undone
+        if content in (self.served.content, self._refused):
             return None
         try:
-            loaded = self._validated(content)
+            self._serve(self._validated(content), "file")
         except SchemaError as exc:
             self._refused = content
-            self.problem = str(exc.with_source(str(self.path)))
-            number = self.history[-1].number if self.history else None
-            return (
-                f"{self.path}: change not served, it is invalid\n{self.problem}\n"
-                f"still serving version {number}"
-            )
-        self._serve(loaded, "file")
+            problem = exc.with_source(str(self.path))
+            return self._trouble(f"change not served, it is invalid\n{problem}")
+        except ValueError as exc:  # the server would not deploy it now (a deployment runs)
+            self._seen = None  # tried again on the next check
+            return self._trouble(f"change not deployed yet: {exc}")
         return f"{self.path}: served as version {self.history[-1].number}"
+
+    def _trouble(self, problem: str) -> str | None:
+        """Record why the file is not served; what to say, once per new problem."""
+        said, self.problem = self.problem, problem
+        if said == problem:
+            return None
+        return f"{self.path}: {problem}\nstill serving version {self.history[-1].number}"
 
     def _validated(self, content: bytes) -> Loaded:
         doc, name = validate(content, self.content_type)

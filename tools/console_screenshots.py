@@ -46,13 +46,40 @@ def _shoot(page: Any, name: str) -> None:
     sys.stdout.write(f"wrote {path.relative_to(ROOT)}\n")
 
 
+def _deploy(server: LocalAppConfig) -> None:
+    """A gradual deployment through the control plane, as ``appflags deploy`` makes one."""
+    ac = server.client("appconfig")
+    app = ac.create_application(Name="shop")["Id"]
+    env = ac.create_environment(ApplicationId=app, Name="prod")["Id"]
+    profile = ac.create_configuration_profile(
+        ApplicationId=app, Name="checkout", LocationUri="hosted"
+    )["Id"]
+    ac.create_hosted_configuration_version(
+        ApplicationId=app,
+        ConfigurationProfileId=profile,
+        Content=json.dumps({"max_items": {"default": 20, "boolean_type": False}}).encode(),
+        ContentType="application/json",
+    )
+    ac.start_deployment(
+        ApplicationId=app,
+        EnvironmentId=env,
+        ConfigurationProfileId=profile,
+        ConfigurationVersion="1",
+        DeploymentStrategyId="AppConfig.Linear20PercentEvery6Minutes",
+    )
+
+
 def main() -> int:
     """Write the screenshots; 1 when Chromium is missing."""
     if not Path(CHROMIUM).exists():
         sys.stderr.write(f"no Chromium at {CHROMIUM}: apt-get install -y chromium\n")
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder, LocalAppConfig(poll_interval=1) as server:
+    # Ten minutes of a deployment pass in a second: the activity page shows one under way.
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        LocalAppConfig(poll_interval=1, time_scale=600) as server,
+    ):
         for name in EXAMPLES:
             path = Path(shutil.copy(ROOT / "examples" / name, Path(folder) / name))
             server.console.add_file("local", "local", path.stem, path)
@@ -88,7 +115,8 @@ def main() -> int:
             page.locator('tr[data-answer="ui_refresh"]').wait_for()
             _shoot(page, "evaluate")
 
-            time.sleep(1.5)  # the client polls once more: its session shows the new version
+            _deploy(server)
+            time.sleep(1.5)  # the client polls once more; the deployment reaches 40%
             page.goto(f"{url}activity")
             _shoot(page, "activity")
 

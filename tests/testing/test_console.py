@@ -7,13 +7,15 @@ import re
 import shutil
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import pytest
+from _console_support import start_linear_deployment
 
-from _support import wait_for
+from _support import GOLD_RULE, wait_for
 from appflags import Flags
 from appflags.testing import LocalAppConfig
 
@@ -456,3 +458,55 @@ def test_agent_requests_are_shown_with_their_context(
     path = "/applications/local/environments/local/configurations/flags"
     assert browser.send(path, None, {"Context": "tier=gold"}).status == 200
     assert "tier=gold" in browser.get("/ui/activity/live").text
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_running_deployments_are_shown_with_their_percentage() -> None:
+    clock = Clock()
+    with LocalAppConfig(clock=clock, time_scale=60) as server:
+        server.console.enable()
+        browser = Browser(server)
+        assert "No deployment yet" in browser.get("/ui/activity/live").text
+        start_linear_deployment(server)
+        clock.now += timedelta(seconds=12)  # 12 minutes at time_scale=60: 40%
+        live = browser.get("/ui/activity/live").text
+        row = re.search(r'<tr data-deployment="1".*?</tr>', live)
+        assert row is not None
+        assert "shop/prod" in live
+        assert "settings" in row.group(0)
+        assert "DEPLOYING" in row.group(0)
+        assert "40.0%" in row.group(0)
+        clock.now += timedelta(seconds=60)
+        row = re.search(r'<tr data-deployment="1".*?</tr>', browser.get("/ui/activity/live").text)
+        assert row is not None
+        assert "COMPLETE" in row.group(0)
+        assert "100.0%" in row.group(0)
+
+
+def test_profiles_deployed_through_the_control_plane_are_shown_and_evaluated(
+    console: LocalAppConfig, browser: Browser
+) -> None:
+    flags = {"beta": {"default": False, "rules": {"gold": GOLD_RULE}}}
+    start_linear_deployment(console, flags, strategy="AppConfig.AllAtOnce")
+    page = browser.get("/ui/").text
+    assert "Profile shop/prod/settings" in page
+    assert "deploying a new version" in page
+    profile = browser.profile("shop/prod/settings")
+    assert profile["editable"] is False
+    assert [f["key"] for f in profile["flags"]] == ["beta"]
+    query = urlencode({"profile": "shop/prod/settings", "name": "tier", "value": "gold"})
+    row = re.search(r'data-answer="beta">.*?</tr>', browser.get(f"/ui/evaluate?{query}").text)
+    assert row is not None
+    assert "TARGETING_MATCH" in row.group(0)
+    answer = browser.edit("shop/prod/settings", "toggle", "beta", etag="any")
+    assert answer.status == 403
+    assert "deploying a new version" in answer.json()["error"]

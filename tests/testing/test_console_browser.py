@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from _console_support import start_linear_deployment
 
 from _support import wait_for
 from appflags import Flags
@@ -157,3 +159,21 @@ def test_a_value_that_looks_like_html_shows_as_text(
     cell = page.locator('tr[data-answer="new-checkout.button_color"] .value')
     assert cell.inner_text() == json.dumps(XSS)
     assert page.locator("img").count() == 0
+
+
+def test_a_running_deployment_moves_on_without_a_reload(chromium: Any) -> None:
+    now = [datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)]
+    with LocalAppConfig(clock=lambda: now[0], time_scale=60) as server:
+        server.console.enable()
+        start_linear_deployment(server)
+        context = chromium.new_context()
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{server.console.url}activity")
+        row = page.locator('tr[data-deployment="1"]')
+        playwright_api.expect(row.locator(".percent")).to_have_text("0.0%")
+        now[0] += timedelta(seconds=12)  # 12 minutes at time_scale=60
+        playwright_api.expect(row.locator(".percent")).to_have_text("40.0%")
+        now[0] += timedelta(seconds=60)
+        playwright_api.expect(row.locator(".state")).to_have_text("COMPLETE")
+        context.close()

@@ -184,7 +184,7 @@ class LocalAppConfig:
         self._router.add(self._data_plane.routes())
         self._router.add(AgentRoute(self._profiles, self).routes())
         self._router.add(control_routes(self.control))
-        self.console = Console(self._data_plane, self)
+        self.console = Console(self._data_plane, self._profiles, self)
         """The console at ``/ui/`` (``appflags serve --ui``): off until enabled."""
         self._router.add(self.console.routes())
         self._lifecycle = threading.Lock()

@@ -29,7 +29,7 @@ from appflags.testing._console import _activity, _pages
 from appflags.testing._console._assets import CSS, JS
 from appflags.testing._console._documents import EditError, edit_for, kind_of, rows
 from appflags.testing._console._evaluation import answers, context_from, trace
-from appflags.testing._console._files import Conflict, ReadOnly, ServedFile
+from appflags.testing._console._files import Conflict, DeployedProfile, ReadOnly, ServedFile
 from appflags.testing._http import Request, Response, Route
 
 if TYPE_CHECKING:
@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from appflags.testing._calls import Call
+    from appflags.testing._console._activity import ControlPlaneReader
     from appflags.testing._data_plane import DataPlane
     from appflags.testing._http import Fault
+    from appflags.testing._profiles import Profiles
 
 CONSOLE = "Console"
 TOKEN_HEADER = "X-Appflags-Token"  # noqa: S105 - a header's name, not a secret
@@ -71,6 +73,10 @@ class ConsoleHost(Protocol):
     def log(self) -> list[Call]:
         """The AppConfig calls received."""
 
+    @property
+    def control(self) -> ControlPlaneReader:
+        """The AppConfig control plane."""
+
     def put(
         self,
         application: str,
@@ -95,8 +101,9 @@ class _Refused(Exception):  # noqa: N818 - an answer, not a failure
 class Console:
     """The console's routes, the files it serves, and the token its pages carry."""
 
-    def __init__(self, data_plane: DataPlane, host: ConsoleHost) -> None:
+    def __init__(self, data_plane: DataPlane, profiles: Profiles, host: ConsoleHost) -> None:
         self._data_plane = data_plane
+        self._profiles = profiles
         self._host = host
         self._lock = threading.Lock()
         self._files: dict[str, ServedFile] = {}
@@ -136,7 +143,7 @@ class Console:
                 profile_type=profile_type,
             )
 
-        served = ServedFile(Path(path), profile, publish)
+        served = ServedFile(Path(path), (application, environment, profile), publish)
         served.load()
         with self._lock:
             self._files[profile] = served
@@ -147,6 +154,26 @@ class Console:
         """The files served, in the order they were added."""
         with self._lock:
             return list(self._files.values())
+
+    def _shown(self) -> list[ServedFile | DeployedProfile]:
+        """The files, then the profiles deployed through the control plane."""
+        files = self.files
+        return [*files, *self._deployed(files)]
+
+    def _deployed(self, files: list[ServedFile]) -> list[DeployedProfile]:
+        owned = {file.key for file in files}
+        control = self._host.control
+        found = []
+        for app in control.list_applications({"MaxResults": 50})["Items"]:
+            asked = {"ApplicationId": app["Id"], "MaxResults": 50}
+            profiles = control.list_configuration_profiles(asked)["Items"]
+            for env in control.list_environments(asked)["Items"]:
+                for profile in profiles:
+                    key = (app["Name"], env["Name"], profile["Name"])
+                    version = None if key in owned else self._profiles.current(key)
+                    if version is not None:
+                        found.append(DeployedProfile(key, version.content, version.content_type))
+        return found
 
     def check_files(self) -> None:
         """Serve what changed on disk (and report it); called often."""
@@ -225,12 +252,12 @@ class Console:
 
     def _views(self) -> dict[str, Callable[[dict[str, list[str]]], Response]]:
         return {
-            "/ui/": lambda _query: _html(_pages.flags_page(self.files, self.token)),
+            "/ui/": lambda _query: _html(_pages.flags_page(self._shown(), self.token)),
             "/ui/api/flags": lambda _query: _json(
-                200, {"profiles": [_profile_json(file) for file in self.files]}
+                200, {"profiles": [_profile_json(file) for file in self._shown()]}
             ),
             "/ui/flag": self._flag,
-            "/ui/evaluate": lambda query: _html(self._evaluate(self.files, query)),
+            "/ui/evaluate": lambda query: _html(self._evaluate(self._shown(), query)),
             "/ui/activity": lambda _query: _html(self._activity()),
             "/ui/activity/live": lambda _query: Response(
                 200, {"Content-Type": _HTML, **_SECURITY_HEADERS}, self._live().encode()
@@ -239,14 +266,15 @@ class Console:
         }
 
     def _flag(self, query: dict[str, list[str]]) -> Response:
-        file = self._file(_one(query, "profile"))
+        file = self._shown_named(_one(query, "profile"))
         key = _one(query, "key")
         if key not in {row.key for row in rows(file.served.doc, file.served.format)}:
             raise _Refused(404, f"profile {file.profile!r} has no flag {key!r}")
         return _html(_pages.flag_page(file, key, self.token))
 
     def _live(self) -> str:
-        return _activity.live_section(self._data_plane.sessions(), self._host.log, time.time())
+        sessions = _activity.live_section(self._data_plane.sessions(), self._host.log, time.time())
+        return sessions + _activity.deployments_section(self._host.control)
 
     def _activity(self) -> bytes:
         body = (
@@ -255,11 +283,13 @@ class Console:
         )
         return _pages.page("Clients and versions", body, self.token, "/ui/activity")
 
-    def _evaluate(self, files: list[ServedFile], query: dict[str, list[str]]) -> bytes:
+    def _evaluate(
+        self, files: list[ServedFile | DeployedProfile], query: dict[str, list[str]]
+    ) -> bytes:
         if not files:
             raise _Refused(404, "no profile is served")
         asked = query.get("profile", [""])[0]
-        chosen = self._file(asked) if asked else files[0]
+        chosen = self._shown_named(asked) if asked else files[0]
         served = chosen.served
         try:
             context = context_from(
@@ -331,8 +361,18 @@ class Console:
         return Response(303, {"Location": location, **_SECURITY_HEADERS}, b"")
 
     def _file(self, profile: str) -> ServedFile:
+        """The file served as ``profile`` (the console edits these only)."""
         with self._lock:
             found = self._files.get(profile)
+        if found is None:
+            if any(shown.profile == profile for shown in self._deployed(self.files)):
+                raise _Refused(403, DeployedProfile.read_only_note)
+            raise _Refused(404, f"no profile {profile!r} is served")
+        return found
+
+    def _shown_named(self, profile: str) -> ServedFile | DeployedProfile:
+        """A file or a profile deployed through the control plane, to show."""
+        found = next((shown for shown in self._shown() if shown.profile == profile), None)
         if found is None:
             raise _Refused(404, f"no profile {profile!r} is served")
         return found
@@ -393,13 +433,13 @@ def _one(fields: dict[str, list[str]], name: str) -> str:
     return values[-1]
 
 
-def _profile_json(file: ServedFile) -> dict[str, Any]:
+def _profile_json(file: ServedFile | DeployedProfile) -> dict[str, Any]:
     served = file.served
     return {
         "profile": file.profile,
         "path": str(file.path),
         "etag": served.etag,
-        "version": file.history[-1].number,
+        "version": file.history[-1].number if file.history else None,
         "editable": file.editable,
         "format": served.format,
         "kind": kind_of(served.doc, served.format),

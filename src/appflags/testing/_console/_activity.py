@@ -4,18 +4,90 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from appflags.testing._console._pages import h
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from appflags.testing._calls import Call
     from appflags.testing._console._files import Revision, ServedFile
     from appflags.testing._data_plane import SessionView
 
 AGENT_REQUESTS_SHOWN = 50
+DEPLOYMENTS_SHOWN = 10
+"""The most recent deployments shown per environment."""
+_RUNNING = ("DEPLOYING", "BAKING", "ROLLING_BACK")
+
+
+class ControlPlaneReader(Protocol):
+    """The control plane's list operations, as the AppConfig API answers them."""
+
+    def list_applications(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        """``ListApplications``."""
+
+    def list_environments(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        """``ListEnvironments``."""
+
+    def list_configuration_profiles(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        """``ListConfigurationProfiles``."""
+
+    def list_deployments(self, p: Mapping[str, Any]) -> dict[str, Any]:
+        """``ListDeployments``, newest first."""
+
+
+def deployments_section(control: ControlPlaneReader) -> str:
+    """Each environment's recent deployments, the running ones with their percentage."""
+    out = ['<h2 id="deployments">Deployments</h2>']
+    found = False
+    for app in control.list_applications({"MaxResults": 50})["Items"]:
+        envs = control.list_environments({"ApplicationId": app["Id"], "MaxResults": 50})
+        for env in envs["Items"]:
+            asked = {"ApplicationId": app["Id"], "EnvironmentId": env["Id"]}
+            items = control.list_deployments({**asked, "MaxResults": DEPLOYMENTS_SHOWN})["Items"]
+            if items:
+                found = True
+                out.append(_deployments_table(f"{app['Name']}/{env['Name']}", items))
+    if not found:
+        out.append(
+            "<p>No deployment yet: deployments made through the control plane "
+            "(<code>appflags deploy</code>, boto3's <code>appconfig</code> client) show here, "
+            "with their percentage while they run.</p>"
+        )
+    return "".join(out)
+
+
+def _deployments_table(where: str, items: list[dict[str, Any]]) -> str:
+    out = [
+        f"<h3>{h(where)}</h3>",
+        '<div class="scroll"><table class="cards"><thead><tr>'
+        '<th scope="col">Deployment</th><th scope="col">Profile</th>'
+        '<th scope="col">Version</th><th scope="col">State</th>'
+        '<th scope="col">Progress</th><th scope="col">Started</th></tr></thead><tbody>',
+    ]
+    for d in items:
+        percent = float(d.get("PercentageComplete", 0.0))
+        state = str(d.get("State", ""))
+        started = d.get("StartedAt")
+        when = started.strftime("%H:%M:%S UTC") if isinstance(started, datetime) else ""
+        label = f"{where} deployment {d.get('DeploymentNumber')}"
+        bar = (
+            f'<progress max="100" value="{percent:.1f}" aria-label="{h(label)}">'
+            f"{percent:.1f}%</progress>"
+        )
+        out.append(
+            f'<tr data-deployment="{h(d.get("DeploymentNumber"))}" '
+            f'class="{"running" if state in _RUNNING else ""}">'
+            f'<th scope="row">{h(d.get("DeploymentNumber"))}</th>'
+            f'<td data-label="Profile">{h(d.get("ConfigurationName", ""))}</td>'
+            f'<td data-label="Version">{h(d.get("ConfigurationVersion", ""))}</td>'
+            f'<td class="state" data-label="State">{h(state)}</td>'
+            f'<td data-label="Progress">{bar} <span class="percent">{percent:.1f}%</span></td>'
+            f'<td data-label="Started">{h(when)}</td></tr>'
+        )
+    out.append("</tbody></table></div>")
+    return "".join(out)
 
 
 def _time(seconds: float | None) -> str:

@@ -93,9 +93,18 @@ class ServedFile:
     what the console was asked for. Both validate first.
     """
 
-    def __init__(self, path: Path, profile: str, publish: Callable[[bytes, str], int]) -> None:
+    read_only_note = (
+        "This file is YAML or Ion: shown read-only, so that no comment is lost. Edit it in "
+        "your editor; each valid save is served as a new version."
+    )
+
+    def __init__(
+        self, path: Path, key: tuple[str, str, str], publish: Callable[[bytes, str], int]
+    ) -> None:
         self.path = path
-        self.profile = profile
+        self.key = key
+        """(application, environment, profile)."""
+        self.profile = key[2]
         self.content_type = content_type_of(path)
         self.editable = self.content_type == JSON
         self._publish = publish
@@ -234,3 +243,32 @@ def _write_atomically(path: Path, content: bytes) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+class DeployedProfile:
+    """A profile created and deployed through the control plane, shown read-only.
+
+    It has no file: it changes by deploying a new version (``appflags deploy``, boto3's
+    ``appconfig`` client), and the console shows the version deployed to everyone.
+    """
+
+    editable = False
+    start: Loaded | None = None
+    read_only_note = (
+        "Deployed through the control plane: shown read-only. Change it by deploying a new "
+        "version (appflags deploy, or boto3's appconfig client)."
+    )
+
+    def __init__(self, key: tuple[str, str, str], content: bytes, content_type: str) -> None:
+        self.key = key
+        self.profile = "/".join(key)
+        self.path = f"deployed through the control plane ({self.profile})"
+        self.content_type = content_type
+        self.history: list[Revision] = []
+        self.problem: str | None = None
+        try:
+            doc, name = validate(content, content_type)
+        except SchemaError as exc:
+            doc, name = {}, "json"
+            self.problem = f"not a flag document appflags reads: {exc}"
+        self.served = Loaded(content, doc, name, etag_of(content))

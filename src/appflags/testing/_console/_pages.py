@@ -12,12 +12,15 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from appflags.testing._console._documents import KIND_NOTES, FlagRow, kind_of, rows
+from appflags.testing._console._files import ServedFile as _ServedFile
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from appflags.testing._console._evaluation import Answer, Step
-    from appflags.testing._console._files import ServedFile
+    from appflags.testing._console._files import DeployedProfile, ServedFile
+
+    Shown = ServedFile | DeployedProfile
 
 
 def h(value: object) -> str:
@@ -95,7 +98,7 @@ def edit_form(
 # -- flags -----------------------------------------------------------------------------
 
 
-def flags_page(files: Iterable[ServedFile], token: str) -> bytes:
+def flags_page(files: Iterable[Shown], token: str) -> bytes:
     """Every profile's flags, with a search box."""
     parts = [
         '<label for="search">Search flags</label>'
@@ -105,7 +108,7 @@ def flags_page(files: Iterable[ServedFile], token: str) -> bytes:
     return page("Flags", "\n".join(parts), token, "/ui/")
 
 
-def _profile_section(file: ServedFile) -> str:
+def _profile_section(file: Shown) -> str:
     served = file.served
     kind = kind_of(served.doc, served.format)
     start = file.start
@@ -119,10 +122,7 @@ def _profile_section(file: ServedFile) -> str:
     if file.problem:
         out.append(problem_block(f"Not served (the last good version is): {file.problem}"))
     if not file.editable:
-        out.append(
-            '<p class="note">This file is YAML or Ion: shown read-only, so that no comment '
-            "is lost. Edit it in your editor; each valid save is served as a new version.</p>"
-        )
+        out.append(f'<p class="note">{h(file.read_only_note)}</p>')
     out.append(
         '<div class="scroll"><table class="cards"><thead><tr><th scope="col">Key</th>'
         '<th scope="col">Enabled</th><th scope="col">Attributes</th>'
@@ -135,7 +135,7 @@ def _profile_section(file: ServedFile) -> str:
         changed = "new" if before is None else ("yes" if before != row else "")
         out.append(_flag_row(file, row, changed))
     out.append("</tbody></table></div>")
-    if file.editable:
+    if isinstance(file, _ServedFile) and file.editable:
         inner = (
             f'<label for="add-{h(file.profile)}">New flag key</label>'
             f'<input type="text" id="add-{h(file.profile)}" name="flag" required> '
@@ -146,11 +146,11 @@ def _profile_section(file: ServedFile) -> str:
     return "\n".join(out)
 
 
-def _flag_row(file: ServedFile, row: FlagRow, changed: str) -> str:
+def _flag_row(file: Shown, row: FlagRow, changed: str) -> str:
     types = ", ".join(f"{name}: {kind}" for name, kind in row.types.items()) or "none"
     link = f"/ui/flag?profile={_q(file.profile)}&amp;key={_q(row.key)}"
     actions = f'<a href="{link}">Edit<span class="visually-hidden"> {h(row.key)}</span></a>'
-    if row.toggles and file.editable:
+    if row.toggles and isinstance(file, _ServedFile) and file.editable:
         toggle = edit_form(
             file, "toggle", row.key, "", "Toggle", inline=True, label=f"Toggle {row.key}"
         )
@@ -172,7 +172,7 @@ def _q(text: str) -> str:
     return h(quote(text, safe=""))
 
 
-def flag_page(file: ServedFile, key: str, token: str) -> bytes:
+def flag_page(file: Shown, key: str, token: str) -> bytes:
     """One flag: its switches, attribute values, variants and definition, each editable."""
     served = file.served
     kind = kind_of(served.doc, served.format)
@@ -182,8 +182,8 @@ def flag_page(file: ServedFile, key: str, token: str) -> bytes:
         f"<code>{h(file.path)}</code> · {h(KIND_NOTES[kind])}</p>",
         f'<p>Enabled: <strong class="enabled">{h(row.enabled)}</strong></p>',
     ]
-    if not file.editable:
-        out.append('<p class="note">Read-only: edit this YAML or Ion file in your editor.</p>')
+    if not isinstance(file, _ServedFile) or not file.editable:
+        out.append(f'<p class="note">{h(file.read_only_note)}</p>')
         out.append(f"<pre>{h(json.dumps(row.definition, indent=2))}</pre>")
         return page(f"Flag {key}", "\n".join(out), token)
     if row.toggles:
@@ -281,8 +281,8 @@ def _default_variant_form(file: ServedFile, key: str, flag: Mapping[str, Any]) -
 
 
 def evaluate_page(
-    files: list[ServedFile],
-    chosen: ServedFile,
+    files: list[Shown],
+    chosen: Shown,
     form: Mapping[str, Any],
     token: str,
     result: str,

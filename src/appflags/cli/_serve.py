@@ -3,7 +3,6 @@ with ``--ui`` a console to see, edit and evaluate them in the browser."""
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 import threading
 from pathlib import Path
@@ -94,6 +93,7 @@ def _profiles(args: argparse.Namespace) -> dict[str, Path] | str:
 
 def _serve(args: argparse.Namespace) -> int:
     from appflags.testing import LocalAppConfig  # noqa: PLC0415 - only this command needs it
+    from appflags.testing._console._requests import is_loopback  # noqa: PLC0415
 
     profiles = _profiles(args)
     if isinstance(profiles, str):
@@ -118,7 +118,7 @@ def _serve(args: argparse.Namespace) -> int:
         if args.ui:
             server.console.enable()
             print(f"Console: {server.console.url}", flush=True)
-        if not _is_loopback(args.host):
+        if not is_loopback(args.host):
             print(
                 f"warning: listening on {args.host}, not only on this machine: anyone who can "
                 "reach it can read the flags (and, with --ui, open the console)",
@@ -165,12 +165,3 @@ def _announce(args: argparse.Namespace, endpoint: str, profiles: dict[str, Path]
 
 def _report(message: str, problem: bool) -> None:  # noqa: FBT001 - Console.report's signature
     print(message, file=sys.stderr if problem else sys.stdout, flush=True)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -137,18 +138,12 @@ def live_section(sessions: Sequence[SessionView], calls: Sequence[Call], now: fl
             out.append(
                 f"<tr><td><code>{h(call.token or '')}</code></td><td>{h(flags)}</td>"
                 f"<td><code>{h(context)}</code></td><td>{h(entity)}</td>"
-                f"<td>{h(round(_monotonic() - call.at, 1))}</td></tr>"
+                f"<td>{h(round(time.monotonic() - call.at, 1))}</td></tr>"
             )
         out.append("</tbody></table></div>")
     else:
         out.append("<p>No Agent request yet.</p>")
     return "".join(out)
-
-
-def _monotonic() -> float:
-    import time  # noqa: PLC0415 - with the call log's clock
-
-    return time.monotonic()
 
 
 def versions_section(files: Sequence[ServedFile]) -> str:

@@ -10,6 +10,7 @@ import json
 from html import escape
 from string import Template
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from appflags.testing._console._documents import KIND_NOTES, FlagRow, kind_of, rows
 from appflags.testing._console._files import ServedFile as _ServedFile
@@ -167,8 +168,6 @@ def _flag_row(file: Shown, row: FlagRow, changed: str) -> str:
 
 
 def _q(text: str) -> str:
-    from urllib.parse import quote  # noqa: PLC0415 - pages only
-
     return h(quote(text, safe=""))
 
 

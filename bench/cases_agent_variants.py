@@ -43,7 +43,10 @@ def _agent() -> tuple[LocalAppConfig, appflags.Flags]:
     server = LocalAppConfig(poll_interval=60).start()
     server.put(*APP, UI_REFRESH)
     flags = appflags.Flags.from_agent(
-        *APP, url=server.endpoint_url, poll_interval=60, variant_cache_size=100_000
+        *APP,
+        url=server.endpoint_url,
+        poll_interval=60,
+        variants=appflags.VariantOptions(cache_size=100_000),
     )
     atexit.register(server.stop)
     atexit.register(flags.close)

@@ -23,6 +23,8 @@ from appflags import Flags, State
 if TYPE_CHECKING:
     import pytest
 
+    from appflags.testing import AgentRequest, LocalAppConfig
+
 # ------------------------------------------------------------------ names and settings
 
 APP = ("shop", "prod", "flags")
@@ -92,6 +94,11 @@ def wait_for(predicate: Callable[[], object], timeout: float = 5.0) -> bool:
 def reaches(flags: Flags, state: State, timeout: float = 5.0) -> bool:
     """Whether ``flags.state`` becomes ``state`` within ``timeout`` seconds."""
     return wait_for(lambda: flags.state is state, timeout)
+
+
+def variant_requests(server: LocalAppConfig) -> list[AgentRequest]:
+    """The per-flag Agent requests ``server`` received (polls ask for no flag)."""
+    return [c.agent for c in server.log if c.agent is not None and c.agent.flags]
 
 
 def proxies_to_a_closed_port(monkeypatch: pytest.MonkeyPatch) -> None:

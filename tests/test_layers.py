@@ -59,7 +59,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("rules", ("appflags.rules",)),
     ("formats", ("appflags.formats",)),
     ("read side", READ_SIDE),
-    ("updates", ("appflags._bootstrap", "appflags._backup")),
+    (
+        "updates",
+        (
+            "appflags._bootstrap",
+            "appflags._backup",
+            "appflags._updates",
+            "appflags._variant_options",
+        ),
+    ),
     ("Flags", ("appflags._flags", "appflags")),
     ("testing", ("appflags.testing",)),
     (

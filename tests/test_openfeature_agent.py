@@ -5,7 +5,7 @@ from __future__ import annotations
 from openfeature.evaluation_context import EvaluationContext
 
 from _support import APP
-from appflags import Flags
+from appflags import Flags, VariantOptions
 from appflags.openfeature import AppFlagsProvider
 from appflags.testing import LocalAppConfig
 
@@ -36,7 +36,7 @@ STORED = {
 def test_agent_variants_per_openfeature_context(server: LocalAppConfig) -> None:
     server.put(*APP, STORED)
     with Flags.from_agent(
-        *APP, url=server.endpoint_url, poll_interval=60, variant_budget=10
+        *APP, url=server.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
     ) as flags:
         provider = AppFlagsProvider(flags)
         context = EvaluationContext(

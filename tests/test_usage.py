@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from _support import FAST_CONFIG, PREMIUM, UNREACHABLE, json_values, reaches, wait_for
-from appflags import ErrorCode, Flags, MissingKey, Reason, State
+from appflags import ErrorCode, Flags, MissingKey, Reason, State, VariantOptions
 from appflags._usage import MAX_MISSING_KEYS
 from appflags.testing import Fault, LocalAppConfig
 
@@ -236,7 +236,12 @@ def test_from_agent_tracks_usage_too_per_context_variants_included() -> None:
     with LocalAppConfig(poll_interval=60) as agent:
         agent.put("shop", "prod", "agent", doc)
         with Flags.from_agent(
-            "shop", "prod", "agent", url=agent.endpoint_url, track_usage=True, variant_budget=5
+            "shop",
+            "prod",
+            "agent",
+            url=agent.endpoint_url,
+            track_usage=True,
+            variants=VariantOptions(budget=5),
         ) as flags:
             assert flags.is_enabled("beta") is True
             assert flags.is_enabled("premium", {"tier": "gold"}) is True

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from appflags._errors import Problem, SchemaError
 from appflags._evaluation import ErrorCode, Evaluation, Reason
-from appflags._flags import Change, Flags, Override
-from appflags._state import State
+from appflags._flags import Change, EvaluationWithMetadata, Flags, Override
+from appflags._state import AnswerSource, ErrorKind, State, Status, StatusError
+from appflags._variant_options import VariantOptions
 from appflags._version import __version__
 
 if TYPE_CHECKING:
@@ -21,10 +22,13 @@ VersionLabel = str
 """The ``Version-Label`` AppConfig attaches to a deployed configuration version."""
 
 __all__ = [
+    "AnswerSource",
     "Change",
     "ErrorCode",
+    "ErrorKind",
     "Evaluation",
     "EvaluationCount",
+    "EvaluationWithMetadata",
     "Flags",
     "MissingKey",
     "Override",
@@ -32,7 +36,10 @@ __all__ = [
     "Reason",
     "SchemaError",
     "State",
+    "Status",
+    "StatusError",
     "Usage",
+    "VariantOptions",
     "VersionLabel",
     "__version__",
 ]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 class Reason(str, enum.Enum):
@@ -69,3 +72,13 @@ class Evaluation(NamedTuple):
 
     def __hash__(self) -> int:
         return tuple.__hash__(self)
+
+
+class EvaluationWithMetadata(NamedTuple):
+    """What :meth:`Flags.evaluate_with_metadata` returns: an answer, and the flag's
+    metadata in the very document that answered it (never a mix of two versions)."""
+
+    evaluation: Evaluation
+    metadata: Mapping[str, Any]
+    """The flag's metadata in that document, read-only (empty when it has none): the same
+    object for every lookup of the key until a new version arrives."""

@@ -1,24 +1,16 @@
-"""The ``Flags`` facade: constructors, snapshot swaps, polling and listeners.
-
-The lookups it inherits live in ``_lookups``."""
+"""The ``Flags`` facade: constructors, lookups (inherited from ``_lookups``) and the
+public face of the update side it holds (``_updates``)."""
 
 from __future__ import annotations
 
-import atexit
-import hashlib
 import json
-import os
 import sys
-import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from appflags import _gc_pause
-from appflags._backup import Backup
-from appflags._bootstrap import Bootstrap, as_stale, read_bootstrap
 from appflags._checks import (
     check_clock,
     check_format,
@@ -28,62 +20,43 @@ from appflags._checks import (
     check_seconds,
 )
 from appflags._errors import Problem, SchemaError
-from appflags._log import logger
+from appflags._evaluation import EvaluationWithMetadata
 from appflags._lookups import Lookups, tracked_lookups
-from appflags._overrides import ENVIRONMENT_VARIABLE, from_environment, overlay, plain_overrides
-from appflags._poller import Poller
+from appflags._overrides import Override, plain_overrides
 from appflags._snapshot import NOT_READY, Snapshot
-from appflags._state import State
-from appflags._usage import UsageRecorder, safe_now
+from appflags._updates import Change, Listener, Updates, as_schema_error
+from appflags._usage import UsageRecorder
+from appflags._variant_options import UNSET, VariantOptions, chosen_options, variant_answers
 from appflags.formats import (
-    FORMAT_NAMES,
     MAX_DOCUMENT_BYTES,
     Clock,
     Format,
     compile_document,
     finite_int,
-    load,
     load_schema,
     utc_now,
 )
-from appflags.sources import (
-    AgentSource,
-    AppConfigDataSource,
-    Fetched,
-    FileSource,
-    Source,
-    SourceError,
-)
+from appflags.sources import AgentSource, AppConfigDataSource, FileSource, Source
 from appflags.sources.agent import default_agent_url
 
 if TYPE_CHECKING:
+    import os
     from datetime import datetime
     from types import TracebackType
 
     from mypy_boto3_appconfigdata import AppConfigDataClient
 
+    from appflags._bootstrap import Bootstrap
+    from appflags._state import State, Status
     from appflags._usage_report import Usage
+    from appflags.rules import Explanation
     from appflags.sources._agent_variants import AgentVariants
 
-Listener = Callable[["Change"], object]
+__all__ = ["Change", "EvaluationWithMetadata", "Flags", "Override"]
 
 DEFAULT_POLL_INTERVAL = 15.0
 MAX_WAIT = 3600.0
 """The longest ``wait=`` for the first configuration (an hour)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """What ``on_change`` listeners receive: new flags, a new state, or both.
-
-    ``changed_keys`` are the keys whose answers may differ from the previous snapshot
-    (empty when only the state changed).
-    """
-
-    state: State
-    previous_state: State
-    version: str | None
-    changed_keys: frozenset[str]
 
 
 class Flags(Lookups):
@@ -122,164 +95,27 @@ class Flags(Lookups):
         """Prefer the ``from_*`` constructors; this one wires a source by hand."""
         _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
         check_seconds("interval", interval, zero=False)
-        self._variants = variants
-        self._lock = threading.Lock()  # guards listeners, state and overrides, never lookups
-        self._document = self._snapshot = snapshot
-        self._overrides: dict[str, Any] = {}
-        self._layers: list[Override] = []
-        self._format = format
-        self._schema = load_schema(schema)
-        self._clock = clock or utc_now
-        self._recorder = self._usage = UsageRecorder(self._clock)
+        usage = self._usage = UsageRecorder(clock or utc_now)
         self._track_usage = track_usage
         if track_usage:
             # This instance's lookups only: every other Flags keeps the class's own.
-            vars(self).update(tracked_lookups(self, self._recorder))
-        self._failed_polls = 0
-        self._last_fetched: datetime | None = None
-        self._max_bytes = max_bytes
-        self._state = State.READY if snapshot.ready else State.NOT_READY
-        self._listeners: list[Listener] = []
-        self._source = source
-        self._environment_overrides = _environment_overrides()
-        if self._environment_overrides:
-            self._apply_overrides()
-        self._rejected_digest: str | None = None
-        self._serving_latest = True
-        self._last_error: str | None = None
-        self._closed = False
-        self._finalizer: weakref.finalize[Any, Any] | None = None
-        self._last_updated: datetime | None = None
-        self._interval = interval
-        self._backup = Backup(backup) if backup is not None else None
-        if self._backup is not None and not snapshot.ready:
-            self._restore_backup(self._backup)
-        if bootstrap is not None:
-            self._load_bootstrap(bootstrap)
-        self._poller: Poller | None = None
+            vars(self).update(tracked_lookups(self, usage))
+        self._updates = Updates(
+            _serving(self),
+            snapshot=snapshot,
+            format=format,
+            schema=load_schema(schema),
+            clock=clock or utc_now,
+            max_bytes=max_bytes,
+            interval=interval,
+            usage=usage,
+            source=source,
+            variants=variants,
+            backup=backup,
+            bootstrap=bootstrap,
+        )
         if source is not None:
-            self._attach(source, wait)
-
-    def _attach(self, source: Source, wait: float) -> None:
-        self._source = source
-        self._poller = self._start_poller(source)
-        _LIVE.add(self)
-        if wait > 0:
-            self._poller.wait_first(wait)
-
-    def _start_poller(self, source: Source) -> Poller:
-        poller = Poller(
-            source,
-            self._on_fetched,
-            self._on_error,
-            interval=self._interval,
-            name=f"appflags-poller[{source.name}]",
-            on_late=self._on_late,
-        )
-        poller.start()
-        # Dropped without close(): the poller stops as the Flags is collected, not at its
-        # next wake-up (which would first send one more request for nobody).
-        finalizer = self._finalizer
-        if finalizer is not None:
-            finalizer.detach()
-        self._finalizer = weakref.finalize(self, poller.stop, 0.0)
-        return poller
-
-    def _restore_backup(self, backup: Backup) -> None:
-        saved = backup.load()
-        if saved is None:
-            return
-        try:
-            # The format the backup was accepted as, unless the caller names one.
-            recorded = saved.format if self._format == "auto" else None
-            recorded = recorded if recorded in FORMAT_NAMES else None
-            snapshot = self._compile(saved.content, saved.content_type, saved.version, recorded)
-        except Exception as exc:  # noqa: BLE001 - a bad backup never stops a start
-            logger.warning(
-                "appflags.backup_ignored",
-                path=str(backup.path),
-                reason="invalid document",
-                problems=_problems(exc),
-            )
-            return
-        self._publish(snapshot)
-        # Served, but not known to be current until AppConfig answers.
-        self._state = State.STALE
-        logger.info("appflags.backup_loaded", path=str(backup.path), version=saved.version)
-
-    def _load_bootstrap(self, bootstrap: Bootstrap) -> None:
-        # Read and validated even when a backup answers, so that a broken bootstrap
-        # fails where it is written (a deploy), not on the day AppConfig is down.
-        where = "bootstrap" if isinstance(bootstrap, Mapping) else str(bootstrap)
-        content, content_type = read_bootstrap(bootstrap)
-        try:
-            document = as_stale(self._compile(content, content_type, None))
-        except SchemaError as exc:
-            raise exc.with_source(where) from None
-        if self._document.ready:  # a valid backup: what AppConfig last served wins
-            return
-        self._publish(document)
-        # Answers, but none has come from AppConfig yet: STALE until the first fetch.
-        self._state = State.STALE
-        logger.info("appflags.bootstrap_loaded", source=self._source_name, bootstrap=where)
-
-    def _compile(
-        self,
-        content: bytes,
-        content_type: str | None,
-        version: str | None,
-        format: str | None = None,  # noqa: A002 - a backup's recorded format
-        *,
-        local: bool | None = None,
-    ) -> Snapshot:
-        # Under "auto" each document's shape decides its format, so a deliberate change of
-        # format is taken; a document with no flag shape is read as the format being served
-        # (see choose_format), so a typo that removed every marker is still rejected.
-        current = self._document
-        name, compiled = load(
-            content,
-            content_type,
-            format=format or self._format,
-            schema=self._schema,
-            clock=self._clock,
-            max_bytes=self._max_bytes,
-            # Flags whose definitions did not change keep their compiled rules.
-            incremental=True,
-            previous=current.incremental,
-            current=current.format if current.ready else None,
-            # A local file with a key defined twice is refused (its author can fix it); a
-            # fetched version is read as AWS reads it, the last definition winning.
-            duplicate_keys="refuse" if _is_local(self._source, local=local) else "warn",
-        )
-        if self._variants is not None:
-            compiled = self._variants.compile(name, compiled)
-        if (
-            current.ready
-            and current.format != name
-            and (current.static or current.rules)
-            and (compiled.static or compiled.rules)  # the empty document fixes no format
-        ):
-            logger.warning(
-                "appflags.format_changed",
-                source=self._source_name,
-                previous=current.format,
-                format=name,
-                version=version,
-            )
-        # The pieces an incremental compile did not touch come from the current snapshot.
-        return Snapshot.of(
-            compiled, format=name, version=version, digest=_digest(content), previous=current
-        )
-
-    def _after_fork_in_child(self) -> None:
-        # The parent's poller thread does not exist here, and its locks may have been held
-        # at the moment of fork(): rebuild them, drop the parent's session and sockets,
-        # and poll again on a thread of our own. The inherited snapshot keeps answering.
-        self._lock = threading.Lock()
-        if self._closed or self._source is None:
-            return
-        self._source.reset()
-        self._poller = self._start_poller(self._source)
+            self._updates.attach(source, wait)
 
     # ----------------------------------------------------------------- constructors
 
@@ -380,10 +216,10 @@ class Flags(Lookups):
         bootstrap: Bootstrap | None = None,
         clock: Clock | None = None,
         max_bytes: int = MAX_DOCUMENT_BYTES,
-        variants: str = "blocking",
-        variant_budget: float = 0.05,
-        variant_cache_size: int = 4096,
-        variant_ttl: float | None = None,
+        variants: VariantOptions | str | None = None,  # str: deprecated
+        variant_budget: float = UNSET,
+        variant_cache_size: int = UNSET,
+        variant_ttl: float | None = UNSET,
         context_keys: Iterable[str] | None = None,
         entity_id: str | None = "targetingKey",
         track_usage: bool = False,
@@ -403,16 +239,19 @@ class Flags(Lookups):
         **Multi-variant flags are answered per lookup context.** A flag whose polled
         answer carries ``"_variant"`` is asked of the Agent (all such flags in one request,
         ``?flag=A&flag=B``) with the lookup's context as a ``Context`` header, and the
-        answers are cached per context for ``variant_ttl`` seconds (default and maximum:
-        ``poll_interval``; at most ``variant_cache_size`` contexts; emptied when a new
-        version arrives).
+        answers are cached per context (emptied when a new version arrives), as
+        ``variants=VariantOptions(...)`` says (see :class:`appflags.VariantOptions`).
         These are the only lookups that may do I/O, and only on a cache miss:
 
-        - ``variants="blocking"`` (default): a miss waits at most ``variant_budget``
-          seconds (50 ms) for the Agent, then answers the polled answer;
-        - ``variants="background"``: a miss answers the polled answer at once and fetches
+        - ``mode="blocking"`` (default): a miss waits at most ``budget`` seconds (50 ms)
+          for the Agent, then answers the polled answer;
+        - ``mode="background"``: a miss answers the polled answer at once and fetches
           for the next lookup of that context (for asyncio and other event-loop code);
-        - ``variants="off"``: every lookup answers the polled answer, in memory.
+        - ``mode="off"``: every lookup answers the polled answer, in memory.
+
+        Deprecated, until the next release (with a ``DeprecationWarning``): the mode as a
+        string (``variants="off"``), and ``variant_budget``, ``variant_cache_size`` and
+        ``variant_ttl``.
 
         Context values go as text (booleans and numbers as JSON text); a value of another
         type or containing ``,``, ``=`` or control characters is never sent, and that
@@ -425,6 +264,7 @@ class Flags(Lookups):
         >>> flags.get_bool("ui_refresh.dark_mode_support", False, {"email": "j@example.org"})
         """
         _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
+        chosen = chosen_options(variants, variant_budget, variant_cache_size, variant_ttl)
         source = AgentSource(
             application,
             environment,
@@ -434,20 +274,7 @@ class Flags(Lookups):
             timeout=timeout,
             token=token,
         )
-        # Only from_agent answers variants per context (with cachetools' caches).
-        from appflags.sources._agent_variants import AgentVariants, VariantOptions  # noqa: PLC0415
-
-        options = VariantOptions.build(
-            mode=variants,
-            budget=variant_budget,
-            cache_size=variant_cache_size,
-            ttl=variant_ttl,
-            poll_interval=poll_interval,
-            context_keys=context_keys,
-            entity_id=entity_id,
-        )
-        variant_answers = AgentVariants(source.fetch_flags, options, name=source.name)
-        source.on_version = variant_answers.version_seen
+        answers = variant_answers(source, chosen, poll_interval, context_keys, entity_id)
         return cls(
             source=source,
             format=format,
@@ -457,7 +284,7 @@ class Flags(Lookups):
             interval=poll_interval,
             max_bytes=max_bytes,
             backup=backup,
-            variants=variant_answers,
+            variants=answers,
             bootstrap=bootstrap,
             track_usage=track_usage,
         )
@@ -489,22 +316,14 @@ class Flags(Lookups):
         file_source = FileSource(path, interval=interval)
         fetched = file_source.read()
         flags = cls(
-            format=format,
-            schema=schema,
-            clock=clock,
-            interval=interval,
-            track_usage=track_usage,
+            format=format, schema=schema, clock=clock, interval=interval, track_usage=track_usage
         )
         try:
-            flags._publish(
-                flags._compile(fetched.content or b"", fetched.content_type, None, local=True)
-            )
+            flags._updates.load_file(fetched.content or b"", fetched.content_type)
         except Exception as exc:  # noqa: BLE001 - whatever fails, the caller gets a SchemaError
-            raise _as_schema_error(exc).with_source(str(path)) from None
-        flags._state = State.READY
-        flags._last_updated = safe_now(flags._clock)
+            raise as_schema_error(exc).with_source(str(path)) from None
         if watch is not None:
-            flags._attach(file_source, wait=0)
+            flags._updates.attach(file_source, wait=0)
         return flags
 
     @classmethod
@@ -539,7 +358,18 @@ class Flags(Lookups):
     @property
     def state(self) -> State:
         """``NOT_READY`` (no flags yet), ``READY`` (fresh) or ``STALE`` (last good flags)."""
-        return self._state
+        return self._updates.state
+
+    def status(self) -> Status:
+        """Where the answers come from and how current they are, in one immutable reading:
+        state and since when, the last error, version, source (``"appconfig"``, ``"agent"``,
+        ``"file"``, ``"dict"``, ``"backup"``, ``"bootstrap"``), overrides, last update and
+        whether closed. See :class:`appflags.Status`.
+
+        >>> Flags.from_dict({"beta": {"enabled": True}}).status().source
+        'dict'
+        """
+        return self._updates.status()
 
     @property
     def last_updated(self) -> datetime | None:
@@ -550,7 +380,7 @@ class Flags(Lookups):
         rejected version leaves it as it was, so its age says how stale ``STALE`` flags are.
         Lookups never read the clock: this is recorded by the poller.
         """
-        return self._last_updated
+        return self._updates.last_updated
 
     @property
     def version(self) -> str | None:
@@ -561,6 +391,12 @@ class Flags(Lookups):
         Agent's ``Configuration-Version`` header. ``from_file``/``from_dict``: ``None``.
         """
         return self._snapshot.version
+
+    @property
+    def clock(self) -> Clock:
+        """The clock this ``Flags`` reads (``clock=``, else UTC now): rules that compare
+        times, :attr:`last_updated`, :meth:`status` and :meth:`usage` use it."""
+        return self._updates.clock
 
     def usage(self) -> Usage:
         """What the code looked up since this ``Flags`` was built.
@@ -578,11 +414,29 @@ class Flags(Lookups):
         >>> missing.key, missing.count
         ('bta', 1)
         """
-        return self._recorder.report(
+        return self._updates.usage.report(
             tracking=self._track_usage,
-            failed_polls=self._failed_polls,
-            last_fetched=self._last_fetched,
+            failed_polls=self._updates.failed_polls,
+            last_fetched=self._updates.last_fetched,
         )
+
+    def explain(self, key: str, context: Mapping[str, Any] | None = None) -> Explanation | None:
+        """Why ``context`` gets its answer for ``key``: the variant rules tried, in order,
+        with the context keys each read (see :func:`appflags.rules.explain`).
+
+        ``None`` when ``key`` is not decided by variant rules (a static flag, an unknown
+        key, flagd targeting). Never raises, does no I/O and never logs the context.
+        """
+        try:
+            rule = self._snapshot.rules.get(key)
+        except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
+            return None
+        if rule is None:
+            return None
+        # Imported here: the rule compilers load with the first document that has rules.
+        from appflags.rules._explain import explain_rule  # noqa: PLC0415
+
+        return explain_rule(rule, key, context)
 
     # --------------------------------------------------------------------- overrides
 
@@ -606,51 +460,16 @@ class Flags(Lookups):
         Raises ``TypeError``/``ValueError`` when ``values`` is not a mapping of string
         keys to JSON data.
         """
-        layer = Override(self, plain_overrides(values))
-        with self._lock:
-            self._layers.append(layer)
-            self._apply_overrides()
-        return layer
+        return self._updates.add_override(plain_overrides(values))
 
     def clear_overrides(self) -> None:
         """Remove every override of this ``Flags``, ``APPFLAGS_OVERRIDES`` included."""
-        with self._lock:
-            self._layers.clear()
-            self._environment_overrides = {}
-            self._apply_overrides()
+        self._updates.clear_overrides()
 
     @property
     def overrides(self) -> Mapping[str, Any]:
         """The keys answered by overrides now, and their values (a read-only copy)."""
-        return MappingProxyType(dict(self._overrides))
-
-    def _end_override(self, layer: Override) -> None:
-        with self._lock:
-            if layer in self._layers:
-                self._layers.remove(layer)
-                self._apply_overrides()
-
-    def _apply_overrides(self) -> None:
-        # Called with self._lock held (or before any other thread knows this Flags).
-        merged: dict[str, Any] = dict(self._environment_overrides)
-        for layer in self._layers:
-            merged.update(layer.values)
-        was_active = bool(self._overrides)
-        self._overrides = merged
-        self._snapshot = overlay(self._document, merged)
-        if merged and not was_active:
-            logger.warning(
-                "appflags.overrides_active",
-                source=self._source_name,
-                keys=sorted(merged),
-                from_environment=sorted(self._environment_overrides),
-            )
-
-    def _publish(self, document: Snapshot) -> None:
-        """Serve a new document, with the current overrides laid over it."""
-        with self._lock:
-            self._document = document
-            self._snapshot = overlay(document, self._overrides)
+        return MappingProxyType(dict(self._updates.overrides))
 
     # -------------------------------------------------------------------- listeners
 
@@ -660,15 +479,7 @@ class Flags(Lookups):
         Callbacks run on the poller thread; one that raises is logged and never stops
         polling or the other callbacks.
         """
-        with self._lock:
-            self._listeners.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._listeners:
-                    self._listeners.remove(callback)
-
-        return unsubscribe
+        return self._updates.on_change(callback)
 
     def refresh(self, timeout: float = 10.0) -> bool:
         """Poll as soon as AppConfig allows rather than at the next scheduled time.
@@ -682,9 +493,7 @@ class Flags(Lookups):
         source (``from_dict``) and after :meth:`close`.
         """
         check_seconds("timeout", timeout, zero=True)
-        if self._poller is None or self._closed:
-            return False
-        return self._poller.refresh(timeout)
+        return self._updates.refresh(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop polling and release connections. Idempotent; lookups keep answering.
@@ -692,17 +501,7 @@ class Flags(Lookups):
         ``timeout`` (0 to 86400 s) bounds the wait for a request in flight.
         """
         check_seconds("timeout", timeout, zero=True)
-        if self._closed:
-            return
-        self._closed = True
-        if self._finalizer is not None:
-            self._finalizer.detach()
-        if self._poller is not None:
-            self._poller.stop(timeout)
-        if self._source is not None:
-            self._source.close()
-        if self._variants is not None:
-            self._variants.close()
+        self._updates.close(timeout)
 
     def __enter__(self) -> Flags:
         return self
@@ -716,212 +515,20 @@ class Flags(Lookups):
         self.close()
 
     def __repr__(self) -> str:
-        source = self._source_name or "static"
-        return f"<Flags {source} state={self._state.value} version={self.version!r}>"
-
-    # ------------------------------------------------------------- poller callbacks
-
-    @property
-    def _source_name(self) -> str | None:
-        """What logs call the source (never a secret); ``None`` for static flags."""
-        return self._source.name if self._source is not None else None
-
-    def _on_fetched(self, fetched: Fetched) -> None:
-        source = self._source_name
-        self._last_fetched = safe_now(self._clock)
-        self._recorder.log_new_missing(source)
-        if self._last_error is not None:
-            self._last_error = None
-            logger.info("appflags.recovered", source=source)
-        if fetched.content is None:
-            # Empty body: the session already holds what we last received. Nothing to parse.
-            # With nothing loaded (the first version was rejected) there is nothing to serve.
-            if self._document.ready:
-                if self._serving_latest:
-                    self._last_updated = self._last_fetched
-                self._set_state(State.READY if self._serving_latest else State.STALE)
-            return
-        digest = _digest(fetched.content)
-        if digest == self._document.digest:
-            self._serving_latest = True
-            self._rejected_digest = None
-            self._last_updated = self._last_fetched
-            if fetched.version != self._document.version:
-                # The same bytes deployed again under a new version (a redeploy, a
-                # rollback after a rejected version): serve them under the new label,
-                # with fresh memos since every answer in them names its version.
-                self._publish(replace(self._document, version=fetched.version))
-                logger.info("appflags.loaded", source=source, version=fetched.version)
-                if self._backup is not None:
-                    self._backup.save(
-                        fetched.content,
-                        fetched.content_type,
-                        fetched.version,
-                        self._document.format,
-                    )
-            self._set_state(State.READY)
-            return
-        if digest == self._rejected_digest:
-            # The same bad bytes again (the Agent answers whole documents): same verdict.
-            self._reject()
-            return
-        try:
-            new = self._compile(fetched.content, fetched.content_type, fetched.version)
-        except Exception as exc:  # noqa: BLE001 - any failure to read a version rejects it
-            # A version read whole but unusable is rejected, never "poll failed": the
-            # session and its token are kept (the bad bytes are not fetched again, and
-            # each fetch is priced), and the last good flags keep serving.
-            self._rejected_digest = digest
-            logger.error(
-                "appflags.rejected",
-                source=source,
-                version=fetched.version,
-                format=getattr(exc, "format", None),
-                problems=_problems(exc),
-                note=getattr(exc, "note", None),
-                keeping=self._document.version if self._document.ready else None,
-            )
-            self._reject()
-            return
-        old = self._document
-        self._publish(new)
-        self._serving_latest = True
-        self._rejected_digest = None  # if it comes back, it is news again
-        self._last_updated = self._last_fetched
-        logger.info("appflags.loaded", source=source, version=fetched.version, format=new.format)
-        if new.warnings:
-            # Once per version: these flags answer with an error code until it is fixed.
-            logger.warning(
-                "appflags.flags_with_errors",
-                source=source,
-                version=fetched.version,
-                problems=[str(p) for p in new.warnings],
-            )
-        if self._backup is not None:
-            self._backup.save(fetched.content, fetched.content_type, fetched.version, new.format)
-        self._set_state(State.READY, changed=new.changed_keys(old))
-
-    def _on_late(self, late: float) -> None:
-        # The process was frozen (Lambda between invocations, a suspended host): nothing
-        # kept the flags current meanwhile. STALE until the poll that follows succeeds.
-        if self._closed or not self._document.ready:
-            return
-        logger.info("appflags.late", source=self._source_name, seconds=round(late, 1))
-        self._set_state(State.STALE)
-
-    def _reject(self) -> None:
-        self._serving_latest = False
-        if self._document.ready:
-            self._set_state(State.STALE)
-
-    def _on_error(self, exc: Exception) -> None:
-        self._failed_polls += 1
-        self._recorder.log_new_missing(self._source_name)
-        description = str(exc) if isinstance(exc, SourceError) else type(exc).__name__
-        if description != self._last_error:
-            self._last_error = description
-            logger.warning("appflags.poll_failed", source=self._source_name, error=description)
-        if self._document.ready:
-            self._set_state(State.STALE)
-
-    def _set_state(self, state: State, changed: frozenset[str] = frozenset()) -> None:
-        with self._lock:
-            previous = self._state
-            if previous is state and not changed:
-                return
-            self._state = state
-            listeners = list(self._listeners)
-        if previous is not state:
-            logger.info(
-                "appflags.state",
-                source=self._source_name,
-                previous=previous.value,
-                state=state.value,
-            )
-        change = Change(state, previous, self._snapshot.version, changed)
-        for listener in listeners:
-            try:
-                listener(change)
-            except Exception:  # noqa: BLE001 - one bad listener must not break the rest
-                logger.exception("appflags.listener_failed", listener=repr(listener))
+        source = self._updates.source_name or "static"
+        return f"<Flags {source} state={self.state.value} version={self.version!r}>"
 
 
-class Override:
-    """Overrides made by :meth:`Flags.override`: a context manager that ends them.
+def _serving(flags: Flags) -> Callable[[Snapshot], None]:
+    """How the update side hands ``flags`` each new snapshot, without keeping it alive."""
+    held = weakref.ref(flags)
 
-    Without ``with`` they last until :meth:`end` or :meth:`Flags.clear_overrides`.
-    """
+    def serve(snapshot: Snapshot) -> None:
+        target = held()
+        if target is not None:
+            target._snapshot = snapshot  # what every lookup reads, swapped whole
 
-    __slots__ = ("_flags", "values")
-
-    def __init__(self, flags: Flags, values: Mapping[str, Any]) -> None:
-        self._flags = flags
-        self.values: Mapping[str, Any] = MappingProxyType(dict(values))
-        """The keys this override answers, and their values."""
-
-    def end(self) -> None:
-        """Stop answering these keys from the override. Idempotent."""
-        self._flags._end_override(self)
-
-    def __enter__(self) -> Override:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.end()
-
-    def __repr__(self) -> str:
-        return f"<Override keys={sorted(self.values)}>"
-
-
-_LIVE: weakref.WeakSet[Flags] = weakref.WeakSet()
-"""Flags with a poller, held weakly: for fork() and interpreter exit, never kept alive."""
-
-
-def _restart_pollers_in_child() -> None:
-    for flags in list(_LIVE):
-        flags._after_fork_in_child()
-
-
-def _close_all_at_exit() -> None:
-    for flags in list(_LIVE):
-        flags.close(timeout=1.0)
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_restart_pollers_in_child)
-atexit.register(_close_all_at_exit)
-
-
-def _environment_overrides() -> dict[str, Any]:
-    try:
-        return from_environment() or {}
-    except (OSError, ValueError, TypeError, RecursionError) as exc:
-        # A developer setting: say so loudly, but never fail to build the flags for it
-        # (TypeError: an empty key; RecursionError: JSON nested too deep to read).
-        logger.error("appflags.overrides_ignored", variable=ENVIRONMENT_VARIABLE, error=str(exc))
-        return {}
-
-
-def _is_local(source: object, *, local: bool | None) -> bool:
-    return local if local is not None else isinstance(source, FileSource)
-
-
-def _digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def _as_schema_error(exc: Exception) -> SchemaError:
-    """Any failure to parse, validate or compile a document, as a :class:`SchemaError`."""
-    if isinstance(exc, SchemaError):
-        return exc
-    # A bug in a parser or compiler: name the exception, not its message, which may
-    # quote the document.
-    return SchemaError([Problem("$", f"the document could not be read ({type(exc).__name__})")])
-
-
-def _problems(exc: Exception) -> list[str]:
-    """What a log says about a rejected version: its problems, never its content."""
-    return [str(p) for p in _as_schema_error(exc).problems]
+    return serve
 
 
 def _plain(doc: Mapping[str, Any]) -> Any:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from appflags._evaluation import ErrorCode, Evaluation, Reason
+from appflags._evaluation import ErrorCode, Evaluation, EvaluationWithMetadata, Reason
 from appflags._model import USE_DEFAULT, Resolved
 from appflags._snapshot import NOT_READY, Snapshot
 
@@ -223,10 +223,39 @@ class Lookups:
         Only formats that carry flag metadata fill it (``flagd``: the flag's ``metadata``
         over the flag set's). Never raises, never copies.
         """
-        try:
-            return self._snapshot.metadata.get(key, _NO_METADATA)
-        except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
-            return _NO_METADATA
+        return _metadata(self._snapshot, key)
+
+    def evaluate_with_metadata(
+        self, key: str, default: Any, context: Mapping[str, Any] | None = None
+    ) -> EvaluationWithMetadata:
+        """:meth:`evaluate`'s answer, with the flag's metadata from the same document.
+
+        For facades that report both (the OpenFeature provider's ``flag_metadata``): a new
+        version arriving between the two reads would otherwise pair one version's answer
+        with another's metadata. Never raises, blocks or does I/O, like every lookup.
+
+        >>> beta = {"state": "ENABLED", "variants": {"on": True}, "defaultVariant": "on"}
+        >>> flags = Flags.from_dict({"flags": {"beta": {**beta, "metadata": {"owner": "web"}}}})
+        >>> flags.evaluate_with_metadata("beta", False).metadata["owner"]
+        'web'
+        """
+        snapshot = self._snapshot
+        evaluation = self.evaluate(key, default, context)
+        tries = 1
+        while self._snapshot is not snapshot and tries < 3:  # swapped meanwhile: ask again
+            snapshot = self._snapshot
+            evaluation = self.evaluate(key, default, context)
+            tries += 1
+        # tuple.__new__: a third of the cost of the named tuple's own constructor.
+        return tuple.__new__(EvaluationWithMetadata, (evaluation, _metadata(snapshot, key)))
+
+    def flag_names(self) -> list[str]:
+        """Every flag of the document answering now, enabled or not, in document order.
+
+        >>> Flags.from_dict({"beta": {"enabled": False}, "dark": {"enabled": True}}).flag_names()
+        ['beta', 'dark']
+        """
+        return list(self._snapshot.features)
 
     def _lookup(
         self,
@@ -443,6 +472,14 @@ class _Rules:
         else:
             made = kept[1]
         return made if type(made) is Evaluation else made.answer(default)  # type: ignore[union-attr]  # a _Template
+
+
+def _metadata(snapshot: Snapshot, key: str) -> Mapping[str, Any]:
+    """The metadata of flag ``key`` in ``snapshot`` (empty when none), never raising."""
+    try:
+        return snapshot.metadata.get(key, _NO_METADATA)
+    except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
+        return _NO_METADATA
 
 
 def _resolve_missing(snapshot: Snapshot, key: str) -> Resolved | None:

@@ -12,13 +12,15 @@ import dataclasses
 import json
 import os
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from appflags._evaluation import Reason
+from appflags._log import logger
 from appflags._model import Resolved
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from appflags._snapshot import Snapshot
 
@@ -117,3 +119,85 @@ def overlay(document: Snapshot, overrides: Mapping[str, Any]) -> Snapshot:
         bools={k: r.value for k, r in static.items() if type(r.value) is bool},
         features=document.features + added,
     )
+
+
+class Override:
+    """Overrides made by :meth:`Flags.override`: a context manager that ends them.
+
+    Without ``with`` they last until :meth:`end` or :meth:`Flags.clear_overrides`.
+    """
+
+    __slots__ = ("_end", "values")
+
+    def __init__(self, values: Mapping[str, Any], end: Callable[[Override], object]) -> None:
+        self._end = end
+        self.values: Mapping[str, Any] = MappingProxyType(dict(values))
+        """The keys this override answers, and their values."""
+
+    def end(self) -> None:
+        """Stop answering these keys from the override. Idempotent."""
+        self._end(self)
+
+    def __enter__(self) -> Override:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.end()
+
+    def __repr__(self) -> str:
+        return f"<Override keys={sorted(self.values)}>"
+
+
+class Layers:
+    """The overrides of one ``Flags``: ``APPFLAGS_OVERRIDES`` first, then each
+    :class:`Override` in the order made (a later one wins a key). Not thread-safe: its
+    owner calls it under its own lock."""
+
+    __slots__ = ("_environment", "_layers", "merged")
+
+    def __init__(self) -> None:
+        self._environment = environment_overrides()
+        self._layers: list[Override] = []
+        self.merged: dict[str, Any] = {}
+        """The keys answered by overrides now, and their values."""
+
+    def add(self, layer: Override) -> None:
+        self._layers.append(layer)
+
+    def remove(self, layer: Override) -> bool:
+        """Take ``layer`` away; whether it was there."""
+        if layer not in self._layers:
+            return False
+        self._layers.remove(layer)
+        return True
+
+    def clear(self) -> None:
+        """Forget every override, ``APPFLAGS_OVERRIDES`` included."""
+        self._layers.clear()
+        self._environment = {}
+
+    def lay_over(self, document: Snapshot, source: str | None) -> Snapshot:
+        """Merge the layers again, and return ``document`` with them laid over it."""
+        merged: dict[str, Any] = dict(self._environment)
+        for layer in self._layers:
+            merged.update(layer.values)
+        if merged and not self.merged:
+            logger.warning(
+                "appflags.overrides_active",
+                source=source,
+                keys=sorted(merged),
+                from_environment=sorted(self._environment),
+            )
+        self.merged = merged
+        return overlay(document, merged)
+
+
+def environment_overrides() -> dict[str, Any]:
+    """``APPFLAGS_OVERRIDES``' overrides; an unusable setting is logged and ignored."""
+    try:
+        return from_environment() or {}
+    except (OSError, ValueError, TypeError, RecursionError) as exc:
+        # A developer setting: say so loudly, but never fail to build the flags for it
+        # (TypeError: an empty key; RecursionError: JSON nested too deep to read).
+        logger.error("appflags.overrides_ignored", variable=ENVIRONMENT_VARIABLE, error=str(exc))
+        return {}

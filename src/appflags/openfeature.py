@@ -66,8 +66,6 @@ if TYPE_CHECKING:
     from openfeature.hook import Hook
     from openfeature.track import TrackingEventDetails
 
-    from appflags._snapshot import Snapshot
-
 __all__ = ["AppFlagsProvider"]
 
 T = TypeVar("T")
@@ -142,7 +140,8 @@ class AppFlagsProvider(AbstractProvider):
         """The status the SDK was last told (by the SDK itself after initialize, or us)."""
         self._pending: set[str] = set()
         """Keys changed after initialize decided, before the SDK recorded its outcome."""
-        self._metadata_cache: tuple[Snapshot | None, dict[str, dict[str, Any]]] = (None, {})
+        self._metadata_cache: tuple[str | None, dict[str, tuple[Mapping[str, Any], dict[str, Any]]]]
+        self._metadata_cache = (None, {})
 
     @classmethod
     def from_appconfig(
@@ -438,27 +437,19 @@ class AppFlagsProvider(AbstractProvider):
         try:
             context = self._context(evaluation_context)
             flags = self._flags
-            snapshot = flags._snapshot
-            if probe is None:
-                evaluation = flags.evaluate(flag_key, default_value, context)
-                if flags._snapshot is not snapshot:  # swapped meanwhile: ask again
-                    evaluation, snapshot = self._evaluate(flags, flag_key, default_value, context)
-            else:
-                evaluation, snapshot = self._evaluate(
-                    flags, flag_key, default_value, context, probe
-                )
+            evaluation, metadata = self._evaluate(flags, flag_key, default_value, context, probe)
             version = evaluation.version
             # A plain copy of the flag's metadata, with the version label unless the
             # document set one: it copies, pickles and serialises, and changing it
             # changes nothing in the flags.
             # (A key that is no string names no flag: Flags said so, and it may not hash.)
-            plain = self._plain_metadata(snapshot, flag_key) if isinstance(flag_key, str) else None
+            plain = self._plain_metadata(metadata, flag_key, version)
             if plain is not None:
-                metadata = plain.copy()
+                flag_metadata = plain.copy()
             elif version is not None:
-                metadata = {"version": version}
+                flag_metadata = {"version": version}
             else:
-                metadata = {}
+                flag_metadata = {}
             # Positional: half the cost of keywords on this path (value, error_code,
             # error_message, reason, variant, flag_metadata).
             return FlagResolutionDetails(
@@ -467,7 +458,7 @@ class AppFlagsProvider(AbstractProvider):
                 evaluation.error_message,
                 _REASONS[evaluation.reason],
                 evaluation.variant,
-                metadata,
+                flag_metadata,
             )
         except Exception as exc:  # noqa: BLE001 - a resolver never raises (spec 2.3.x)
             return FlagResolutionDetails(
@@ -484,45 +475,38 @@ class AppFlagsProvider(AbstractProvider):
         default: Any,
         context: Mapping[str, Any] | None,
         probe: Any = None,
-    ) -> tuple[Evaluation, Snapshot]:
-        """The evaluation and the snapshot it was read from (never a mix of two).
+    ) -> tuple[Evaluation, Mapping[str, Any]]:
+        """The evaluation and the flag's metadata, read from one version of the flags."""
+        if probe is None:
+            return flags.evaluate_with_metadata(key, default, context)
+        if probe is _BOOLEAN:
+            return _evaluate_boolean(flags, key, default, context)
+        evaluation, metadata = flags.evaluate_with_metadata(key, probe, context)
+        if evaluation.value is probe:
+            evaluation = _with_value(evaluation, default)
+        return evaluation, metadata
 
-        Flags swap snapshots atomically, but value and metadata are read separately: if a
-        swap lands in between, evaluate again (a swap is one per deployment).
-        """
-        for _ in range(3):
-            snapshot = flags._snapshot
-            if probe is None:
-                evaluation = flags.evaluate(key, default, context)
-            elif probe is _BOOLEAN:
-                evaluation = _evaluate_boolean(flags, key, default, context)
-            else:
-                evaluation = flags.evaluate(key, probe, context)
-                if evaluation.value is probe:
-                    evaluation = _with_value(evaluation, default)
-            if flags._snapshot is snapshot:
-                break
-        return evaluation, snapshot
+    def _plain_metadata(
+        self, metadata: Mapping[str, Any], key: str, version: str | None
+    ) -> dict[str, Any] | None:
+        """The flag's metadata with ``version`` as a plain dict, built once per version.
 
-    def _plain_metadata(self, snapshot: Snapshot, key: str) -> dict[str, Any] | None:
-        """The flag's metadata with ``version`` as a plain dict, built once per snapshot.
-
-        ``None`` when the document gives the flag none. The cache holds one snapshot's
+        ``None`` when the document gives the flag none. The cache holds one version's
         flags (a lookup of a missing key adds nothing), replaced whole when it changes.
         """
-        cached_snapshot, cache = self._metadata_cache
-        if cached_snapshot is not snapshot:
+        if not metadata:
+            return None
+        cached_version, cache = self._metadata_cache
+        if cached_version != version:
             cache = {}
-            self._metadata_cache = (snapshot, cache)
-        plain = cache.get(key)
-        if plain is None:
-            metadata = snapshot.metadata.get(key)
-            if metadata is None:
-                return None
-            plain = dict(metadata)  # scalars only (the flagd schema): a full copy
-            if snapshot.version is not None and "version" not in plain:
-                plain["version"] = snapshot.version
-            cache[key] = plain
+            self._metadata_cache = (version, cache)
+        kept = cache.get(key)
+        if kept is not None and kept[0] is metadata:
+            return kept[1]
+        plain = dict(metadata)  # scalars only (the flagd schema): a full copy
+        if version is not None and "version" not in plain:
+            plain["version"] = version
+        cache[key] = (metadata, plain)
         return plain
 
     def _context(self, evaluation_context: EvaluationContext | None) -> Mapping[str, Any] | None:
@@ -548,15 +532,19 @@ _BOOLEAN: Any = object()
 
 def _evaluate_boolean(
     flags: Flags, key: str, default: Any, context: Mapping[str, Any] | None
-) -> Evaluation:
+) -> tuple[Evaluation, Mapping[str, Any]]:
     # bool has only two objects, so no probe can tell the caller's default from an answer:
     # ask with both; when the answers differ, the default answered.
-    as_false = flags.evaluate(key, False, context)
-    if as_false.value is not False:
-        return as_false
-    if flags.evaluate(key, True, context).value is True:
-        return _with_value(as_false, default)
-    return as_false
+    for _ in range(3):
+        as_false, metadata = flags.evaluate_with_metadata(key, False, context)
+        if as_false.value is not False:
+            return as_false, metadata
+        as_true, again = flags.evaluate_with_metadata(key, True, context)
+        if again is metadata and as_true.version == as_false.version:
+            break  # both from the same version: their verdict holds
+    if as_true.value is True:
+        return _with_value(as_false, default), metadata
+    return as_false, metadata
 
 
 def _with_value(evaluation: Evaluation, value: Any) -> Evaluation:
@@ -570,17 +558,17 @@ def _with_value(evaluation: Evaluation, value: Any) -> Evaluation:
     )
 
 
-# The provider reads a few facts Flags keeps for its own logs; all degrade gracefully.
+# What the provider says about the flags' health comes from Flags.status() alone.
 
 
 def _source(flags: Flags) -> str:
-    name = getattr(flags, "_source_name", None)
-    return name if isinstance(name, str) else "static flags"
+    return flags.status().source_name or "static flags"
 
 
 def _last_error(flags: Flags) -> str | None:
-    error = getattr(flags, "_last_error", None)
-    return error if isinstance(error, str) else None
+    """The last poll's failure, if the last poll failed."""
+    error = flags.status().last_error
+    return error.message if error is not None and error.kind == "poll_failed" else None
 
 
 _NO_SUCH_IDENTIFIER = tuple(
@@ -599,24 +587,28 @@ def _not_found(flags: Flags) -> bool:
 
 def _first_rejected(flags: Flags) -> str | None:
     """Why nothing loaded when the polls succeed: the document read was rejected."""
-    if getattr(flags, "_serving_latest", True) is False:
+    error = flags.status().last_error
+    if error is not None and error.kind == "rejected":
         return "its document was rejected, see the appflags.rejected log event"
     return None
 
 
 def _closed(flags: Flags) -> bool:
     """Closed flags that had a source: they will never poll again."""
-    return bool(getattr(flags, "_closed", False)) and getattr(flags, "_source", None) is not None
+    status = flags.status()
+    return status.closed and status.source_name is not None
 
 
 def _stale_message(flags: Flags) -> str:
-    source, error = _source(flags), _last_error(flags)
+    status = flags.status()
+    source, error = status.source_name or "static flags", status.last_error
+    if error is not None and error.kind == "poll_failed":
+        return f"{source} cannot be polled ({error.message}); serving the last good flags"
     if error is not None:
-        return f"{source} cannot be polled ({error}); serving the last good flags"
-    if getattr(flags, "_serving_latest", True) is False:
         return f"the latest document from {source} was rejected; serving the last good flags"
-    document = getattr(flags, "_document", None)
-    if document is not None and getattr(document, "digest", "") is None:
-        # Only a bootstrap= document is published without the digest of fetched bytes.
+    if status.source == "bootstrap":
         return f"serving the bootstrap= flags until {source} answers"
-    return f"serving flags restored from the backup file until {source} answers"
+    if status.source == "backup":
+        return f"serving flags restored from the backup file until {source} answers"
+    # A wake-up long overdue (a frozen process): the next poll tells whether they still are.
+    return f"the flags from {source} may be out of date: a poll was overdue"

@@ -45,6 +45,8 @@ from appflags._version import __version__  # noqa: E402
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
+__all__ = ["instrument"]
+
 METER_NAME = "appflags"
 PROVIDER_NAME = "appflags"
 
@@ -88,7 +90,9 @@ class _Instruments:
         )
 
     def _each(self) -> Iterator[tuple[Flags, dict[str, Any]]]:
-        return ((f, {"appflags.source": f._source_name or "static"}) for f in list(self.flags))
+        return (
+            (f, {"appflags.source": f.status().source_name or "static"}) for f in list(self.flags)
+        )
 
     def _observe(
         self, read: Callable[[Flags, dict[str, Any]], Iterable[Observation]]
@@ -141,14 +145,15 @@ class _Instruments:
     def _age_of(flags: Flags, base: dict[str, Any]) -> Iterator[Observation]:
         last = flags.usage().last_fetched
         if last is not None:
-            yield Observation((safe_now(flags._clock) - last).total_seconds(), base)
+            yield Observation((safe_now(flags.clock) - last).total_seconds(), base)
 
     def _state(self, options: CallbackOptions) -> Iterable[Observation]:
         return self._observe(self._state_of)
 
     @staticmethod
     def _state_of(flags: Flags, base: dict[str, Any]) -> Iterator[Observation]:
-        current, version = flags.state, flags.version
+        status = flags.status()  # one reading: state and version of the same moment
+        current, version = status.state, status.version
         for state in State:
             attributes = {**base, "appflags.state": state.value}
             if version is not None:

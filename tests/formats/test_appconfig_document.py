@@ -296,6 +296,15 @@ def test_explain_reports_each_rule_tried_and_the_context_values_it_read(ui: Flag
     assert explain(ui, "missing", {}) is None
 
 
+def test_flags_explain_is_what_rules_explain_answers(ui: Flags) -> None:
+    qa = {"email": "jane@qa-testers.mycompany.com"}
+    assert ui.explain("ui_refresh", qa) == explain(ui, "ui_refresh", qa)
+    assert ui.explain("ui_refresh", qa) is not None
+    assert ui.explain("ui_refresh", qa).variant == "QA"  # type: ignore[union-attr] # checked above
+    # Like a lookup, it never raises: a key that cannot name a flag has no explanation.
+    assert ui.explain(["ui_refresh"], qa) is None  # type: ignore[arg-type] # on purpose
+
+
 # ----------------------------------------------------------------------- validation
 
 

@@ -288,3 +288,16 @@ def test_a_patched_version_records_what_it_was_patched_from_and_what_it_touched(
     )
     assert other.incremental is not None
     assert other.incremental.base is None
+
+
+def test_a_stored_version_without_flags_after_one_with_flags() -> None:
+    # AppConfig's stored document may leave out "flags" (a profile emptied): the patch
+    # compiles it as the whole compile does (it raised KeyError: 'flags').
+    before = {"version": "1", "flags": {"x": {"name": "x"}}, "values": {"x": {"enabled": True}}}
+    _, first = compile_document(before, format="appconfig", incremental=True)
+    _, patched = compile_document(
+        {"version": "1"}, format="appconfig", incremental=True, previous=first.incremental
+    )
+    _, whole = compile_document({"version": "1"}, format="appconfig")
+    assert (patched.static, patched.rules, patched.features) == ({}, {}, ())
+    assert (patched.static, patched.features) == (whole.static, whole.features)

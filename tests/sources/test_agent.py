@@ -56,7 +56,7 @@ def test_agent_token_never_shows_in_repr(server: LocalAppConfig) -> None:
     try:
         assert flags.is_enabled("beta") is True
         assert "s3cr3t" not in repr(flags)
-        assert "s3cr3t" not in repr(flags._source)
+        assert "s3cr3t" not in repr(flags._updates._source)
     finally:
         flags.close()
 

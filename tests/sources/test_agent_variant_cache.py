@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appflags import Flags
+from appflags import Flags, VariantOptions
 from appflags.testing import LocalAppConfig
 
 APP = ("shop", "prod", "probe")
@@ -112,7 +112,7 @@ def _check_contexts(
         *APP,
         url=server.endpoint_url,
         poll_interval=60,
-        variant_budget=10,
+        variants=VariantOptions(budget=10),
         context_keys=keys,
     ) as flags:
         for index in [*range(len(drawn)), *order]:
@@ -179,7 +179,7 @@ def test_concurrent_lookups_each_get_their_own_contexts_answer(agent: LocalAppCo
     sendable = [(value, text) for value, text in POOL if text not in (None, OMITTED)]
     problems: list[str] = []
     with Flags.from_agent(
-        *APP, url=agent.endpoint_url, poll_interval=60, variant_budget=10
+        *APP, url=agent.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
     ) as flags:
 
         def work(offset: int) -> None:
@@ -205,7 +205,10 @@ def test_a_full_cache_keeps_answering_each_context_its_own_answer(
     agent.reset_calls()
     contexts = [{"v": value} for value in (1, 1.0, True, "x", 2.5)]
     with Flags.from_agent(
-        *APP, url=agent.endpoint_url, poll_interval=60, variant_budget=10, variant_cache_size=2
+        *APP,
+        url=agent.endpoint_url,
+        poll_interval=60,
+        variants=VariantOptions(budget=10, cache_size=2),
     ) as flags:
         for _ in range(3):
             for context, text in zip(contexts, ("1", "1.0", "true", "x", "2.5"), strict=True):
@@ -260,7 +263,11 @@ def test_odd_contexts_never_raise_and_are_never_sent(
         10**5000,
     ]
     with Flags.from_agent(
-        *APP, url=agent.endpoint_url, poll_interval=60, variant_budget=10, context_keys=keys
+        *APP,
+        url=agent.endpoint_url,
+        poll_interval=60,
+        variants=VariantOptions(budget=10),
+        context_keys=keys,
     ) as flags:
         assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"
         for value in odd:
@@ -276,7 +283,10 @@ def test_odd_contexts_never_raise_and_are_never_sent(
 def test_no_more_than_cache_size_contexts_answer_from_memory(agent: LocalAppConfig) -> None:
     agent.reset_calls()
     with Flags.from_agent(
-        *APP, url=agent.endpoint_url, poll_interval=60, variant_budget=10, variant_cache_size=2
+        *APP,
+        url=agent.endpoint_url,
+        poll_interval=60,
+        variants=VariantOptions(budget=10, cache_size=2),
     ) as flags:
         assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"
         assert flags.get_str("probe._variant", "", {"v": 1}) == "v=1"  # from memory
@@ -300,7 +310,7 @@ def test_a_context_changed_between_reads_files_no_answer_under_another_context(
 ) -> None:
     agent.reset_calls()
     with Flags.from_agent(
-        *APP, url=agent.endpoint_url, poll_interval=60, variant_budget=10
+        *APP, url=agent.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
     ) as flags:
         # It reads two ways: either is its answer, as long as it is filed under its own.
         first = flags.get_str("probe._variant", "", _TwoFaced(v=True))

@@ -18,16 +18,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _support import APP, proxies_to_a_closed_port, wait_for
-from appflags import ErrorCode, Flags, Reason, State
+from _support import APP, proxies_to_a_closed_port, variant_requests, wait_for
+from appflags import ErrorCode, Flags, Reason, State, VariantOptions
 from appflags.sources._agent_variants import (
     MAX_PENDING,
     AgentVariants,
-    VariantOptions,
     header_text,
 )
+from appflags.sources._agent_variants import VariantOptions as CheckedOptions
 from appflags.sources.agent import default_agent_url
-from appflags.testing import AgentRequest, Fault, LocalAppConfig
+from appflags.testing import Fault, LocalAppConfig
 from appflags.testing._agent import parse_context
 
 QA = {"email": "jane@qa-testers.mycompany.com"}
@@ -69,11 +69,6 @@ STORED: dict[str, Any] = {
 }
 
 
-def variant_requests(server: LocalAppConfig) -> list[AgentRequest]:
-    """The per-flag Agent requests the server received (polls ask for no flag)."""
-    return [c.agent for c in server.log if c.agent is not None and c.agent.flags]
-
-
 @pytest.fixture
 def stored(server: LocalAppConfig) -> LocalAppConfig:
     server.put(*APP, STORED)
@@ -85,7 +80,7 @@ def flags(stored: LocalAppConfig) -> Iterator[Flags]:
     # A long poll interval: no poll lands between a test's steps. A generous budget:
     # on a loaded machine the first lookup still gets the Agent's answer.
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
     ) as agent_flags:
         assert agent_flags.state is State.READY
         yield agent_flags
@@ -117,7 +112,10 @@ def test_at_most_one_agent_request_per_flag_and_context_per_ttl(
     stored: LocalAppConfig,
 ) -> None:
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_ttl=2, variant_budget=10
+        *APP,
+        url=stored.endpoint_url,
+        poll_interval=60,
+        variants=VariantOptions(ttl=2, budget=10),
     ) as flags:
         for _ in range(20):
             assert flags.get_bool("ui_refresh.dark_mode_support", False, QA) is True
@@ -136,7 +134,7 @@ def test_at_most_one_agent_request_per_flag_and_context_per_ttl(
 def test_a_new_version_gets_a_fresh_cache(stored: LocalAppConfig) -> None:
     # TTL = poll interval = 60 s: only a new version can change a cached answer here.
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
     ) as flags:
         assert flags.get_str("ui_refresh.theme", "", QA) == "night"
         # Only a variant the empty context does not get changes: the polled answer is
@@ -161,7 +159,7 @@ def test_background_mode_answers_at_once_and_fetches_for_next_time(
     stored: LocalAppConfig,
 ) -> None:
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variants="background"
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(mode="background")
     ) as flags:
         # The first lookup of a context never waits: it answers the polled answer.
         assert flags.get_bool("ui_refresh.dark_mode_support", False, QA) is False
@@ -206,7 +204,7 @@ def test_one_request_per_context_answers_every_multi_variant_flag(
         document["values"][name] = document["values"]["ui_refresh"]
     server.put(*APP, document)
     with Flags.from_agent(
-        *APP, url=server.endpoint_url, poll_interval=60, variant_budget=10
+        *APP, url=server.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
     ) as flags:
         assert sorted(flags.enabled_features(QA)) == ["checkout", "ui_b", "ui_c", "ui_refresh"]
         assert flags.get_str("ui_c._variant", "", BETA) == "Beta Testers"
@@ -224,7 +222,7 @@ def test_non_ascii_context_values_reach_the_agent_as_written(server: LocalAppCon
     server.put(*APP, document)
     context = {"name": "José Ñandú", "targetingKey": "ü-42"}
     with Flags.from_agent(
-        *APP, url=server.endpoint_url, poll_interval=60, variant_budget=10
+        *APP, url=server.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
     ) as flags:
         assert flags.get_str("ui_refresh._variant", "", context) == "QA"
     (request,) = variant_requests(server)
@@ -251,7 +249,7 @@ def test_values_go_as_text_and_context_keys_limit_what_leaves(
         *APP,
         url=stored.endpoint_url,
         poll_interval=60,
-        variant_budget=10,
+        variants=VariantOptions(budget=10),
         context_keys={"email", "opted_in_to_beta", "age", "targetingKey"},
     ) as flags:
         assert flags.get_str("ui_refresh._variant", "", context) == "Beta Testers"
@@ -267,7 +265,11 @@ def test_values_go_as_text_and_context_keys_limit_what_leaves(
 
 def test_entity_id_can_name_another_attribute(stored: LocalAppConfig) -> None:
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10, entity_id="email"
+        *APP,
+        url=stored.endpoint_url,
+        poll_interval=60,
+        variants=VariantOptions(budget=10),
+        entity_id="email",
     ) as flags:
         assert flags.is_enabled("ui_refresh", QA) is True
     (request,) = variant_requests(stored)
@@ -277,7 +279,11 @@ def test_entity_id_can_name_another_attribute(stored: LocalAppConfig) -> None:
 def test_the_access_token_goes_as_a_bearer_header(stored: LocalAppConfig) -> None:
     stored.agent_token = "s3cr3t"
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10, token="s3cr3t"
+        *APP,
+        url=stored.endpoint_url,
+        poll_interval=60,
+        variants=VariantOptions(budget=10),
+        token="s3cr3t",
     ) as flags:
         assert flags.state is State.READY
         assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
@@ -295,9 +301,11 @@ def test_agent_failures_answer_the_polled_answer_and_are_cached(
 
 
 def test_closed_or_off_flags_answer_in_memory(stored: LocalAppConfig) -> None:
-    with Flags.from_agent(*APP, url=stored.endpoint_url, variants="off") as flags:
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, variants=VariantOptions(mode="off")
+    ) as flags:
         assert flags.get_str("ui_refresh._variant", "", QA) == "Default Variant"
-    flags = Flags.from_agent(*APP, url=stored.endpoint_url, variant_budget=10)
+    flags = Flags.from_agent(*APP, url=stored.endpoint_url, variants=VariantOptions(budget=10))
     flags.close()
     assert flags.get_str("ui_refresh._variant", "", QA) == "Default Variant"
     assert variant_requests(stored) == []
@@ -305,14 +313,14 @@ def test_closed_or_off_flags_answer_in_memory(stored: LocalAppConfig) -> None:
 
 def test_invalid_variant_options_are_refused() -> None:
     with pytest.raises(ValueError, match="variants"):
-        Flags.from_agent(*APP, variants="sometimes", wait=0)
+        Flags.from_agent(*APP, variants=VariantOptions(mode="sometimes"), wait=0)
     with pytest.raises(ValueError, match="variant_ttl"):
-        Flags.from_agent(*APP, poll_interval=5, variant_ttl=6, wait=0)
+        Flags.from_agent(*APP, poll_interval=5, variants=VariantOptions(ttl=6), wait=0)
     with pytest.raises(ValueError, match="variant_cache_size"):
-        Flags.from_agent(*APP, variant_cache_size=0, wait=0)
+        Flags.from_agent(*APP, variants=VariantOptions(cache_size=0), wait=0)
     for unbounded in (float("inf"), float("nan"), -1.0):  # a lookup must stay bounded
         with pytest.raises(ValueError, match="variant_budget"):
-            Flags.from_agent(*APP, variant_budget=unbounded, wait=0)
+            Flags.from_agent(*APP, variants=VariantOptions(budget=unbounded), wait=0)
 
 
 def test_default_url_honours_appflags_and_lambda_extension_variables(
@@ -332,7 +340,7 @@ def test_default_url_honours_appflags_and_lambda_extension_variables(
     monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", "1")
     monkeypatch.setenv("APPFLAGS_AGENT_URL", stored.endpoint_url)
     assert default_agent_url() == stored.endpoint_url
-    with Flags.from_agent(*APP, poll_interval=60, variant_budget=10) as flags:
+    with Flags.from_agent(*APP, poll_interval=60, variants=VariantOptions(budget=10)) as flags:
         assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
     monkeypatch.delenv("APPFLAGS_AGENT_URL")
     monkeypatch.setenv("AWS_APPCONFIG_EXTENSION_HTTP_PORT", "http")
@@ -358,7 +366,7 @@ _VALUES = st.one_of(
 def test_a_context_is_sent_only_as_headers_that_read_back_the_same(
     context: dict[str, Any],
 ) -> None:
-    variants = AgentVariants(lambda *_: {}, VariantOptions())
+    variants = AgentVariants(lambda *_: {}, CheckedOptions())
     key = variants.cache_key("flag", context)
     if key is None:
         # Refused: something in it could not travel as it is.
@@ -420,7 +428,10 @@ def test_closed_flags_keep_cached_answers_until_they_expire_and_ask_no_more(
     stored: LocalAppConfig,
 ) -> None:
     flags = Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10, variant_ttl=2
+        *APP,
+        url=stored.endpoint_url,
+        poll_interval=60,
+        variants=VariantOptions(budget=10, ttl=2),
     )
     assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
     flags.close()
@@ -442,7 +453,7 @@ def test_variant_requests_ignore_proxy_settings(
     # for a proxy meant for the application's outbound traffic.
     proxies_to_a_closed_port(monkeypatch)
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
     ) as flags:
         assert flags.state is State.READY
         assert flags.get_str("ui_refresh._variant", "", QA) == "QA"
@@ -498,7 +509,7 @@ def test_a_redirected_variant_request_is_a_failure_and_the_token_stays(
     try:
         url = f"http://127.0.0.1:{redirector.server_address[1]}"
         with Flags.from_agent(
-            *APP, url=url, poll_interval=60, variant_budget=10, token="s3cr3t"
+            *APP, url=url, poll_interval=60, variants=VariantOptions(budget=10), token="s3cr3t"
         ) as flags:
             assert flags.state is State.READY
             assert flags.get_str("checkout.color", "", QA) == "red"  # polled through the relay

@@ -12,7 +12,7 @@ import pytest
 from structlog.testing import capture_logs
 
 import appflags
-import appflags._flags
+import appflags._updates
 from _support import APP, UNREACHABLE, reaches, wait_for
 from appflags import Change, ErrorCode, Flags, Reason, State
 from appflags.testing import Fault, LocalAppConfig, ProfileType
@@ -61,13 +61,13 @@ def test_empty_bodies_keep_flags_without_parsing(
     server: LocalAppConfig, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parses: list[bytes] = []
-    real_load = appflags._flags.load  # type: ignore[attr-defined]  # spying on our own module
+    real_load = appflags._updates.load  # type: ignore[attr-defined]  # spying on our own module
 
     def counting_load(data: bytes, *args: Any, **kwargs: Any) -> Any:
         parses.append(data)
         return real_load(data, *args, **kwargs)
 
-    monkeypatch.setattr(appflags._flags, "load", counting_load)
+    monkeypatch.setattr(appflags._updates, "load", counting_load)
     server.put(*APP, V1, version_label="v1")
     with Flags.from_appconfig(*APP, client=client) as flags:
         assert len(parses) == 1
@@ -565,7 +565,7 @@ def test_body_cut_from_the_agent_is_a_failed_poll(server: LocalAppConfig) -> Non
 def test_unexpected_failure_while_compiling_is_a_rejected_version(
     server: LocalAppConfig, flags: Flags, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_load = appflags._flags.load  # type: ignore[attr-defined]  # spying on our own module
+    real_load = appflags._updates.load  # type: ignore[attr-defined]  # spying on our own module
     loads: list[bytes] = []
 
     def buggy_load(data: bytes, *args: Any, **kwargs: Any) -> Any:
@@ -574,7 +574,7 @@ def test_unexpected_failure_while_compiling_is_a_rejected_version(
             raise TypeError("'<' not supported between instances of 'int' and 'str'")
         return real_load(data, *args, **kwargs)
 
-    monkeypatch.setattr(appflags._flags, "load", buggy_load)
+    monkeypatch.setattr(appflags._updates, "load", buggy_load)
     with capture_logs() as logs:
         server.put(*APP, {"boom": {"enabled": True}}, version_label="boom")
         assert wait_for(lambda: flags.state is State.STALE)

@@ -13,7 +13,10 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from appflags.formats import FORMATS
+from appflags._snapshot import Snapshot
+from appflags._updates import as_schema_error
+from appflags.formats import FORMATS, load, load_schema
+from appflags.sources import FileSource
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -29,6 +32,27 @@ EXIT_USAGE = 2
 def add_format_option(parser: argparse.ArgumentParser) -> None:
     """``--format``: which document format to read (``auto`` detects it)."""
     parser.add_argument("--format", choices=["auto", *FORMATS], default="auto")
+
+
+def read_document(path: str, *, format: str, schema: str | None = None) -> Snapshot:  # noqa: A002
+    """The flag document at ``path``, read and checked as ``Flags.from_file`` reads it.
+
+    Raises as ``from_file`` does: ``OSError`` when it cannot be read, ``ValueError`` for an
+    unusable ``schema``, :class:`SchemaError` naming the file for an invalid document.
+    """
+    fetched = FileSource(path).read()
+    validator = load_schema(schema)
+    try:
+        name, compiled = load(
+            fetched.content or b"",
+            fetched.content_type,
+            format=format,
+            schema=validator,
+            duplicate_keys="refuse",  # a local file: its author can fix a key defined twice
+        )
+    except Exception as exc:  # noqa: BLE001 - whatever fails, the caller gets a SchemaError
+        raise as_schema_error(exc).with_source(path) from None
+    return Snapshot.of(compiled, format=name)
 
 
 def port(text: str) -> int:

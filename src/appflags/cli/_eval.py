@@ -16,12 +16,14 @@ from appflags.cli._command import (
     EXIT_USAGE,
     add_format_option,
     json_or_text,
+    read_document,
 )
-from appflags.rules import ABSENT, explain
+from appflags.rules import ABSENT
 
 if TYPE_CHECKING:
     import argparse
 
+    from appflags._snapshot import Snapshot
     from appflags.cli._command import Commands
 
 
@@ -60,13 +62,14 @@ def _eval(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         context[name] = json_or_text(value)
     try:
-        flags = Flags.from_file(args.file, format=args.format)
+        document = read_document(args.file, format=args.format)
     except SchemaError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID
     except OSError as exc:
         print(f"{args.file}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INVALID
+    flags = Flags(snapshot=document)  # with APPFLAGS_OVERRIDES laid over it, as from_file
     default = None if args.default is None else json_or_text(args.default)
     result = flags.evaluate(args.key, default, context)
     output: dict[str, Any] = {
@@ -84,23 +87,24 @@ def _eval(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.explain:
-        output["explain"] = _explanation(flags, args.key, context)
+        output["explain"] = _explanation(flags, document, args.key, context)
     print(json.dumps(output, indent=2, default=str))
     # A key the document does not have is a problem (a typo in a script, a flag removed):
     # exit 1, after printing the evaluation (FLAG_NOT_FOUND, the default as its value).
     return EXIT_INVALID if result.error_code is ErrorCode.FLAG_NOT_FOUND else EXIT_OK
 
 
-def _explanation(flags: Flags, key: str, context: dict[str, Any]) -> Any:
-    explanation = explain(flags, key, context)
+def _explanation(flags: Flags, document: Snapshot, key: str, context: dict[str, Any]) -> Any:
+    explanation = flags.explain(key, context)
     if explanation is None:
-        snapshot = flags._snapshot
-        if key in snapshot.rules:
+        if key in flags.overrides:
+            return "no rules: the value is the same for every context"
+        if key in document.rules:
             return (
-                f"no explanation yet for the rules of the {snapshot.format} format: "
+                f"no explanation yet for the rules of the {document.format} format: "
                 "the evaluation above shows the variant and reason they chose"
             )
-        if key not in snapshot.static:
+        if key not in document.static:
             return "no such key in the document"
         return "no rules: the value is the same for every context"
     return [

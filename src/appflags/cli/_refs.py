@@ -8,7 +8,6 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from appflags._errors import SchemaError
-from appflags._flags import Flags
 from appflags._refs import (
     Reference,
     UnreadableSource,
@@ -18,7 +17,13 @@ from appflags._refs import (
     python_files,
     references_in_file,
 )
-from appflags.cli._command import EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_format_option
+from appflags.cli._command import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_format_option,
+    read_document,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -47,7 +52,7 @@ def register(commands: Commands) -> None:
 
 def _refs(args: argparse.Namespace) -> int:
     try:
-        snapshot = Flags.from_file(args.document, format=args.format)._document
+        snapshot = read_document(args.document, format=args.format)
     except SchemaError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID

@@ -6,8 +6,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from appflags._errors import SchemaError
-from appflags._flags import Flags
-from appflags.cli._command import EXIT_INVALID, EXIT_OK, add_format_option
+from appflags.cli._command import EXIT_INVALID, EXIT_OK, add_format_option, read_document
 from appflags.formats import load_schema
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ def _validate(args: argparse.Namespace) -> int:
     code = EXIT_OK
     for name in args.files:
         try:
-            flags = Flags.from_file(name, format=args.format, schema=args.schema)
+            snapshot = read_document(name, format=args.format, schema=args.schema)
         except SchemaError as exc:
             code = EXIT_INVALID
             _print_invalid(name, exc)
@@ -54,7 +53,6 @@ def _validate(args: argparse.Namespace) -> int:
             code = EXIT_INVALID
             print(f"{name}: {exc}")
         else:
-            snapshot = flags._document
             if snapshot.format == "json":
                 count, noun = len(snapshot.static), "key"
             elif snapshot.format == "flagd":

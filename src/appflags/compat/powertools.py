@@ -20,8 +20,6 @@ Powertools-style store (an object with ``get_configuration()``).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
 import json
 import math
 import threading
@@ -38,8 +36,8 @@ from appflags._evaluation import Reason
 from appflags._flags import Flags
 from appflags._log import logger
 from appflags.compat._conditions import CheckedDocument, Failure
-from appflags.formats import parse
-from appflags.sources import AgentSource, AppConfigDataSource, Fetched, Source, SourceError
+from appflags.compat._sources import EnvelopeSource, RecordingSource
+from appflags.sources import AgentSource, AppConfigDataSource, Source
 from appflags.sources._agent_variants import AgentVariants, VariantOptions
 from appflags.sources.agent import default_agent_url
 from appflags.sources.appconfigdata import (
@@ -167,7 +165,7 @@ class AppConfigStore:
         self._agent_url = default_agent_url() if use_extension else None
         self._variant_options: VariantOptions | None = None
         self._flags: Flags | None = None
-        self._recorder: _RecordingSource | None = None
+        self._recorder: RecordingSource | None = None
         self._lock = threading.Lock()
         if not use_extension and boto3_client is None:
             self._check_region()
@@ -219,7 +217,7 @@ class AppConfigStore:
         recorder = self._recorder
         if recorder is None or self._format != "powertools":
             return None
-        return recorder.document(flags._snapshot.digest)
+        return recorder.document(flags.status().digest)
 
     def _start(self) -> Flags:
         source: Source
@@ -249,8 +247,8 @@ class AppConfigStore:
                 poll_interval=minimum,
             )
         if self._envelope is not None:
-            source = _EnvelopeSource(source, self._envelope, self._jmespath_options)
-        self._recorder = source = _RecordingSource(source)
+            source = EnvelopeSource(source, self._envelope, self._jmespath_options)
+        self._recorder = source = RecordingSource(source)
         return Flags(
             source=source,
             format=self._format,
@@ -323,80 +321,6 @@ class AppConfigExtensionStore(AppConfigStore):
             context_keys=context_keys,
             entity_id=entity_id,
         )
-
-
-class _EnvelopeSource:
-    """Applies a JMESPath envelope to each new document before appflags validates it."""
-
-    def __init__(self, inner: Source, expression: Any, options: Any) -> None:
-        self._inner = inner
-        self._expression = expression
-        self._options = options
-        self.name = inner.name
-
-    def fetch(self) -> Fetched:
-        fetched = self._inner.fetch()
-        if fetched.content is None:
-            return fetched
-        try:
-            document = json.loads(fetched.content)
-        except ValueError:
-            return fetched  # not JSON: the format rejects it with a precise message
-        try:
-            plucked = self._expression.search(document, options=self._options)
-        except Exception as exc:  # noqa: BLE001 - any JMESPath failure is a failed poll
-            raise SourceError(f"envelope failed: {type(exc).__name__}") from None
-        content = json.dumps(plucked).encode()
-        return dataclasses.replace(fetched, content=content, content_type="application/json")
-
-    def reset(self) -> None:
-        self._inner.reset()
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class _RecordingSource:
-    """Keeps the last documents fetched, so the one being served can be told by its digest."""
-
-    def __init__(self, inner: Source) -> None:
-        self._inner = inner
-        self.name = inner.name
-        self._recent: dict[str, tuple[bytes, str | None]] = {}
-        self._documents: dict[str, dict[str, Any]] = {}
-
-    def fetch(self) -> Fetched:
-        fetched = self._inner.fetch()
-        if fetched.content is not None:
-            digest = hashlib.sha256(fetched.content).hexdigest()
-            # The served document is the newest valid one: two suffice (a rejected
-            # version never replaces what is served).
-            self._recent = {
-                **dict(list(self._recent.items())[-1:]),
-                digest: (fetched.content, fetched.content_type),
-            }
-        return fetched
-
-    def document(self, digest: str | None) -> dict[str, Any] | None:
-        if digest is None:
-            return None
-        found = self._documents.get(digest)
-        if found is None:
-            recent = self._recent.get(digest)
-            if recent is None:
-                return None
-            parsed = parse(*recent)
-            if not isinstance(parsed, dict):
-                return None
-            self._documents = {digest: parsed}  # the document served, parsed once
-            found = parsed
-        return found
-
-    def reset(self) -> None:
-        self._inner.reset()
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 class _StoreFlags:
@@ -604,8 +528,8 @@ class FeatureFlags:
         flags = self.flags
         if flags is None:
             return []
-        # The snapshot's features are every flag of the document, in document order.
-        names = flags._snapshot.features
+        # Every flag of the document, in document order.
+        names = flags.flag_names()
         return [name for name in names if self.evaluate(name=name, context=context, default=None)]
 
     def validation_exception_handler(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 if TYPE_CHECKING:
     from appflags._evaluation import Reason
@@ -113,20 +113,37 @@ class _Recorder(Mapping[str, Any]):
         return len(self._context)
 
 
-def explain(flags: Any, key: str, context: Mapping[str, Any] | None = None) -> Explanation | None:
+class Explains(Protocol):
+    """What :func:`explain` asks of ``flags``: a :class:`appflags.Flags`."""
+
+    def explain(self, key: str, context: Mapping[str, Any] | None = None) -> Explanation | None:
+        """Why ``context`` gets its answer for ``key`` (``None``: no variant rules)."""
+        ...
+
+
+def explain(
+    flags: Explains, key: str, context: Mapping[str, Any] | None = None
+) -> Explanation | None:
     """Explain the answer for ``key`` (a multi-variant flag or one of its attributes).
 
-    ``flags`` is a :class:`appflags.Flags` or a snapshot. Returns ``None`` when ``key`` is
-    not decided by variant rules (a static flag, an unknown key). Reads no clock, does no
-    I/O; the context values it reports are the caller's own, and it never logs them.
+    ``flags`` is a :class:`appflags.Flags`: this is ``flags.explain(key, context)``.
+    Returns ``None`` when ``key`` is not decided by variant rules (a static flag, an
+    unknown key). Reads no clock, does no I/O; the context values it reports are the
+    caller's own, and it never logs them.
 
     >>> flags = Flags.from_dict(document)
     >>> explain(flags, "ui_refresh", {"email": "a@qa-testers.mycompany.com"}).variant
     'QA'
     """
-    snapshot = getattr(flags, "_snapshot", flags)
-    rule = getattr(snapshot, "rules", {}).get(key)
-    entry = _REGISTRY.get(rule) if rule is not None else None
+    return flags.explain(key, context)
+
+
+def explain_rule(
+    rule: Callable[..., Any], key: str, context: Mapping[str, Any] | None
+) -> Explanation | None:
+    """Explain what the compiled ``rule`` of ``key`` answers ``context`` (``None`` when no
+    format registered it: it is no variant rule, or its format has no explanation)."""
+    entry = _REGISTRY.get(rule)
     if entry is None:
         return None
     flag, variants = entry

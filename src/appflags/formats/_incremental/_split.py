@@ -41,7 +41,7 @@ def _whole(_shared: Any, definitions: dict[str, Any], _values: dict[str, Any]) -
 
 
 def _split_stored(doc: dict[str, Any]) -> Split:
-    flags, values = doc["flags"], doc.get("values") or {}
+    flags, values = doc.get("flags") or {}, doc.get("values") or {}
     # Values without a definition are not compiled, but belong to no flag either: they
     # are compared whole, with the document's other keys.
     # (The keys of both, in the same order, as usual: a pointer comparison a key, json

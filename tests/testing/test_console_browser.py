@@ -177,3 +177,23 @@ def test_a_running_deployment_moves_on_without_a_reload(chromium: Any) -> None:
         now[0] += timedelta(seconds=60)
         playwright_api.expect(row.locator(".state")).to_have_text("COMPLETE")
         context.close()
+
+
+def test_an_edit_works_without_script(
+    chromium: Any, server: LocalAppConfig, files: dict[str, Path]
+) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(server.console.url)
+    with page.expect_navigation():  # the post is answered with a redirect back
+        page.get_by_role("button", name="Toggle search-v2").click()
+    assert page.url == server.console.url, page.content()
+    assert page.locator('tr[data-key="search-v2"] .enabled').inner_text() == "on"
+    assert json.loads(files["flags"].read_text())["search-v2"] == {"enabled": True}
+    page.goto(f"{server.console.url}flag?profile=flags&key=search-v2")
+    page.get_by_label("Definition (JSON)").fill("{")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save definition").click()
+    assert "not valid JSON" in page.locator(".problem").inner_text()
+    context.close()

@@ -77,16 +77,19 @@ def _hidden(fields: Mapping[str, str]) -> str:
 
 def edit_form(
     file: ServedFile,
+    token: str,
     op: str,
     key: str,
+    *,
     inner: str,
     button: str,
-    *,
     inline: bool = False,
     label: str | None = None,
 ) -> str:
     """A form posting one edit of ``file``'s profile; problems appear in its output."""
-    fields = {"profile": file.profile, "etag": file.served.etag, "op": op, "flag": key}
+    # The token rides in the form too, so that an edit works without script.
+    fields = {"token": token, "profile": file.profile, "etag": file.served.etag, "op": op}
+    fields["flag"] = key
     css = "edit inline" if inline else "edit"
     aria = f' aria-label="{h(label)}"' if label else ""
     output = '<output class="problems" role="alert" tabindex="-1"></output>'
@@ -105,11 +108,11 @@ def flags_page(files: Iterable[Shown], token: str) -> bytes:
         '<label for="search">Search flags</label>'
         '<input type="search" id="search" placeholder="flag key" autocomplete="off">'
     ]
-    parts.extend(_profile_section(file) for file in files)
+    parts.extend(_profile_section(file, token) for file in files)
     return page("Flags", "\n".join(parts), token, "/ui/")
 
 
-def _profile_section(file: Shown) -> str:
+def _profile_section(file: Shown, token: str) -> str:
     served = file.served
     kind = kind_of(served.doc, served.format)
     start = file.start
@@ -134,26 +137,33 @@ def _profile_section(file: Shown) -> str:
     for row in rows(served.doc, served.format):
         before = start_rows.get(row.key)
         changed = "new" if before is None else ("yes" if before != row else "")
-        out.append(_flag_row(file, row, changed))
+        out.append(_flag_row(file, row, changed, token))
     out.append("</tbody></table></div>")
     if isinstance(file, _ServedFile) and file.editable:
         inner = (
             f'<label for="add-{h(file.profile)}">New flag key</label>'
             f'<input type="text" id="add-{h(file.profile)}" name="flag" required> '
         )
-        form = edit_form(file, "add", "", inner, "Add flag")
+        form = edit_form(file, token, "add", "", inner=inner, button="Add flag")
         out.append(form.replace('<input type="hidden" name="flag" value="">', ""))
     out.append("</section>")
     return "\n".join(out)
 
 
-def _flag_row(file: Shown, row: FlagRow, changed: str) -> str:
+def _flag_row(file: Shown, row: FlagRow, changed: str, token: str) -> str:
     types = ", ".join(f"{name}: {kind}" for name, kind in row.types.items()) or "none"
     link = f"/ui/flag?profile={_q(file.profile)}&amp;key={_q(row.key)}"
     actions = f'<a href="{link}">Edit<span class="visually-hidden"> {h(row.key)}</span></a>'
     if row.toggles and isinstance(file, _ServedFile) and file.editable:
         toggle = edit_form(
-            file, "toggle", row.key, "", "Toggle", inline=True, label=f"Toggle {row.key}"
+            file,
+            token,
+            "toggle",
+            row.key,
+            inner="",
+            button="Toggle",
+            inline=True,
+            label=f"Toggle {row.key}",
         )
         actions = f"{toggle} {actions}"
     return (
@@ -186,9 +196,11 @@ def flag_page(file: Shown, key: str, token: str) -> bytes:
         out.append(f"<pre>{h(json.dumps(row.definition, indent=2))}</pre>")
         return page(f"Flag {key}", "\n".join(out), token)
     if row.toggles:
-        out.append(edit_form(file, "toggle", key, "", "Toggle", label=f"Toggle {key}"))
+        out.append(
+            edit_form(file, token, "toggle", key, inner="", button="Toggle", label=f"Toggle {key}")
+        )
     if kind in ("appconfig-stored", "appconfig-values") and row.toggles and row.types:
-        out.append(_attributes_form(file, kind, key, served.doc))
+        out.append(_attributes_form(file, token, kind, key, served.doc))
     if kind == "appconfig-stored":
         variants = served.doc.get("values", {}).get(key, {}).get("_variants", [])
         inner = (
@@ -198,11 +210,12 @@ def flag_page(file: Shown, key: str, token: str) -> bytes:
             f"{h(json.dumps(variants, indent=2, ensure_ascii=False))}</textarea>"
         )
         out.append(
-            f"<fieldset><legend>Variants</legend>"
-            f"{edit_form(file, 'variants', key, inner, 'Save variants')}</fieldset>"
+            "<fieldset><legend>Variants</legend>"
+            + edit_form(file, token, "variants", key, inner=inner, button="Save variants")
+            + "</fieldset>"
         )
     if kind == "flagd":
-        out.append(_default_variant_form(file, key, served.doc["flags"][key]))
+        out.append(_default_variant_form(file, token, key, served.doc["flags"][key]))
     inner = (
         '<label for="definition">Definition (JSON)</label>'
         f'<textarea id="definition" name="definition" rows="14">'
@@ -210,7 +223,8 @@ def flag_page(file: Shown, key: str, token: str) -> bytes:
     )
     out.append(
         "<fieldset><legend>Edit as JSON</legend>"
-        f"{edit_form(file, 'definition', key, inner, 'Save definition')}</fieldset>"
+        + edit_form(file, token, "definition", key, inner=inner, button="Save definition")
+        + "</fieldset>"
     )
     confirm = (
         '<input type="checkbox" id="confirm-delete" name="confirm" value="yes" required> '
@@ -218,12 +232,12 @@ def flag_page(file: Shown, key: str, token: str) -> bytes:
     )
     out.append(
         "<fieldset><legend>Delete</legend>"
-        f"{edit_form(file, 'delete', key, confirm, 'Delete flag')}</fieldset>"
+        f"{edit_form(file, token, 'delete', key, inner=confirm, button='Delete flag')}</fieldset>"
     )
     return page(f"Flag {key}", "\n".join(out), token)
 
 
-def _attributes_form(file: ServedFile, kind: str, key: str, doc: Any) -> str:
+def _attributes_form(file: ServedFile, token: str, kind: str, key: str, doc: Any) -> str:
     if kind == "appconfig-stored":
         specs = doc["flags"][key].get("attributes", {})
         values = doc.get("values", {}).get(key, {})
@@ -256,11 +270,12 @@ def _attributes_form(file: ServedFile, kind: str, key: str, doc: Any) -> str:
     inner = "".join(fields)
     return (
         "<fieldset><legend>Attribute values</legend>"
-        f"{edit_form(file, 'attributes', key, inner, 'Save attribute values')}</fieldset>"
+        + edit_form(file, token, "attributes", key, inner=inner, button="Save attribute values")
+        + "</fieldset>"
     )
 
 
-def _default_variant_form(file: ServedFile, key: str, flag: Mapping[str, Any]) -> str:
+def _default_variant_form(file: ServedFile, token: str, key: str, flag: Mapping[str, Any]) -> str:
     current = flag.get("defaultVariant")
     options = ['<option value="">(none: the caller\'s default)</option>']
     for name in flag.get("variants", {}):
@@ -272,7 +287,8 @@ def _default_variant_form(file: ServedFile, key: str, flag: Mapping[str, Any]) -
     )
     return (
         "<fieldset><legend>Default variant</legend>"
-        f"{edit_form(file, 'default-variant', key, inner, 'Save default variant')}</fieldset>"
+        + edit_form(file, token, "default-variant", key, inner=inner, button="Save default variant")
+        + "</fieldset>"
     )
 
 

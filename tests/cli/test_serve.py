@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from openfeature.evaluation_context import EvaluationContext
+from openfeature.exception import ProviderNotReadyError
 
 from _support import wait_for
 from appflags import Flags
 from appflags.cli import main
+from appflags.openfeature import AppFlagsProvider
 from appflags.testing import LocalAppConfig
 
 if TYPE_CHECKING:
@@ -176,3 +179,28 @@ def test_no_traceback_when_the_environment_has_no_terminal(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_client_of_a_profile_with_nothing_valid_recovers_once_the_file_is_fixed(
+    tmp_path: Path,
+) -> None:
+    # The OpenFeature provider took the 404 naming the profile for a typo (FATAL, for
+    # good); naming the configuration, it is "nothing deployed yet" and polling goes on.
+    path = tmp_path / "flags.json"
+    path.write_text('{"version": "1", "flags": {"a": {}}, "values": {"a": {"enabled": "x"}}}')
+    with LocalAppConfig(poll_interval=1) as server:
+        server.watch_file("local", "local", "flags", path)
+        flags = Flags.from_appconfig(
+            "local", "local", "flags", endpoint_url=server.endpoint_url, wait=0
+        )
+        provider = AppFlagsProvider(flags, wait=0.5)
+        try:
+            assert wait_for(lambda: server.calls("StartConfigurationSession") >= 1)
+            with pytest.raises(ProviderNotReadyError):  # not ProviderFatalError
+                provider.initialize(EvaluationContext())
+            path.write_text(
+                json.dumps({"version": "1", "flags": {"a": {}}, "values": {"a": {"enabled": True}}})
+            )
+            assert wait_for(lambda: flags.is_enabled("a"), timeout=30)
+        finally:
+            flags.close()

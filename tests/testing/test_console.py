@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -510,3 +513,30 @@ def test_profiles_deployed_through_the_control_plane_are_shown_and_evaluated(
     answer = browser.edit("shop/prod/settings", "toggle", "beta", etag="any")
     assert answer.status == 403
     assert "deploying a new version" in answer.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("required", "outcome", "words"),
+    [("", "skipped", "apt-get install -y chromium"), ("1", "error", "APPFLAGS_REQUIRE_BROWSER=1")],
+)
+def test_browser_tests_without_a_browser_skip_saying_how_to_install_it_unless_required(
+    required: str, outcome: str, words: str
+) -> None:
+    root = Path(__file__).parents[2]
+    environment = {
+        **os.environ,
+        "APPFLAGS_CHROMIUM": "/nonexistent/chromium",
+        "APPFLAGS_REQUIRE_BROWSER": required,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rsf", "-q",
+         "tests/testing/test_console_browser.py::test_evaluating_a_context_shows_the_variant"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )  # fmt: skip
+    assert f"1 {outcome}" in result.stdout, result.stdout
+    assert words in result.stdout

@@ -14,9 +14,10 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from urllib.parse import parse_qs
 
 from appflags.testing._http import JSON, Fault, Request, Response, Route, error, json_body
@@ -63,6 +64,26 @@ class _Session:
     target: str
     """``session-N`` for the N-th session started: its rollout bucket's name."""
     last: Version | None = None
+    started: float = field(default_factory=time.time)
+    polls: int = 0
+    last_poll: float | None = None
+
+
+class SessionView(NamedTuple):
+    """One session as the console shows it: its profile, polls and the version it holds."""
+
+    profile: Key
+    started: float
+    """``time.time()`` when it was started."""
+    polls: int
+    """How many ``GetLatestConfiguration`` calls it answered (refused ones not counted)."""
+    last_poll: float | None
+    version: int | None
+    """The number of the version the session was last sent (``None``: none yet)."""
+
+
+SESSIONS_KEPT = 256
+"""The most recent sessions :meth:`DataPlane.sessions` remembers."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,7 @@ class DataPlane:
         self._generation = 0
         self._early_polls = 0
         self._sessions = 0
+        self._recent: deque[_Session] = deque(maxlen=SESSIONS_KEPT)
 
     def routes(self) -> list[Route]:
         """``StartConfigurationSession`` and ``GetLatestConfiguration``."""
@@ -105,6 +127,16 @@ class DataPlane:
         with self._lock:
             return self._early_polls
 
+    def sessions(self) -> list[SessionView]:
+        """The most recent sessions started, oldest first."""
+        with self._lock:
+            return [
+                SessionView(
+                    s.key, s.started, s.polls, s.last_poll, s.last.number if s.last else None
+                )
+                for s in self._recent
+            ]
+
     def reset_early_polls(self) -> None:
         """Start counting early polls from zero."""
         with self._lock:
@@ -118,11 +150,15 @@ class DataPlane:
             return _invalid(asked)
         key, interval = asked
         if not self._profiles.deployed(key):
-            # Nothing was deployed of this profile here: answered as for no such profile.
-            return not_found("ConfigurationProfile")
+            # A profile that exists with nothing (valid) deployed, a watched file that is
+            # missing or invalid, is not a missing profile: AWS names the configuration.
+            exists = self._profiles.exists(key)
+            return not_found("Configuration" if exists else "ConfigurationProfile")
         with self._lock:
             self._sessions += 1
-            token = self._issue(_Session(key, interval, f"session-{self._sessions}"))
+            session = _Session(key, interval, f"session-{self._sessions}")
+            self._recent.append(session)
+            token = self._issue(session)
         return Response(
             201, {"Content-Type": JSON}, json_body({"InitialConfigurationToken": token})
         )
@@ -153,6 +189,8 @@ class DataPlane:
             version = self._profiles.current(session.key, session.target)
             if version is None and not self._profiles.deployed(session.key):
                 return not_found()
+            session.polls += 1
+            session.last_poll = time.time()
             if fault is Fault.NOT_JSON and version is not None:
                 version = version.not_json()
             interval = max(rules.poll_interval, session.min_interval or 0)

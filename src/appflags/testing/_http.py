@@ -107,6 +107,9 @@ class Route(NamedTuple):
     read: Callable[[Request], Request] = _as_read
     """What the call log records of the request (``token``, ``agent``), read before the
     call is recorded and its fault taken."""
+    logged: bool = True
+    """``False``: not an AppConfig call (the console's pages): not recorded in the call
+    log, and no injected fault applies to it."""
 
 
 def _unknown(_request: Request, _fault: Fault | None) -> Response:

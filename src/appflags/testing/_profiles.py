@@ -76,8 +76,11 @@ class Profiles:
         content_type: str,
         label: str | None,
         chosen: ProfileType | None,
+        *,
+        owner: str | None = None,
     ) -> Version:
-        """Deploy a new version at once (ending any watch of the profile).
+        """Deploy a new version at once (ending any watch of the profile); ``owner`` names
+        the file that owns the profile (the console's), which refuses deployments.
 
         Raises ``ValueError`` for a type the profile does not have, or a deployment
         running in the environment, and :class:`SchemaError` for a feature-flag document
@@ -85,7 +88,7 @@ class Profiles:
         """
         with self._plane.lock:
             self._watches.pop(key, None)
-            return self._deploy(key, data, content_type, label, chosen, owner=None)
+            return self._deploy(key, data, content_type, label, chosen, owner=owner)
 
     def watch(self, key: Key, path: Path, content_type: str, chosen: ProfileType | None) -> None:
         """Serve the file at ``path``: every change is deployed as a new version."""
@@ -101,6 +104,11 @@ class Profiles:
         with self._plane.lock:
             self._watches.pop(key, None)
             self._plane.forget(*key)
+
+    def exists(self, key: Key) -> bool:
+        """Whether the profile was put, watched or created (it may have nothing deployed)."""
+        with self._plane.lock:
+            return key in self._watches or self._plane.find(*key) is not None
 
     def type_of(self, key: Key) -> ProfileType:
         """The profile's type (``KeyError`` for a profile never put or watched)."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from appflags.testing._agent import AGENT, AgentRoute
 from appflags.testing._calls import Call
+from appflags.testing._console import Console
 from appflags.testing._control_model import DEFAULT_MAX_CONFIGURATION_SIZE
 from appflags.testing._control_plane import ControlPlane
 from appflags.testing._control_routes import OPERATIONS as CONTROL_OPERATIONS
@@ -191,6 +192,9 @@ class LocalAppConfig:
         self._router.add(self._data_plane.routes())
         self._router.add(AgentRoute(self._profiles, self).routes())
         self._router.add(control_routes(self._control))
+        self.console = Console(self._data_plane, self._profiles, self._control, self)
+        """The console at ``/ui/`` (``appflags serve --ui``): off until enabled."""
+        self._router.add(self.console.routes())
         self._lifecycle = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: Server | None = None
@@ -422,6 +426,8 @@ class LocalAppConfig:
 
         ``None`` means: drop the connection without an answer.
         """
+        if not route.logged:
+            return route.answer(request, None)
         request = route.read(request)
         headers = request.headers
         with self._lock:

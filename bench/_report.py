@@ -80,16 +80,24 @@ _COST = """
   the previous version's result, against compiling it whole. Parsing and validation stay
   whole-document and are not in either figure.
 - **Import** runs `import appflags` in a fresh interpreter against importing Powertools'
-  `feature_flags` utility, best of several runs; `-X importtime` figures beside them.
-- **Cold start** runs a fresh interpreter that builds the flags and answers one lookup:
-  `from_appconfig` and `from_agent` against `LocalAppConfig`, Powertools'
-  `AppConfigStore` against the same server through boto3 (the same client the same
-  way, `StartConfigurationSession` then `GetLatestConfiguration`), best of several runs,
-  the three children taking turns so that the machine's load falls on each alike. Every
-  child of the import and cold-start rows, on both sides, runs once untimed first and
-  may write bytecode caches (`PYTHONDONTWRITEBYTECODE` is dropped): installed packages ship their
-  `.pyc` files, and an editable checkout would otherwise recompile appflags' sources in
-  every child, a cost no installed library pays.
+  `feature_flags` utility, timed inside each child, the two taking turns, medians of 9
+  runs; `-X importtime` figures beside them, and the standard library `import appflags`
+  needs, imported alone (its floor).
+- **Cold start** runs a fresh interpreter that builds the flags and answers one lookup,
+  timed from starting the child to its first answer (the child reads the machine's
+  monotonic clock there, so its shutdown, which Lambda never waits for, is not counted):
+  `from_appconfig` and `from_agent` against `LocalAppConfig` serving a one-flag
+  Powertools document, Powertools' `AppConfigStore` + `FeatureFlags.evaluate` reading
+  the same profile from the same server through a boto3 client
+  (`StartConfigurationSession` then `GetLatestConfiguration` on both sides). Two floors
+  run beside them: botocore's own import and `create_client` (no request), which both
+  AppConfigData sides pay, and a bare `urllib.request` + `json.loads` of the Agent URL.
+  Every child takes its turn (round-robin) and each figure is the median of 9 runs, so
+  that the machine's load falls on each alike. Every child of the import and
+  cold-start rows, on both sides, runs once untimed first and may write bytecode caches
+  (`PYTHONDONTWRITEBYTECODE` is dropped): installed packages ship their `.pyc` files,
+  and an editable checkout would otherwise recompile appflags' sources in every child,
+  a cost no installed library pays.
 - **Memory** is what `tracemalloc` sees grow while `Flags.from_dict` builds the flags
   (snapshot, compiled rules, the values they keep).
 

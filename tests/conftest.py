@@ -17,7 +17,7 @@ settings.register_profile("appflags", deadline=None, suppress_health_check=[Heal
 settings.load_profile("appflags")
 
 # Gherkin tags as markers, for the OpenFeature conformance scenarios (pytest-bdd).
-pytest_plugins = ["_openfeature_bdd", "_flagd_testbed_bdd", "pytester"]
+pytest_plugins = ["_openfeature_bdd", "_flagd_testbed_bdd", "_deploying", "pytester"]
 
 if TYPE_CHECKING:
     from mypy_boto3_appconfigdata import AppConfigDataClient

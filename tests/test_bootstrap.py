@@ -52,6 +52,34 @@ def test_rules_from_bootstrap_answer_per_context_with_reason_stale() -> None:
         assert flags.evaluate("premium", False, {"tier": "gold"}) is gold
 
 
+def test_agent_multi_variant_flags_from_bootstrap_answer_stale_and_never_ask_the_agent(
+    server: LocalAppConfig,
+) -> None:
+    # What the Agent answered once (its retrieval form, with "_variant"), kept as the
+    # bootstrap. Nothing is deployed: the Agent answers 404 until it is.
+    bootstrap = {
+        "ui_refresh": {"_variant": "Dark", "enabled": True, "theme": "night"},
+        "checkout": {"enabled": True},
+    }
+    with Flags.from_agent(
+        "shop", "prod", "flags", url=server.endpoint_url, bootstrap=bootstrap, wait=0
+    ) as flags:
+        for n in range(5):  # new contexts, each of which would be a request to the Agent
+            context = {"targetingKey": f"u-{n}"}
+            answer = flags.evaluate("ui_refresh.theme", "day", context)
+            assert (answer.value, answer.variant, answer.reason, answer.error_code) == (
+                "night",
+                "Dark",
+                Reason.STALE,
+                None,
+            )
+            assert flags.evaluate("ui_refresh", False, context).reason is Reason.STALE
+            assert flags.is_enabled("ui_refresh", context) is True
+        assert flags.enabled_features({"targetingKey": "u-9"}) == ["ui_refresh", "checkout"]
+        assert flags.state is State.STALE
+    assert [c for c in server.log if c.agent is not None and c.agent.flags] == []
+
+
 def test_the_first_fetch_replaces_it_for_good(server: LocalAppConfig) -> None:
     server.put("shop", "prod", "boot", SERVED)
     server.inject(Fault.SERVER_ERROR, times=2)

@@ -375,8 +375,8 @@ def test_repeated_lookups_answer_what_a_first_lookup_answers(
     # Every lookup of a missing key is counted, memo or not.
     missing = {m.key: m.count for m in flags.usage().missing}
     wanted: dict[str, int] = {}
-    for key, _default, _context in calls + calls:
-        if key in ("nope", "limits.x"):
+    for key, _default, context in calls + calls:
+        if key in ("nope", "limits.x") and context != []:  # [] answers INVALID_CONTEXT first
             wanted[key] = wanted.get(key, 0) + 1
     assert missing == wanted
 
@@ -397,7 +397,8 @@ def test_typed_lookups_answer_what_evaluate_answers(key: str, context: Any, defa
     )
     assert flags.get_object(key, ["d"], context) == reference.evaluate(key, ["d"], context).value
     assert flags.get_str(key, "d", context) == reference.evaluate(key, "d", context).value
-    wanted = [(key, 3)] if key in ("nope", "premium.x") else []
+    # A context that is no mapping answers INVALID_CONTEXT before any key is read.
+    wanted = [(key, 3)] if key in ("nope", "premium.x") and context != [] else []
     assert [(m.key, m.count) for m in flags.usage().missing] == wanted
 
 

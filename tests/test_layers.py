@@ -70,6 +70,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("Flags", ("appflags._flags", "appflags")),
     ("testing", ("appflags.testing",)),
+    ("authoring", ("appflags.authoring",)),  # deploy/diff/... over the control plane
     (
         "facades",
         (
@@ -326,3 +327,26 @@ def test_an_upward_import_an_import_of_formats_and_a_cycle_are_found() -> None:
         ("appflags._lookups", "appflags.formats"),
     }
     assert cycles(edges) == [["appflags.rules._a", "appflags.rules._b"]]
+
+
+def test_the_map_in_concepts_names_every_layer_and_its_modules() -> None:
+    text = (SRC.parent / "docs" / "concepts.md").read_text(encoding="utf-8")
+    drawn = text.split("```\n", 2)[1]  # the first code block: the map
+    rows = {line.split()[0] for line in drawn.splitlines() if line[:1].strip()}
+    for layer, names in LAYERS:
+        assert layer.split()[0] in rows, layer
+        for name in names:
+            short = "appflags" if name == PACKAGE else name.removeprefix(f"{PACKAGE}.")
+            assert short in drawn, f"{name} ({layer}) is missing from the map"
+
+
+MAX_MODULE_LINES = 650
+"""Split a module that grows past this along the seams its own comments mark."""
+
+
+def test_no_module_is_a_giant() -> None:
+    sizes = {
+        name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()
+    }
+    giants = {name: lines for name, lines in sizes.items() if lines > MAX_MODULE_LINES}
+    assert not giants, f"over {MAX_MODULE_LINES} lines: {giants}"

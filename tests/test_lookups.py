@@ -173,7 +173,8 @@ def test_from_dict_is_ready_and_unversioned(flags: Flags) -> None:
 
 
 def test_context_that_is_not_a_mapping_never_raises(flags: Flags) -> None:
-    assert flags.is_enabled("beta", ["not", "a", "mapping"]) is True  # type: ignore[arg-type]  # wrong on purpose
+    # Every flag answers the default, static ones included: the arguments were swapped.
+    assert flags.is_enabled("beta", ["not", "a", "mapping"]) is False  # type: ignore[arg-type]  # wrong on purpose
     assert flags.get_str("nope", "d", 42) == "d"  # type: ignore[arg-type]  # wrong on purpose
 
 

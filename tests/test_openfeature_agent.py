@@ -53,3 +53,22 @@ def test_agent_variants_per_openfeature_context(server: LocalAppConfig) -> None:
         ("jane@qa-testers.mycompany.com", "u-42"),
         ("joe@example.org", "u-7"),
     ]
+
+
+def test_an_agent_fallback_reaches_openfeature_as_stale(server: LocalAppConfig) -> None:
+    server.put(*APP, STORED)
+    with Flags.from_agent(
+        *APP, url=server.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
+    ) as flags:
+        provider = AppFlagsProvider(flags)
+        # A list-valued attribute cannot travel in the Agent's Context header.
+        context = EvaluationContext(
+            attributes={"email": "jane@qa-testers.mycompany.com", "groups": ["qa"]}
+        )
+        details = provider.resolve_boolean_details("ui_refresh", True, context)
+        assert (details.value, details.variant, details.reason, details.error_code) == (
+            False,
+            "Default Variant",
+            "STALE",
+            None,
+        )

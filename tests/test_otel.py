@@ -152,6 +152,19 @@ def test_several_flags_share_one_provider_and_can_stop(telemetry: Telemetry) -> 
     assert keys == ["x"]
 
 
+def test_each_instrument_call_stops_only_itself(telemetry: Telemetry) -> None:
+    flags = Flags.from_dict({"a": {"enabled": True}})
+    flags.is_enabled("x")
+    stop_app = instrument(flags, meter_provider=telemetry.provider)
+    stop_library = instrument(flags, meter_provider=telemetry.provider)  # the same flags again
+    assert len(telemetry.collect()["appflags.missing_keys"]) == 1  # observed once
+    stop_library()
+    stop_library()  # a second call changes nothing
+    assert len(telemetry.collect()["appflags.missing_keys"]) == 1  # the app's still observes
+    stop_app()
+    assert "appflags.missing_keys" not in telemetry.collect()
+
+
 def test_instrumented_flags_are_not_kept_alive(telemetry: Telemetry) -> None:
     flags = Flags.from_dict({"a": {"enabled": True}})
     instrument(flags, meter_provider=telemetry.provider)

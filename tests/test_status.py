@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from typing import Any
 import pytest
 
 from _support import APP, UNREACHABLE, wait_for
-from appflags import Change, Flags, State, Status, StatusError
+from appflags import Change, Flags, Problem, State, Status, StatusError
+from appflags.formats import FORMATS, Clock, Compiled
 from appflags.testing import Fault, LocalAppConfig
 
 V1 = {"beta": {"enabled": True, "color": "red"}}
@@ -133,6 +135,20 @@ def test_a_backup_written_by_one_flags_is_the_source_of_the_next(
         assert cold.get_str("beta.color", "") == "red"
 
 
+def test_a_backup_confirmed_by_appconfig_is_no_longer_the_source(
+    server: LocalAppConfig, client: Any, tmp_path: Path
+) -> None:
+    backup = tmp_path / "flags.json"
+    server.put(*APP, V1, version_label="v1")
+    with Flags.from_appconfig(*APP, client=client, backup=backup):
+        pass
+    # A cold start serves the backup; AppConfig then answers the very same version.
+    with Flags.from_appconfig(*APP, client=server.client(), backup=backup, wait=5) as flags:
+        assert wait_for(lambda: flags.status().state is State.READY)
+        status = flags.status()
+        assert (status.source, status.version, status.last_error) == ("appconfig", "v1", None)
+
+
 def test_a_watched_file_is_the_source(tmp_path: Path) -> None:
     path = tmp_path / "flags.json"
     path.write_text(json.dumps(V1))
@@ -142,7 +158,8 @@ def test_a_watched_file_is_the_source(tmp_path: Path) -> None:
         assert status.source_name is not None
         assert status.last_updated is not None
     unwatched = Flags.from_file(path)
-    assert (unwatched.status().source, unwatched.status().source_name) == ("file", None)
+    # Not polled, but named all the same (docs/usage.md: file:PATH).
+    assert (unwatched.status().source, unwatched.status().source_name) == ("file", f"file:{path}")
 
 
 def test_closing_is_reported_and_state_keeps_its_three_values(
@@ -155,6 +172,74 @@ def test_closing_is_reported_and_state_keeps_its_three_values(
     assert status.closed is True
     assert status.state in set(State)
     assert {s.value for s in State} == {"NOT_READY", "READY", "STALE"}
+
+
+def test_no_update_comes_after_close_even_from_a_poll_in_flight(
+    server: LocalAppConfig, client: Any
+) -> None:
+    server.put(*APP, V1, version_label="v1")
+    flags = Flags.from_appconfig(*APP, client=client)
+    told: list[Change] = []
+    flags.on_change(told.append)
+    server.slow_seconds = 0.5
+    server.inject(Fault.SLOW)
+    server.put(*APP, V2, version_label="v2")
+    polls = server.calls("GetLatestConfiguration")
+    flags.refresh(timeout=0)
+    assert wait_for(lambda: server.calls("GetLatestConfiguration") > polls)  # in flight
+    flags.close(timeout=0)
+    closed = flags.status()
+    for thread in threading.enumerate():  # let the poll in flight finish
+        if thread.name == "appflags-poller[appconfigdata:shop/prod/flags]":
+            thread.join(5)
+    after = flags.status()
+    assert (after.state, after.version, after.last_error) == (State.READY, "v1", None)
+    assert after == closed
+    assert flags.get_str("beta.color", "") == "red"
+    assert told == []
+
+
+class ClosingFormat:
+    """The json format, closing the flags while it reads a version that has ``"close"``."""
+
+    name = "json"
+
+    def __init__(self) -> None:
+        self.flags: Flags | None = None
+
+    def detect(self, doc: Any) -> bool:
+        return bool(FORMATS["json"].detect(doc))
+
+    def validate(self, doc: Any) -> list[Problem]:
+        if "close" in doc and self.flags is not None:
+            self.flags.close(timeout=0)
+            return [Problem("$.close", "a version read while the flags close")] * doc["close"]
+        return list(FORMATS["json"].validate(doc))
+
+    def compile(self, doc: Any, clock: Clock) -> Compiled:
+        return FORMATS["json"].compile(doc, clock)
+
+
+@pytest.mark.parametrize("problems", [0, 1], ids=["accepted", "rejected"])
+def test_a_version_read_while_the_flags_close_changes_nothing(
+    server: LocalAppConfig, client: Any, problems: int
+) -> None:
+    server.put(*APP, V1, version_label="v1")
+    closing = ClosingFormat()
+    before = set(threading.enumerate())
+    flags = Flags.from_appconfig(*APP, client=client, format=closing)
+    closing.flags = flags
+    told: list[Change] = []
+    flags.on_change(told.append)
+    server.put(*APP, {**V2, "close": problems}, version_label="v2")
+    # close() inside the poll releases the waiter (False) unless the poll ended first
+    # (True); either way, what is checked is the state once the poll thread has ended.
+    flags.refresh(timeout=5)
+    assert wait_for(lambda: set(threading.enumerate()) <= before)
+    status = flags.status()
+    assert (status.closed, status.state, status.version) == (True, State.READY, "v1")
+    assert status.last_error is None
+    assert told == []
 
 
 def test_evaluate_with_metadata_pairs_an_answer_with_its_flags_metadata() -> None:
@@ -176,6 +261,18 @@ def test_evaluate_with_metadata_never_raises_for_a_key_that_is_no_string() -> No
     answered = flags.evaluate_with_metadata(["greeting"], "")  # type: ignore[arg-type]  # the point
     assert answered.evaluation.value == ""
     assert dict(answered.metadata) == {}
+
+
+def test_evaluate_with_metadata_never_raises_for_a_key_whose_hash_raises() -> None:
+    class Unhashable(str):
+        def __hash__(self) -> int:
+            raise RuntimeError("no hash")
+
+    flags = Flags.from_dict(FLAGD)
+    key = Unhashable("greeting")
+    assert flags.evaluate(key, "").value == ""  # as evaluate and metadata() answer it
+    answered = flags.evaluate_with_metadata(key, "")
+    assert (answered.evaluation.value, dict(answered.metadata)) == ("", {})
 
 
 def test_evaluate_with_metadata_follows_a_new_version(server: LocalAppConfig, client: Any) -> None:

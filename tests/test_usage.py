@@ -7,6 +7,7 @@ import threading
 from collections.abc import MutableMapping
 from datetime import datetime, timezone
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -68,7 +69,14 @@ def test_missing_keys_are_bounded() -> None:
     report = flags.usage()
     assert len(report.missing) == MAX_MISSING_KEYS
     assert report.dropped == 5
-    assert report.missing[0] == MissingKey("user-0", 2, _clock())
+    first = report.missing[0]
+    assert (first.key, first.count, first.first_seen, first.version) == (
+        "user-0",
+        2,
+        _clock(),
+        None,
+    )
+    assert type(first) is MissingKey
 
 
 def test_lookups_never_log_missing_keys() -> None:
@@ -250,3 +258,142 @@ def test_from_agent_tracks_usage_too_per_context_variants_included() -> None:
     counted = {(e.key, e.variant): e.count for e in report.evaluations}
     assert report.tracking is True
     assert counted == {("beta", None): 1, ("premium", "Gold"): 1, ("premium", "Default"): 1}
+
+
+# ------------------------------------------------ swapped arguments: seen, never silent
+
+STATIC_ON = {"premium": {"enabled": True, "color": "gold"}, "limits": {"enabled": True, "max": 5}}
+
+
+@pytest.mark.parametrize("track", [False, True])
+def test_a_context_that_is_no_mapping_answers_the_default_on_static_flags_too(
+    track: bool,
+) -> None:
+    flags = Flags.from_dict(STATIC_ON, clock=_clock, track_usage=track)
+    with capture_logs() as logs:
+        # is_enabled takes the context second: True here is the context, not the default.
+        assert flags.is_enabled("premium", True) is False  # type: ignore[arg-type]  # the trap
+        assert flags.get_bool("premium", False, "gold") is False  # type: ignore[arg-type]
+        assert flags.get_str("premium.color", "none", ["gold"]) == "none"  # type: ignore[arg-type]
+        assert flags.get_int("limits.max", 0, 7) == 0  # type: ignore[arg-type]
+        assert flags.get_float("limits.max", 0.5, 7) == 0.5  # type: ignore[arg-type]
+        assert flags.get_object("limits", [], 7) == []  # type: ignore[arg-type]
+        assert flags.enabled_features(True) == []  # type: ignore[arg-type]
+        answer = flags.evaluate("premium", False, True)  # type: ignore[arg-type]
+    assert logs == []  # lookups never log
+    assert (answer.value, answer.reason, answer.error_code) == (
+        False,
+        Reason.ERROR,
+        ErrorCode.INVALID_CONTEXT,
+    )
+    # None is no context, and any mapping is one.
+    assert flags.is_enabled("premium", None) is True
+    assert flags.is_enabled("premium", MappingProxyType({"tier": "gold"})) is True
+    misuses = flags.usage().misuses
+    assert sum(m.count for m in misuses) == 8
+    assert {m.key for m in misuses} == {"premium", "premium.color", "limits.max", "limits", None}
+    bool_context = [m for m in misuses if m.key == "premium" and "a bool" in m.problem]
+    assert bool_context
+    assert bool_context[0].count == 2  # is_enabled and evaluate
+    assert "not a mapping" in bool_context[0].problem
+    assert bool_context[0].first_seen == _clock()
+    assert flags.usage().missing == ()
+
+
+@pytest.mark.parametrize("track", [False, True])
+def test_a_default_of_the_wrong_type_is_recorded(track: bool) -> None:
+    flags = Flags.from_dict(STATIC_ON, track_usage=track)
+    # get_* take the default second: the context went there, and answers as the "string".
+    swapped: Any = {"tier": "gold"}  # what the type checker would refuse, as code may pass it
+    answered: Any = flags.get_str("nope", swapped)
+    assert answered == {"tier": "gold"}
+    assert flags.get_int("limits.max", 1) == 5  # fits: nothing recorded
+    assert flags.get_int("premium.color", True) is True  # a bool is no int default
+    no_default: Any = None  # "no default": allowed, whatever the annotation says
+    assert flags.get_str("premium.color", no_default) == "gold"
+    assert flags.get_str("nope", no_default) is None
+    assert flags.get_object("nope", {"a": 1}) == {"a": 1}
+    problems = {(m.key, m.problem) for m in flags.usage().misuses}
+    assert problems == {
+        ("nope", "default of get_str is a dict: was the context passed as the default?"),
+        ("premium.color", "default of get_int is a bool: was the context passed as the default?"),
+    }
+
+
+def test_misuses_are_logged_once_from_the_poller_thread(server: LocalAppConfig) -> None:
+    server.put("shop", "prod", "usage", DOC)
+    with Flags.from_appconfig("shop", "prod", "usage", client=server.client()) as flags:
+        with capture_logs() as logs:
+            for _ in range(3):
+                flags.is_enabled("beta", True)  # type: ignore[arg-type]  # the trap
+
+            def logged() -> list[MutableMapping[str, Any]]:
+                return [e for e in logs if e["event"] == "appflags.misused_lookup"]
+
+            assert wait_for(lambda: len(logged()) == 1)
+            polls = server.calls("GetLatestConfiguration")
+            assert wait_for(lambda: server.calls("GetLatestConfiguration") >= polls + 2)
+        assert [(e["key"], e["log_level"]) for e in logged()] == [("beta", "warning")]
+        assert "not a mapping" in logged()[0]["problem"]
+
+
+# ---------------------------------------- bootstrap, last seen, version, reset, suggestions
+
+
+def test_keys_missing_only_from_a_smaller_bootstrap_are_not_reported(
+    server: LocalAppConfig,
+) -> None:
+    served = {**DOC, "new-checkout": {"enabled": True}}
+    with capture_logs() as logs:
+        flags = Flags.from_agent(
+            "shop",
+            "prod",
+            "usage",
+            url=server.endpoint_url,
+            poll_interval=0.5,
+            wait=0,
+            bootstrap={"beta": {"enabled": True}},
+        )
+        with flags:
+            # Nothing deployed: polls fail, the bootstrap answers without "new-checkout".
+            assert flags.is_enabled("new-checkout") is False
+            assert flags.is_enabled("nwe-checkout") is False  # a real typo
+            assert {m.key for m in flags.usage().missing} == {"new-checkout", "nwe-checkout"}
+            assert {m.version for m in flags.usage().missing} == {None}
+            server.put("shop", "prod", "usage", served)
+            assert wait_for(lambda: flags.is_enabled("new-checkout"))
+
+            def logged() -> list[str]:
+                return [e["key"] for e in logs if e["event"] == "appflags.missing_key"]
+
+            assert wait_for(lambda: logged() == ["nwe-checkout"])
+            report = flags.usage()
+            assert [(m.key, m.did_you_mean) for m in report.missing] == [
+                ("nwe-checkout", "new-checkout")
+            ]
+            flags.is_enabled("nwe-checkout")
+            (again,) = flags.usage().missing
+            assert (again.count, again.version) == (2, flags.version)
+            assert again.version is not None
+            assert again.last_seen >= again.first_seen
+    suggestions = [e["did_you_mean"] for e in logs if e["event"] == "appflags.missing_key"]
+    assert suggestions == ["new-checkout"]
+
+
+def test_usage_can_be_reset() -> None:
+    times = iter(datetime(2026, 5, 4, 3, 2, s, tzinfo=timezone.utc) for s in range(1, 60))
+    flags = Flags.from_dict(DOC, clock=lambda: next(times), track_usage=True)
+    flags.is_enabled("bta")
+    flags.is_enabled("beta")
+    flags.is_enabled("beta", True)  # type: ignore[arg-type]  # a misuse
+    first = flags.usage(reset=True)
+    assert [m.key for m in first.missing] == ["bta"]
+    assert first.misuses
+    assert first.evaluations
+    after = flags.usage()
+    assert (after.missing, after.misuses, after.evaluations, after.dropped) == ((), (), (), 0)
+    assert after.since > first.since
+    flags.is_enabled("bta")
+    assert [(m.key, m.count) for m in flags.usage().missing] == [("bta", 1)]
+    with pytest.raises(TypeError, match="reset"):
+        flags.usage(reset="yes")  # type: ignore[arg-type]  # wrong on purpose

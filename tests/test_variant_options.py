@@ -80,3 +80,11 @@ def test_the_options_are_checked_like_the_keywords_were() -> None:
         Flags.from_agent(*APP, variants=VariantOptions(budget=float("nan")), wait=0)
     with pytest.raises(TypeError, match="not both"):
         Flags.from_agent(*APP, variants=VariantOptions(), variant_budget=1.0, wait=0)
+
+
+def test_an_empty_mode_string_is_refused_not_taken_as_blocking() -> None:
+    with (
+        pytest.warns(DeprecationWarning, match="variants="),
+        pytest.raises(ValueError, match="one of"),
+    ):
+        Flags.from_agent(*APP, variants="", wait=0)

@@ -16,7 +16,7 @@ from appflags._variant_options import VariantOptions
 from appflags._version import __version__
 
 if TYPE_CHECKING:
-    from appflags._usage_report import EvaluationCount, MissingKey, Usage
+    from appflags._usage_report import EvaluationCount, MissingKey, Misuse, Usage
 
 VersionLabel = str
 """The ``Version-Label`` AppConfig attaches to a deployed configuration version."""
@@ -31,6 +31,7 @@ __all__ = [
     "EvaluationWithMetadata",
     "Flags",
     "MissingKey",
+    "Misuse",
     "Override",
     "Problem",
     "Reason",
@@ -47,7 +48,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # The usage report's classes are defined on first use (see appflags._usage_report).
-    if name in ("EvaluationCount", "MissingKey", "Usage"):
+    if name in ("EvaluationCount", "MissingKey", "Misuse", "Usage"):
         from appflags import _usage_report  # noqa: PLC0415
 
         return getattr(_usage_report, name)

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from appflags._errors import Problem, SchemaError
@@ -39,6 +38,8 @@ def read_bootstrap(bootstrap: Bootstrap) -> tuple[bytes, str]:
             return json.dumps(bootstrap).encode("utf-8"), "application/json"
         except (TypeError, ValueError) as exc:
             raise SchemaError([Problem("$", f"not JSON data: {exc}")]) from None
+    from pathlib import Path  # noqa: PLC0415 - pathlib: see _resources
+
     if isinstance(bootstrap, (str, os.PathLike)):
         path = Path(bootstrap)
         return path.read_bytes(), content_type_of(path)
@@ -48,16 +49,23 @@ def read_bootstrap(bootstrap: Bootstrap) -> tuple[bytes, str]:
 
 def as_stale(snapshot: Snapshot) -> Snapshot:
     """``snapshot`` with every answer's reason ``STALE`` (errors keep ``ERROR``)."""
-    static = {key: _stale(resolved) for key, resolved in snapshot.static.items()}
-    rules = snapshot.rules
-    if type(rules) is dict:
-        rules = {key: _stale_rule(rule) for key, rule in rules.items()}
-    # else: the Agent's per-context variant rules, a mapping that answers attributes on
-    # demand; replacing it would lose them, so those answers keep their own reasons.
+    static, rules, disabled = snapshot.static, snapshot.rules, snapshot.disabled
+    if type(rules) is not dict:
+        # The Agent's per-context variant rules (from_agent): a bootstrap never asks the
+        # Agent (which is unreachable, or the bootstrap would not answer): its
+        # multi-variant flags answer their polled answer, from memory.
+        from appflags.sources._agent_variants import VariantRules  # noqa: PLC0415
+
+        if isinstance(rules, VariantRules):
+            rules, polled, off = rules.in_memory()
+            static = {**static, **polled}
+            disabled = disabled | off
     return dataclasses.replace(
         snapshot,
-        static=static,
-        rules=rules,
+        static={key: _stale(resolved) for key, resolved in static.items()},
+        bools={k: r.value for k, r in static.items() if type(r.value) is bool},
+        rules={key: _stale_rule(rule) for key, rule in rules.items()},
+        disabled=disabled,
         digest=None,  # never "the same document" as a fetched one: that must replace it
     )
 

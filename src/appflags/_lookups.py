@@ -26,7 +26,6 @@ T = TypeVar("T")
 _EMPTY: Mapping[str, Any] = {}
 _NO_METADATA: Mapping[str, Any] = MappingProxyType({})
 _ERROR = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.GENERAL)
-_INVALID_CONTEXT = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.INVALID_CONTEXT)
 _DISABLED = Resolved(USE_DEFAULT, None, Reason.DISABLED)
 _MISMATCH: Any = object()
 _CONTAINERS = (dict, list)
@@ -105,13 +104,76 @@ def _converter(default: Any) -> Callable[[Any], Any]:
     return _as_object
 
 
+def _mapping(context: object) -> bool:
+    """Whether a context that is not a plain dict is a mapping (never raising)."""
+    try:
+        return isinstance(context, Mapping)
+    except Exception:  # noqa: BLE001 - a __class__ or metaclass that raises: no mapping
+        return False
+
+
+_NOT_FOUND = ErrorCode.FLAG_NOT_FOUND
+_KINDS: dict[Callable[[Any], Any], tuple[type, ...]] = {
+    _as_bool: (bool,),
+    _as_str: (str,),
+    _as_int: (int,),
+    _as_float: (int, float),
+    _as_object: (Mapping, list, tuple),
+}
+_LOOKUP_NAMES: dict[Callable[[Any], Any], str] = {
+    _as_bool: "is_enabled/get_bool",
+    _as_str: "get_str",
+    _as_int: "get_int",
+    _as_float: "get_float",
+    _as_object: "get_object",
+}
+
+
+def _fits(convert: Callable[[Any], Any], default: object) -> bool:
+    """Whether ``default`` is of a type the typed lookup ``convert`` answers (a bool is no
+    number)."""
+    kinds = _KINDS.get(convert)
+    if kinds is None:
+        return True
+    kind = type(default)
+    if kind is bool and convert is not _as_bool:
+        return False
+    try:
+        return kind in kinds or isinstance(default, kinds)
+    except Exception:  # noqa: BLE001 - a __class__ that raises: not of those types
+        return False
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _context_problem(context: object) -> str:
+    return (
+        f"context is a {_type_name(context)}, not a mapping: answered the default "
+        "(INVALID_CONTEXT); is_enabled(key, context, default=...) takes the context second, "
+        "get_*(key, default, context) third"
+    )
+
+
+def _default_problem(convert: Callable[[Any], Any], default: object) -> str:
+    return (
+        f"default of {_LOOKUP_NAMES.get(convert, 'a typed lookup')} is a "
+        f"{_type_name(default)}: was the context passed as the default?"
+    )
+
+
 class Lookups:
     """The read side of :class:`~appflags.Flags`: every lookup reads ``_snapshot`` once.
 
     No lookup raises, whatever it is given: a key that is not a string (``None``, a
     number, bytes, a tuple, a list, a dict) names no flag, so it answers the default, and
-    ``evaluate`` says ``FLAG_NOT_FOUND``; a context that is not a mapping answers the
-    default with ``INVALID_CONTEXT`` where a rule would read it.
+    ``evaluate`` says ``FLAG_NOT_FOUND``. A context that is not a mapping (``None`` means
+    no context) answers the default with ``INVALID_CONTEXT`` on every flag, static ones
+    included, and a typed lookup's default of a type it cannot answer is noted: both are
+    arguments swapped (``is_enabled(key, True)``, ``get_str(key, {"tier": "gold"})``), and
+    both are counted for ``usage()``, never logged here. The context check costs a
+    lookup one ``is`` comparison for ``None`` and two for a plain ``dict``.
     """
 
     __slots__ = ()
@@ -125,6 +187,9 @@ class Lookups:
         """Whether the flag ``key`` is on for ``context``; ``default`` when it cannot tell."""
         snapshot = self._snapshot
         try:
+            if context is not None and type(context) is not dict and not _mapping(context):
+                self._misused(key, _context_problem(context))
+                return default  # INVALID_CONTEXT
             # Most lookups are of static booleans: one dict lookup answers them.
             answer = snapshot.bools.get(key)
             if answer is not None:
@@ -134,18 +199,18 @@ class Lookups:
                 rule = snapshot.rules.get(key)
                 if rule is None:
                     self._absent(snapshot, key)
-                    return default
+                    return self._default(key, default, _as_bool)
                 # _resolve_rule, written out: a call costs a tenth of a rule lookup.
-                if context is None:
-                    context = _EMPTY
-                elif type(context) is not dict and not isinstance(context, Mapping):
-                    return default  # INVALID_CONTEXT
-                resolved = rule(context)
+                resolved = rule(_EMPTY if context is None else context)
         except Exception:  # noqa: BLE001 - a key that is unhashable, or whose hash or ==
             # raises, names no flag; and a lookup never raises (rules are built not to)
             return default
         value = resolved.value
-        return value if value is True or value is False else default
+        if value is True or value is False:
+            return value
+        if resolved[3] is _NOT_FOUND:  # an attribute no Agent answer carried (a typo)
+            self._absent(snapshot, key)
+        return self._default(key, default, _as_bool)
 
     def get_bool(
         self,
@@ -160,13 +225,15 @@ class Lookups:
         """The string at ``key``, or ``default`` when missing or not a string."""
         # The static case is inlined (as in is_enabled): it is most lookups, and a
         # function call would cost a third of the lookup.
-        try:
-            resolved = self._snapshot.static.get(key)
-        except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
-            return default
-        if resolved is not None:
-            value = resolved.value
-            return value if type(value) is str else default
+        if context is None or type(context) is dict:
+            try:
+                resolved = self._snapshot.static.get(key)
+            except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
+                return default
+            if resolved is not None:
+                value = resolved.value
+                if type(value) is str:
+                    return value
         return self._lookup(key, default, context, _as_str)
 
     def get_int(self, key: str, default: int, context: Mapping[str, Any] | None = None) -> int:
@@ -192,6 +259,10 @@ class Lookups:
         ``default=None`` any value answers.
         """
         snapshot = self._snapshot
+        if context is not None and type(context) is not dict and not _mapping(context):
+            self._misused(key, _context_problem(context))
+            message = _ERROR_MESSAGES[ErrorCode.INVALID_CONTEXT]
+            return _failed(default, ErrorCode.INVALID_CONTEXT, message, snapshot.version)
         # Answers are kept per snapshot, default type and key: two subscripts find them.
         # What an entry answers depends on the default's type only; answers that hold
         # the caller's default, or a copy of an object, are made from the entry per call.
@@ -204,7 +275,10 @@ class Lookups:
         if kind is Evaluation:
             return entry  # type: ignore[no-any-return]  # an Evaluation, checked above
         if kind is _Rules:
-            return entry.answer(default, context)  # type: ignore[no-any-return]  # _Rules'
+            answer: Evaluation = entry.answer(default, context)
+            if answer[3] is _NOT_FOUND:  # an attribute no Agent answer carried (a typo)
+                self._missing(snapshot, key)
+            return answer
         if kind is _Missing:
             self._missing(snapshot, key)
         return entry.answer(default)  # type: ignore[no-any-return]  # a _Template's
@@ -215,6 +289,9 @@ class Lookups:
         All of them are read from one snapshot, so the list never mixes two versions.
         """
         snapshot = self._snapshot
+        if context is not None and type(context) is not dict and not _mapping(context):
+            self._misused(None, _context_problem(context))
+            return []
         return [key for key in snapshot.features if _enabled(snapshot, key, context)]
 
     def metadata(self, key: str) -> Mapping[str, Any]:
@@ -266,24 +343,44 @@ class Lookups:
     ) -> T:
         snapshot = self._snapshot
         try:
+            if context is not None and type(context) is not dict and not _mapping(context):
+                self._misused(key, _context_problem(context))
+                return default  # INVALID_CONTEXT
             resolved = snapshot.static.get(key)
             if resolved is None:
                 rule = snapshot.rules.get(key)
                 if rule is None:
                     self._absent(snapshot, key)
-                    return default
+                    return self._default(key, default, convert)
                 resolved = self._resolve_rule(rule, context)
         except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
             return default
         value = convert(resolved.value)
-        return default if value is _MISMATCH or value is USE_DEFAULT else value
+        if value is _MISMATCH or value is USE_DEFAULT:
+            if resolved[3] is _NOT_FOUND:  # an attribute no Agent answer carried (a typo)
+                self._absent(snapshot, key)
+            return self._default(key, default, convert)
+        return value  # type: ignore[no-any-return]  # what convert accepted
+
+    def _default(self, key: str, default: T, convert: Callable[[Any], Any]) -> T:
+        """``default``, answering a typed lookup; noted when it is of a type that lookup
+        never answers (the context passed where the default goes)."""
+        if default is not None and not _fits(convert, default):
+            self._misused(key, _default_problem(convert, default))
+        return default
+
+    def _misused(self, key: object, problem: str) -> None:
+        """Note a lookup's misuse for ``usage()`` (lookup path: cheap, silent, never raising)."""
+        usage = self._usage
+        if usage is not None:
+            usage.misused(key if isinstance(key, str) else None, problem)
 
     def _missing(self, snapshot: Snapshot, key: str) -> None:
         # Before any flags arrive every key is "missing": only loaded flags count.
         usage = self._usage
         if usage is not None and snapshot.ready and isinstance(key, str):
             try:
-                usage.missing(key)
+                usage.missing(key, snapshot.version)
             except Exception:  # noqa: BLE001 - a str subclass whose hash or == raises is
                 return  # not counted: a lookup never raises
 
@@ -296,17 +393,14 @@ class Lookups:
             return
         usage = self._usage
         if usage is not None and snapshot.ready:
-            usage.missing(key)
+            usage.missing(key, snapshot.version)
 
     @staticmethod
     def _resolve_rule(rule: Rule, context: Mapping[str, Any] | None) -> Resolved:
-        """What ``rule`` answers for ``context`` (never raising)."""
-        if context is None:
-            context = _EMPTY
-        elif type(context) is not dict and not isinstance(context, Mapping):
-            return _INVALID_CONTEXT
+        """What ``rule`` answers for ``context``, a mapping or ``None`` (the caller checked
+        it), never raising."""
         try:
-            return rule(context)
+            return rule(_EMPTY if context is None else context)
         except Exception:  # noqa: BLE001 - a lookup never raises; rules are built not to
             return _ERROR
 
@@ -456,14 +550,12 @@ class _Rules:
 
     def answer(self, default: Any, context: Mapping[str, Any] | None) -> Evaluation:
         """The Evaluation for a caller passing ``default`` and ``context``."""
-        # Lookups._resolve_rule, written out: a call costs a tenth of a rule lookup.
-        if context is not None and type(context) is not dict and not isinstance(context, Mapping):
-            resolved = _INVALID_CONTEXT
-        else:
-            try:
-                resolved = self.rule(_EMPTY if context is None else context)
-            except Exception:  # noqa: BLE001 - a lookup never raises; rules are built not to
-                resolved = _ERROR
+        # Lookups._resolve_rule, written out: a call costs a tenth of a rule lookup. The
+        # context is a mapping or None (evaluate checked it).
+        try:
+            resolved = self.rule(_EMPTY if context is None else context)
+        except Exception:  # noqa: BLE001 - a lookup never raises; rules are built not to
+            resolved = _ERROR
         kept = self.answers.get(id(resolved))
         if kept is None:
             made = _answer(self.version, self.key, default, resolved)
@@ -533,6 +625,8 @@ def _answer(
     if value is USE_DEFAULT:
         error = resolved.error
         message = _ERROR_MESSAGES.get(error) if error else None
+        if error is _NOT_FOUND:
+            message = _not_found(key)
         template = _make(
             Evaluation, (None, resolved.variant, resolved.reason, error, message, version)
         )
@@ -600,7 +694,9 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
             count_new(counted)
         return result
 
-    def typed(probe: Any) -> Callable[[str, Any, Mapping[str, Any] | None], Any]:
+    def typed(
+        probe: Any, convert: Callable[[Any], Any]
+    ) -> Callable[[str, Any, Mapping[str, Any] | None], Any]:
         def lookup(key: str, default: Any, context: Mapping[str, Any] | None = None) -> Any:
             result = evaluate(key, probe, context)
             counted = (key, result[1], result[2], result[3])
@@ -609,7 +705,7 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
             except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
                 count_new(counted)
             value = result[0]
-            return default if value is probe else value
+            return flags._default(key, default, convert) if value is probe else value
 
         return lookup
 
@@ -626,7 +722,9 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
             count_new(counted)
         value = result[0]
-        return value if value is True or value is False else default
+        if value is True or value is False:
+            return value
+        return flags._default(key, default, _as_bool)
 
     def get_bool(
         key: str,
@@ -639,8 +737,8 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
         "evaluate": tracked_evaluate,
         "is_enabled": is_enabled,
         "get_bool": get_bool,
-        "get_str": typed(_STR),
-        "get_int": typed(_INT),
-        "get_float": typed(_FLOAT),
-        "get_object": typed(_OBJECT),
+        "get_str": typed(_STR, _as_str),
+        "get_int": typed(_INT, _as_int),
+        "get_float": typed(_FLOAT, _as_float),
+        "get_object": typed(_OBJECT, _as_object),
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +60,8 @@ def from_environment() -> dict[str, Any] | None:
     text = _json_or_none(raw)
     if text is None:
         # A path; quoted in the shell, "~/ov.json" reaches us unexpanded.
+        from pathlib import Path  # noqa: PLC0415 - pathlib: see _resources
+
         text = Path(raw).expanduser().read_text(encoding="utf-8")
     try:
         doc = json.loads(text)
@@ -83,6 +84,8 @@ def _json_or_none(raw: str) -> str | None:
         json.loads(raw)
     except ValueError:
         return None
+    from pathlib import Path  # noqa: PLC0415 - pathlib: see _resources
+
     return None if Path(raw).expanduser().exists() else raw
 
 

@@ -63,7 +63,7 @@ def chosen_options(
         stacklevel=3,
     )
     fields = dict(passed.values())
-    return VariantOptions(mode=variants or "blocking", **fields)
+    return VariantOptions(mode="blocking" if variants is None else variants, **fields)
 
 
 def variant_answers(

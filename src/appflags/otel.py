@@ -55,7 +55,8 @@ class _Instruments:
     """One set of instruments per meter provider, observing every instrumented Flags."""
 
     def __init__(self, provider: metrics.MeterProvider) -> None:
-        self.flags: weakref.WeakSet[Flags] = weakref.WeakSet()
+        # Each Flags observed, with how many instrument() calls have not stopped yet.
+        self.flags: weakref.WeakKeyDictionary[Flags, int] = weakref.WeakKeyDictionary()
         meter = provider.get_meter(METER_NAME, __version__)
         meter.create_observable_counter(
             "appflags.evaluations",
@@ -173,7 +174,8 @@ def instrument(
     ``meter_provider`` defaults to the global one. Instruments are created once per
     provider and observe every ``Flags`` instrumented with it (told apart by the
     ``appflags.source`` attribute); a ``Flags`` is held weakly. Returns a function that
-    stops observing ``flags``.
+    stops observing ``flags``, unless another ``instrument(flags)`` call has not been
+    stopped (each call is stopped by its own function; calling it again does nothing).
 
     Raises ``TypeError`` when ``flags`` is not a :class:`~appflags.Flags` (an OpenFeature
     provider, say: instrument the ``Flags`` it serves) or ``meter_provider`` is not an
@@ -194,13 +196,20 @@ def instrument(
             entry = (provider, _Instruments(provider))
             _registry[id(provider)] = entry
         instruments = entry[1]
-        instruments.flags.add(flags)
+        instruments.flags[flags] = instruments.flags.get(flags, 0) + 1
     held = weakref.ref(flags)  # the returned function must not keep the flags alive
+    stopped = False
 
     def stop() -> None:
+        nonlocal stopped
         target = held()
-        if target is not None:
-            with _lock:
-                instruments.flags.discard(target)
+        with _lock:
+            if stopped or target is None:
+                return
+            stopped = True
+            # Another instrument() call for the same flags keeps observing them.
+            left = instruments.flags.pop(target, 1) - 1
+            if left:
+                instruments.flags[target] = left
 
     return stop

@@ -299,6 +299,22 @@ def test_get_configuration_of_a_store_validates_and_lets_store_errors_through() 
         feature_flags.get_configuration()
 
 
+def test_get_configuration_validates_a_document_a_lookup_already_rejected() -> None:
+    store = ChangingStore(FEATURES)
+    feature_flags = FeatureFlags(store)
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False)
+    store.document = {"premium": {"default": "yes"}}
+    # The lookup keeps the last good flags; the invalid document is still invalid after it.
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False)
+    with pytest.raises(SchemaValidationError, match="premium"):
+        feature_flags.get_configuration()
+    store.document = None  # never a document, even before any lookup
+    with pytest.raises(SchemaValidationError):
+        FeatureFlags(ChangingStore(None)).get_configuration()
+    with pytest.raises(SchemaValidationError):
+        feature_flags.get_configuration()
+
+
 def test_over_a_flags_there_is_no_document_for_handlers_or_get_configuration(
     feature_flags: FeatureFlags,
 ) -> None:
@@ -352,6 +368,22 @@ def test_custom_store_failures_keep_the_last_good_flags() -> None:
     custom.error = RuntimeError("store down")
     assert feature_flags.evaluate(name="premium", default=False) is True
     assert feature_flags.get_enabled_features() == ["premium"]
+
+
+def test_a_store_document_whose_comparison_raises_is_served_never_raised() -> None:
+    class Touchy(dict[str, Any]):
+        def __eq__(self, other: object) -> bool:
+            raise ValueError("no comparing")
+
+        __hash__ = None  # as dict's: unhashable
+
+    custom = ChangingStore(Touchy(FEATURES))
+    feature_flags = FeatureFlags(custom)
+    for _ in range(2):
+        assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=False)
+    custom.document = Touchy({"premium": {"default": False}})
+    assert feature_flags.evaluate(name="premium", context={"tier": "gold"}, default=True) is False
+    assert feature_flags.get_configuration() is custom.document
 
 
 def test_custom_store_that_never_delivered_answers_defaults() -> None:

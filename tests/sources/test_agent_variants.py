@@ -519,3 +519,102 @@ def test_a_redirected_variant_request_is_a_failure_and_the_token_stays(
     finally:
         redirector.shutdown()
         redirector.server_close()
+
+
+# ---------------------------------------------- fallbacks say so; typos are not found
+
+
+def test_a_context_the_agent_cannot_carry_answers_the_polled_variant_as_stale(
+    flags: Flags, stored: LocalAppConfig
+) -> None:
+    # A list cannot travel in a Context header: the empty context's variant answers, and
+    # says it is not this context's own (in-process this context gets "QA").
+    context = {**QA, "groups": ["admins"]}
+    answer = flags.evaluate("ui_refresh", True, context)
+    assert (answer.value, answer.variant, answer.reason, answer.error_code) == (
+        False,
+        "Default Variant",
+        Reason.STALE,
+        None,
+    )
+    assert flags.evaluate("ui_refresh._variant", "", context).reason is Reason.STALE
+    assert variant_requests(stored) == []
+    # A context with nothing to send is the empty context: its answer is the real one.
+    assert flags.evaluate("ui_refresh", True, {}).reason is Reason.DISABLED
+
+
+def test_an_agent_failure_or_a_missed_budget_answers_stale(stored: LocalAppConfig) -> None:
+    with Flags.from_agent(
+        *APP,
+        url=stored.endpoint_url,
+        poll_interval=60,
+        variants=VariantOptions(budget=10),
+        track_usage=True,
+    ) as flags:
+        stored.inject(Fault.SERVER_ERROR, call="Agent")
+        failed = flags.evaluate("ui_refresh.dark_mode_support", True, QA)
+        assert (failed.value, failed.variant, failed.reason, failed.error_code) == (
+            True,  # the empty context's variant is disabled: the caller's default
+            "Default Variant",
+            Reason.STALE,
+            None,
+        )
+        assert flags.evaluate("ui_refresh", True, QA).reason is Reason.STALE  # cached failure
+        counted = {(e.key, e.reason) for e in flags.usage().evaluations}
+        assert ("ui_refresh", Reason.STALE) in counted
+        assert flags.usage(reset=True).agent_fallbacks == 2  # both lookups
+        assert flags.usage().agent_fallbacks == 0
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(budget=0)
+    ) as flags:
+        # No budget at all: the first lookup of a context cannot have the Agent's answer.
+        assert flags.evaluate("ui_refresh", True, BETA).reason is Reason.STALE
+    with Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(mode="background")
+    ) as flags:
+        assert flags.evaluate("ui_refresh", True, QA).reason is Reason.STALE
+        wait_for(lambda: flags.evaluate("ui_refresh", True, QA).reason is Reason.TARGETING_MATCH)
+
+
+def test_a_typo_in_an_attribute_is_not_found_whatever_the_source(
+    stored: LocalAppConfig,
+) -> None:
+    # The same stored document served by one LocalAppConfig to both: as a freeform
+    # profile through AppConfigData (evaluated in-process: AppConfig serves no variants of
+    # a feature-flag profile) and through the Agent route (evaluated by the "Agent").
+    stored.put("shop", "prod", "flags-freeform", STORED, profile_type="AWS.Freeform")
+    in_process = Flags.from_appconfig(
+        "shop", "prod", "flags-freeform", client=stored.client(), poll_interval=60
+    )
+    agent = Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
+    )
+    with in_process, agent:
+        for context in (QA, BETA, {}, None):
+            answers = [
+                flags.evaluate("ui_refresh.drak", True, context) for flags in (in_process, agent)
+            ]
+            assert [(a.value, a.reason, a.error_code) for a in answers] == 2 * [
+                (True, Reason.ERROR, ErrorCode.FLAG_NOT_FOUND)
+            ]
+            assert [
+                flags.get_bool("ui_refresh.drak", True, context) for flags in (in_process, agent)
+            ] == [True, True]
+            assert [
+                flags.get_str("ui_refresh.drak", "d", context) for flags in (in_process, agent)
+            ] == ["d", "d"]
+            assert [
+                flags.is_enabled("ui_refresh.drak", context) for flags in (in_process, agent)
+            ] == [False, False]
+            # A declared attribute the variant sets answers alike too.
+            assert (
+                len(
+                    {
+                        flags.get_bool("ui_refresh.dark_mode_support", False, context)
+                        for flags in (in_process, agent)
+                    }
+                )
+                == 1
+            )
+        for flags in (in_process, agent):
+            assert [(m.key, m.count) for m in flags.usage().missing] == [("ui_refresh.drak", 16)]

@@ -19,6 +19,7 @@ from appflags.testing import Fault, LocalAppConfig
 
 if TYPE_CHECKING:
     from mypy_boto3_appconfig import AppConfigClient
+    from mypy_boto3_appconfig.type_defs import MonitorTypeDef, ValidatorTypeDef
 
 ONE_ATTEMPT = Config(retries={"mode": "standard", "total_max_attempts": 1})
 START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -747,3 +748,72 @@ def test_two_pipelines_starting_at_once_get_one_deployment(
         thread.join()
     assert sorted(outcomes) == ["ConflictException"] * 7 + ["started"]
     assert len(ac.list_deployments(ApplicationId=app, EnvironmentId=env)["Items"]) == 1
+
+
+def test_deployments_are_listed_newest_first_a_page_at_a_time(
+    ac: AppConfigClient, clock: Clock
+) -> None:
+    app, env = app_env(ac)
+    profile = flags_profile(ac, app)
+    version = put_version(ac, app, profile)
+    for _ in range(3):
+        start(ac, app, env, profile, version)
+        clock.advance(600)
+    first = ac.list_deployments(ApplicationId=app, EnvironmentId=env, MaxResults=2)
+    rest = ac.list_deployments(
+        ApplicationId=app, EnvironmentId=env, MaxResults=2, NextToken=first["NextToken"]
+    )
+    assert [d["DeploymentNumber"] for d in first["Items"] + rest["Items"]] == [3, 2, 1]
+    assert "NextToken" not in rest
+    with pytest.raises(ClientError) as error:
+        ac.list_deployments(ApplicationId=app, EnvironmentId=env, NextToken="garbage")
+    assert code(error) == "BadRequestException"
+
+
+def test_a_profile_s_validators_and_an_environment_s_monitors_are_kept(ac: AppConfigClient) -> None:
+    app, env = app_env(ac)
+    alarm: MonitorTypeDef = {"AlarmArn": "arn:aws:cloudwatch:us-east-1:111122223333:alarm:errors"}
+    updated = ac.update_environment(ApplicationId=app, EnvironmentId=env, Monitors=[alarm])
+    assert updated["Monitors"] == [alarm]
+    profile = ac.create_configuration_profile(ApplicationId=app, Name="s", LocationUri="hosted")
+    schema = json.dumps({"type": "object"})
+    validators: list[ValidatorTypeDef] = [{"Type": "JSON_SCHEMA", "Content": schema}]
+    ac.update_configuration_profile(
+        ApplicationId=app, ConfigurationProfileId=profile["Id"], Validators=validators
+    )
+    got = ac.get_configuration_profile(ApplicationId=app, ConfigurationProfileId=profile["Id"])
+    assert got["Validators"] == validators
+    with pytest.raises(ClientError) as error:
+        ac.update_configuration_profile(
+            ApplicationId=app,
+            ConfigurationProfileId=profile["Id"],
+            Validators=[{"Type": "JSON_SCHEMA", "Content": "[1"}],
+        )
+    assert code(error) == "BadRequestException"
+
+
+def test_resources_are_tagged_when_created_and_by_arn(ac: AppConfigClient) -> None:
+    app = ac.create_application(Name="shop", Tags={"team": "web"})["Id"]
+    env = ac.create_environment(ApplicationId=app, Name="prod", Tags={"stage": "prod"})["Id"]
+    profile = flags_profile(ac, app)
+    start(ac, app, env, profile, put_version(ac, app, profile), Tags={"ci": "run-42"})
+    arn = "arn:aws:appconfig:us-east-1:111122223333"
+    assert ac.list_tags_for_resource(ResourceArn=f"{arn}:application/{app}")["Tags"] == {
+        "team": "web"
+    }
+    deployment = f"{arn}:application/{app}/environment/{env}/deployment/1"
+    assert ac.list_tags_for_resource(ResourceArn=deployment)["Tags"] == {"ci": "run-42"}
+    ac.tag_resource(ResourceArn=f"{arn}:application/{app}/environment/{env}", Tags={"a": "b"})
+    ac.untag_resource(ResourceArn=f"{arn}:application/{app}/environment/{env}", TagKeys=["stage"])
+    env_tags = ac.list_tags_for_resource(ResourceArn=f"{arn}:application/{app}/environment/{env}")
+    assert env_tags["Tags"] == {"a": "b"}
+    profile_arn = f"{arn}:application/{app}/configurationprofile/{profile}"
+    assert ac.list_tags_for_resource(ResourceArn=profile_arn)["Tags"] == {}
+    for missing in (
+        f"{arn}:application/nope123",
+        f"{deployment[:-1]}9",
+        f"{arn}:deploymentstrategy/x1y2z3a",
+    ):
+        with pytest.raises(ClientError) as error:
+            ac.list_tags_for_resource(ResourceArn=missing)
+        assert code(error) == "ResourceNotFoundException"

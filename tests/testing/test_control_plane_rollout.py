@@ -3,6 +3,7 @@ clock, read through real boto3 ``appconfig`` clients."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.config import Config
+from hypothesis import given
+from hypothesis import strategies as st
 
 from appflags.testing import LocalAppConfig
 from appflags.testing._rollout import PREDEFINED, GrowthType, Strategy, bucket, progress, steps
@@ -182,8 +185,43 @@ def test_all_at_once_bakes_before_it_completes(ac: AppConfigClient, clock: Clock
     assert at(ac, app, env)["State"] == "COMPLETE"
 
 
-def test_time_scale_must_be_a_positive_number() -> None:
+def test_the_control_plane_settings_are_checked() -> None:
     with pytest.raises(ValueError, match="time_scale"):
         LocalAppConfig(time_scale=0)
     with pytest.raises(TypeError, match="time_scale"):
         LocalAppConfig(time_scale="fast")  # type: ignore[arg-type] # what the test checks
+    with pytest.raises(TypeError, match="rollout_seed"):
+        LocalAppConfig(rollout_seed="7")  # type: ignore[arg-type] # what the test checks
+    with pytest.raises(ValueError, match="max_configuration_size"):
+        LocalAppConfig(max_configuration_size=0)
+
+
+ORDER = ["DEPLOYING", "BAKING", "COMPLETE"]
+
+
+@given(
+    duration=st.integers(0, 1440),
+    factor=st.floats(1.0, 100.0),
+    bake=st.integers(0, 1440),
+    growth=st.sampled_from(GrowthType),
+    times=st.lists(st.floats(0, 200_000), min_size=2, max_size=20),
+)
+def test_any_strategy_only_moves_forward_and_reaches_everyone_when_its_duration_ends(
+    duration: int, factor: float, bake: int, growth: GrowthType, times: list[float]
+) -> None:
+    strategy = Strategy("x", "x", duration, factor, bake, growth)
+    seen = [progress(strategy, t) for t in sorted(times)]
+    for before, after in itertools.pairwise(seen):
+        assert before.percentage <= after.percentage
+        assert ORDER.index(before.state.value) <= ORDER.index(after.state.value)
+    offsets = [offset for offset, _ in steps(strategy)]
+    assert offsets == sorted(offsets)
+    assert steps(strategy)[-1] == (duration * 60, 100.0)
+    end = progress(strategy, duration * 60 + bake * 60)
+    assert (end.state.value, end.percentage, end.completed_offset) == (
+        "COMPLETE",
+        100.0,
+        (duration + bake) * 60,
+    )
+    if duration:
+        assert progress(strategy, 0).percentage < 100.0

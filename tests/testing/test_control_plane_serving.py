@@ -271,3 +271,44 @@ def test_a_watched_file_owns_its_profile(server: LocalAppConfig, tmp_path: Path)
         )["VersionNumber"]
         == 3
     )
+
+
+def test_a_first_deployment_reaches_sessions_as_it_rolls_out(
+    server: LocalAppConfig, clock: Clock
+) -> None:
+    fresh = Rollout(server, clock)
+    with pytest.raises(ClientError) as error:
+        fresh.open()  # nothing deployed yet
+    assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    number = fresh.deploy(GREEN, "AppConfig.Linear50PercentEvery30Seconds")
+    clock.advance(0.5)  # 50%
+    sessions = [fresh.open() for _ in range(40)]
+    for s in sessions:
+        s.poll()
+    inside = {s.target for s in sessions if expected_bucket(key(fresh, number), s.target) < 50}
+    assert {s.target for s in sessions if s.holds == GREEN} == inside
+    # Outside the rollout, nothing yet: an empty answer, as for "no change".
+    assert all(s.holds is None for s in sessions if s.target not in inside)
+    clock.advance(0.5)
+    assert all(s.poll() == GREEN for s in sessions)
+
+
+def test_put_is_refused_while_a_deployment_runs_in_the_environment(
+    server: LocalAppConfig, rollout: Rollout
+) -> None:
+    rollout.deploy(GREEN, "AppConfig.Linear20PercentEvery6Minutes")
+    with pytest.raises(ValueError, match="in progress"):
+        server.put("shop", "prod", "other", BLUE)
+
+
+def test_delete_removes_the_profile_from_the_control_plane(
+    server: LocalAppConfig, rollout: Rollout
+) -> None:
+    server.delete("shop", "prod", "settings")
+    assert rollout.ac.list_configuration_profiles(ApplicationId=rollout.app)["Items"] == []
+    assert (
+        rollout.ac.list_deployments(ApplicationId=rollout.app, EnvironmentId=rollout.env)["Items"]
+        == []
+    )
+    with pytest.raises(ClientError):
+        rollout.open()

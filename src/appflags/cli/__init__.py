@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from appflags.cli import _demo, _eval, _refs, _serve, _validate
+from appflags.cli import (
+    _demo,
+    _deploy,
+    _diff,
+    _eval,
+    _pull,
+    _refs,
+    _rollback,
+    _serve,
+    _status,
+    _validate,
+)
 from appflags.cli._command import EXIT_INVALID, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -30,6 +41,11 @@ COMMAND_GROUPS: tuple[Callable[[Commands], None], ...] = (
     _refs.register,
     _serve.register,
     _demo.register,
+    _deploy.register,
+    _diff.register,
+    _pull.register,
+    _status.register,
+    _rollback.register,
 )
 
 

@@ -12,7 +12,6 @@ import math
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appflags import _gc_pause
@@ -222,6 +221,8 @@ def load_schema(schema: Mapping[str, Any] | str | os.PathLike[str] | None) -> Va
         where, loaded = "schema", dict(schema)
     elif isinstance(schema, (str, os.PathLike)):
         where = f"schema {os.fspath(schema)}"
+        from pathlib import Path  # noqa: PLC0415 - pathlib: see _resources
+
         try:
             text = Path(schema).read_bytes()
         except OSError as exc:

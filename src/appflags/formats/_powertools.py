@@ -30,18 +30,14 @@ from appflags._evaluation import Reason
 from appflags.formats._base import Clock, Compiled, Resolved
 from appflags.formats._detect import flag_shape
 from appflags.formats._schemas import json_path, problems, project_validator
-from appflags.rules._explain import Variant, register
-from appflags.rules._powertools_actions import (
-    SCHEDULE_KEYS,
-    RuleSpec,
-    all_hold,
-    compile_rules,
-    parse_local_datetime,
-    time_zone,
-)
 
 if TYPE_CHECKING:
     from appflags.formats._base import Rule
+    from appflags.rules._explain import Variant
+    from appflags.rules._powertools_actions import RuleSpec
+
+# The condition actions (and dateutil with them) load with the first flag that has rules:
+# most Powertools documents are plain switches, which a cold start answers without them.
 
 SCHEMA = "powertools.schema.json"
 
@@ -69,36 +65,49 @@ class PowertoolsFormat:
     def compile(self, doc: Any, clock: Clock) -> Compiled:
         """Every flag to a static answer or a function of the context over its rules."""
         static: dict[str, Resolved] = {}
-        rules: dict[str, Rule] = {}
-        match, fallback = Reason.TARGETING_MATCH, Reason.DEFAULT
+        ruled: dict[str, Any] = {}
         for name, feature in doc.items():
-            default = feature["default"]
-            flag_rules = feature.get("rules")
-            if not flag_rules:
-                static[name] = Resolved(default, None, Reason.STATIC)
-                continue
-            # Powertools tests truthiness, so "boolean_type": 0 makes a non-boolean flag.
-            boolean = bool(feature.get("boolean_type", True))
-            specs: list[RuleSpec] = [
-                (
-                    rule["conditions"],
-                    # A non-boolean rule may omit when_match: Powertools then answers None.
-                    Resolved(
-                        bool(rule.get("when_match")) if boolean else rule.get("when_match"),
-                        rule_name,
-                        match,
-                    ),
-                )
-                for rule_name, rule in flag_rules.items()
-            ]
-            rules[name] = rule = compile_rules(specs, Resolved(default, None, fallback), clock)
-            # For `appflags eval --explain`: the rules, compiled again one by one and worked
-            # into variants only when an explanation is asked for.
-            register(rule, name, partial(_variants, _packed(flag_rules), clock))
+            if feature.get("rules"):
+                ruled[name] = feature
+            else:
+                static[name] = Resolved(feature["default"], None, Reason.STATIC)
         # Every flag, in document order, as Powertools' get_enabled_features considers them:
         # enabled_features() keeps those answering True (a non-boolean flag can, too), and
         # the compat FeatureFlags those answering any truthy value, as Powertools does.
-        return Compiled(static=static, rules=rules, features=tuple(doc))
+        return Compiled(
+            static=static, rules=_compile_rules(ruled, clock) if ruled else {}, features=tuple(doc)
+        )
+
+
+def _compile_rules(ruled: dict[str, Any], clock: Clock) -> dict[str, Rule]:
+    """The flags that have rules, each to a function of the context."""
+    from appflags.rules._explain import register  # noqa: PLC0415 - see the imports
+    from appflags.rules._powertools_actions import compile_rules  # noqa: PLC0415
+
+    rules: dict[str, Rule] = {}
+    match, fallback = Reason.TARGETING_MATCH, Reason.DEFAULT
+    for name, feature in ruled.items():
+        flag_rules = feature["rules"]
+        # Powertools tests truthiness, so "boolean_type": 0 makes a non-boolean flag.
+        boolean = bool(feature.get("boolean_type", True))
+        specs: list[RuleSpec] = [
+            (
+                rule["conditions"],
+                # A non-boolean rule may omit when_match: Powertools then answers None.
+                Resolved(
+                    bool(rule.get("when_match")) if boolean else rule.get("when_match"),
+                    rule_name,
+                    match,
+                ),
+            )
+            for rule_name, rule in flag_rules.items()
+        ]
+        default = Resolved(feature["default"], None, fallback)
+        rules[name] = rule = compile_rules(specs, default, clock)
+        # For `appflags eval --explain`: the rules, compiled again one by one and worked
+        # into variants only when an explanation is asked for.
+        register(rule, name, partial(_variants, _packed(flag_rules), clock))
+    return rules
 
 
 def _packed(flag_rules: dict[str, Any]) -> bytes | dict[str, Any]:
@@ -113,6 +122,9 @@ def _packed(flag_rules: dict[str, Any]) -> bytes | dict[str, Any]:
 
 def _variants(packed: bytes | dict[str, Any], clock: Clock) -> tuple[Variant, ...]:
     """A flag's rules as :mod:`~appflags.rules._explain` variants, then its default."""
+    from appflags.rules._explain import Variant  # noqa: PLC0415 - see the imports
+    from appflags.rules._powertools_actions import all_hold  # noqa: PLC0415
+
     flag_rules = marshal.loads(packed) if isinstance(packed, bytes) else packed  # noqa: S302 - our own bytes
     return (
         *(
@@ -133,6 +145,10 @@ def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:
 
     Only shapes the schema accepts are examined here; anything else already has a problem.
     """
+    if not any(isinstance(feature, dict) and feature.get("rules") for feature in doc.values()):
+        return []  # plain switches: no condition to check, no actions to load
+    from appflags.rules._powertools_actions import SCHEDULE_KEYS  # noqa: PLC0415 - see the imports
+
     found: list[Problem] = []
     for name, feature in doc.items():
         flag_rules = feature.get("rules") if isinstance(feature, dict) else None
@@ -161,6 +177,8 @@ def _semantic_problems(doc: dict[str, Any]) -> list[Problem]:
 
 def _time_zone_problems(value: dict[str, Any], where: tuple[Any, ...]) -> list[Problem]:
     # Powertools validates `TIMEZONE or "UTC"`; a non-string is the schema's business.
+    from appflags.rules._powertools_actions import time_zone  # noqa: PLC0415 - see the imports
+
     zone = value.get("TIMEZONE") or "UTC"
     if isinstance(zone, str) and time_zone(zone) is None:
         return [Problem(json_path((*where, "TIMEZONE")), "is not a known IANA time zone")]
@@ -168,6 +186,8 @@ def _time_zone_problems(value: dict[str, Any], where: tuple[Any, ...]) -> list[P
 
 
 def _datetime_problems(value: dict[str, Any], where: tuple[Any, ...]) -> list[Problem]:
+    from appflags.rules._powertools_actions import parse_local_datetime  # noqa: PLC0415
+
     found = []
     for bound in ("START", "END"):
         text = value.get(bound)

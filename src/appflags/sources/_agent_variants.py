@@ -18,7 +18,16 @@ These rules are the only lookups in appflags that may do I/O, and only on a cach
 
 A context that cannot travel safely, or cannot be a cache key, is never sent: that lookup
 answers the polled answer. Failed requests are cached too, so each context costs at most
-one Agent request per TTL whatever the Agent does.
+one Agent request per TTL whatever the Agent does. Every polled answer given in place of
+the context's own (a context not sent, a missed budget, a failure) says so with reason
+``STALE``: it is the empty context's variant, not necessarily this context's.
+
+The Agent sends attribute values, never the flag's attribute declarations: an attribute
+is known once the polled answer or an Agent answer (this version, any context) carried
+it. A known attribute the chosen variant does not set answers the caller's default with
+no error, as in-process; an attribute no answer ever carried (a typo) answers
+``FLAG_NOT_FOUND``, and the lookup counts it as missing (a ``STALE`` fallback answers
+the caller's default for it instead: the Agent might have known it).
 """
 
 from __future__ import annotations
@@ -33,8 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
 
-from appflags._checks import check_seconds
-from appflags._evaluation import Reason
+from appflags._checks import check_names, check_optional_str, check_seconds
+from appflags._evaluation import ErrorCode, Reason
 from appflags._log import logger
 from appflags._model import USE_DEFAULT, Compiled, Resolved, Rule
 from appflags.sources._base import SourceError
@@ -130,21 +139,26 @@ class VariantOptions:
         entity_id: str | None,
     ) -> VariantOptions:
         """Checked options; ``ttl`` defaults to, and may not exceed, ``poll_interval``."""
+        if not isinstance(mode, str):
+            raise TypeError(f"variants mode must be one of {MODES}, got {mode!r}")
         if mode not in MODES:
             raise ValueError(f"variants must be one of {MODES}, got {mode!r}")
         # A lookup may wait this long: finite and at most a day, like every other wait.
         budget = check_seconds("variant_budget", budget, zero=True)
-        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 1:
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int):
+            raise TypeError(f"variant_cache_size must be a positive int, got {cache_size!r}")
+        if cache_size < 1:
             raise ValueError(f"variant_cache_size must be a positive int, got {cache_size!r}")
+        if ttl is not None:
+            check_seconds("variant_ttl", ttl, zero=False)
         chosen = poll_interval if ttl is None else ttl
         if not 0 < chosen <= poll_interval:
             raise ValueError(
                 f"variant_ttl must be > 0 and at most poll_interval ({poll_interval:g} s), "
                 f"got {ttl!r}"
             )
-        if isinstance(context_keys, str):
-            raise TypeError("context_keys must be a collection of attribute names, not a str")
-        keys = frozenset(context_keys) if context_keys is not None else None
+        keys = check_names("context_keys", context_keys)
+        check_optional_str("entity_id", entity_id)
         return cls(mode, budget, cache_size, chosen, keys, entity_id)
 
 
@@ -185,6 +199,17 @@ def _polled(flag: str, static: dict[str, Resolved]) -> _Answer:
     return _Answer(by_key, other)
 
 
+def _stale(answer: _Answer) -> _Answer:
+    """``answer`` given in place of a context's own: every reason ``STALE``, no error code
+    (the values are the empty context's variant, not the caller's default)."""
+    by_key = {k: r._replace(reason=Reason.STALE) for k, r in answer.by_key.items()}
+    return _Answer(by_key, answer.other._replace(reason=Reason.STALE))
+
+
+NOT_FOUND = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.FLAG_NOT_FOUND)
+"""An attribute of a multi-variant flag that no answer ever carried (a typo)."""
+
+
 class AgentVariants:
     """Per-context answers of the Agent's multi-variant flags, for one ``Flags``.
 
@@ -213,6 +238,10 @@ class AgentVariants:
         self._version: str | None = None
         self._current: _Answers | None = None
         self._names: set[str] = set()
+        self.fallbacks = 0
+        """Lookups answered ``STALE`` in place of their context's own answer (a context
+        not sent, a missed budget, a failure): plain increments on the lookup path, exact
+        on one thread (concurrent lookups may, rarely, lose a count)."""
 
     def compile(self, format_name: str, compiled: Compiled) -> Compiled:
         """``compiled`` with each flag that carries ``"_variant"`` answered per context."""
@@ -229,7 +258,7 @@ class AgentVariants:
         polled = {flag: _polled(flag, static) for flag in flags}
         answers = _Answers(self, polled)
         self._current = answers
-        rules = _VariantRules(compiled.rules, answers)
+        rules = VariantRules(compiled.rules, answers)
         for flag, answer in polled.items():
             for key in answer.by_key:
                 rules[key] = answers.rule(flag, key)
@@ -359,7 +388,10 @@ class _Answers:
         self.flags = frozenset(polled)
         self._asked = tuple(sorted(polled))
         self._owner = owner
-        self._polled = polled
+        self._polled = self.polled = polled
+        self._stale = {flag: _stale(answer) for flag, answer in polled.items()}
+        self.known = frozenset(key for answer in polled.values() for key in answer.by_key)
+        """Every key of these flags an answer carried so far (copied on write)."""
         self._blocking = options.mode == "blocking"
         self._budget = options.budget
         self._ttl = options.ttl
@@ -385,9 +417,10 @@ class _Answers:
         always send the same header. Anything else (other types, NaN, odd mappings) takes
         the slow path, which behaves as it always did.
         """
-        polled = self._polled[flag]
+        stale = self._stale[flag]
         keys = self._keys
         answers_of = self
+        owner = self._owner
         clock = time.monotonic
         plain = _PLAIN.issuperset
 
@@ -410,16 +443,23 @@ class _Answers:
                 memo_key = entry = None
             if entry is not None and entry[0] > clock():
                 found = entry[1]
-                answer = (None if found is None else found.get(flag)) or polled
+                answer = (None if found is None else found.get(flag)) or stale
             else:
-                answer = answers_of._answer(flag, context, memo_key) or polled
+                answer = answers_of._answer(flag, context, memo_key)
             resolved = answer.by_key.get(key)
-            return resolved if resolved is not None else answer.other
+            if answer is stale:
+                owner.fallbacks += 1
+                # Not this context's answer: an attribute it lacks may be this context's.
+                return resolved if resolved is not None else answer.other
+            if resolved is not None:
+                return resolved
+            return answer.other if key in answers_of.known else NOT_FOUND
 
         return agent_variant
 
-    def _answer(self, flag: str, context: Mapping[str, Any], memo_key: Any) -> _Answer | None:
-        """A memo miss: the cache proper, or the Agent."""
+    def _answer(self, flag: str, context: Mapping[str, Any], memo_key: Any) -> _Answer:
+        """A memo miss: the cache proper, or the Agent; the polled answer when the context
+        has nothing to send, its ``STALE`` twin when the Agent did not answer for it."""
         # The pairs come from the very values in the memo key, so that a context changed
         # meanwhile by another thread cannot file one context's answer under another's key.
         seen = None if memo_key is None else self._seen(memo_key)
@@ -428,8 +468,10 @@ class _Answers:
         else:
             context = seen
         key = self._owner.cache_key(flag, context)
-        if key is None or not key[1]:
-            return None  # not sendable, or nothing to send: the polled answer is the answer
+        if key is None:
+            return self._stale[flag]  # not sendable: the empty context's answer, said so
+        if not key[1]:
+            return self._polled[flag]  # nothing to send: the empty context's answer it is
         if self._generation != _FORKS[0]:
             self._after_fork()
         pairs = key[1]
@@ -437,25 +479,22 @@ class _Answers:
             entry = self._cache.get(pairs)
             if entry is not None and entry[0] > time.monotonic():
                 self._remember(memo_key, entry)
-                return None if entry[1] is None else entry[1].get(flag)
+                return self._found(flag, entry)
             pending = self._pending.get(pairs) or self._start(pairs)
-        if pending is None or not self._blocking:
-            return None
-        future, deadline = pending
-        # Every lookup waiting for one request shares its budget: a slow Agent costs
-        # enabled_features (or a burst of lookups of one context) one budget, not one each.
-        remaining = deadline - time.monotonic()
-        if remaining > 0:
-            try:
-                future.result(timeout=remaining)
-            except Exception:  # noqa: BLE001 - a timeout, or cancelled by close(): polled answer
-                return None
+        if pending is None or not self._blocking or not _waited(*pending):
+            return self._stale[flag]
         with self._lock:
             entry = self._cache.get(pairs)
             if entry is None:
-                return None
+                return self._stale[flag]  # still in flight: the budget ran out
             self._remember(memo_key, entry)
-        return None if entry[1] is None else entry[1].get(flag)
+        return self._found(flag, entry)
+
+    def _found(self, flag: str, entry: _Entry) -> _Answer:
+        """``flag``'s answer in a cached entry; its ``STALE`` twin when the Agent failed."""
+        answers = entry[1]
+        found = None if answers is None else answers.get(flag)
+        return self._stale[flag] if found is None else found
 
     def _seen(self, memo_key: Any) -> dict[Any, Any] | None:
         """The context (its allowed attributes) a memo key was built from, or ``None`` when
@@ -508,6 +547,10 @@ class _Answers:
             # failure) cached: a stuck pending entry would stop this context for good,
             # and MAX_PENDING of them every other context too.
             with self._lock:
+                if answer is not None:
+                    carried = {k for found in answer.values() for k in found.by_key}
+                    if not carried <= self.known:
+                        self.known = self.known | carried
                 if epoch == self._epoch:  # else asked before a new version: not kept
                     cache = self._cache
                     if len(cache) >= self._size and pairs not in cache:
@@ -534,6 +577,21 @@ class _Answers:
         self._generation = _FORKS[0]
 
 
+def _waited(future: Future[None], deadline: float) -> bool:
+    """Wait for a request until ``deadline``; whether it did not fail meanwhile.
+
+    Every lookup waiting for one request shares its budget: a slow Agent costs
+    enabled_features (or a burst of lookups of one context) one budget, not one each.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining > 0:
+        try:
+            future.result(timeout=remaining)
+        except Exception:  # noqa: BLE001 - a timeout, or cancelled by close(): polled answer
+            return False
+    return True
+
+
 _Entry = tuple[float, "dict[str, _Answer] | None"]
 """A cached answer: when it expires (``time.monotonic()``), and the answers (``None``
 when the Agent could not answer)."""
@@ -553,7 +611,7 @@ def _memoisable(context: Mapping[str, Any]) -> bool:
     return True
 
 
-class _VariantRules(dict[str, Rule]):
+class VariantRules(dict[str, Rule]):
     """Rules that also answer attributes of multi-variant flags the polled answer lacks.
 
     The polled answer shows only the empty context's variant, whose attributes may differ
@@ -568,6 +626,18 @@ class _VariantRules(dict[str, Rule]):
         self._answers = answers
         self._made: dict[str, Rule] = {}
         """Rules made on demand, kept (up to ``_NAMES_KEPT``) for the next lookup."""
+
+    def in_memory(self) -> tuple[dict[str, Rule], dict[str, Resolved], frozenset[str]]:
+        """What these rules answer without the Agent: the other rules, the multi-variant
+        flags' polled answers as static answers, and those of them that are disabled (for
+        a ``bootstrap=`` document, which never asks the Agent)."""
+        polled = self._answers.polled
+        rules = {k: rule for k, rule in self.items() if k.partition(".")[0] not in polled}
+        static = {k: r for answer in polled.values() for k, r in answer.by_key.items()}
+        off = frozenset(
+            flag for flag, answer in polled.items() if answer.by_key[flag].value is not True
+        )
+        return rules, static, off
 
     def get(self, key: str, default: Any = None) -> Any:
         rule = dict.get(self, key)

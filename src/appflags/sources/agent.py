@@ -10,7 +10,6 @@ import functools
 import json
 import os
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from appflags._checks import check_optional_str, check_seconds
 from appflags.sources._base import Fetched, SourceError
@@ -77,6 +76,8 @@ class AgentSource:
         interval = check_seconds("poll_interval", interval, zero=False)
         timeout = check_seconds("timeout", timeout, zero=False, maximum=MAX_TIMEOUT)
         check_optional_str("token", token)
+        from urllib.parse import quote  # noqa: PLC0415 - with pathlib: see _resources
+
         path = "/".join(
             (
                 "applications",
@@ -120,6 +121,8 @@ class AgentSource:
             headers["Context"] = context.encode("utf-8")
         if entity_id:
             headers["Entity-Id"] = entity_id.encode("utf-8")
+        from urllib.parse import quote  # noqa: PLC0415 - loaded by __init__ already
+
         query = "&".join(f"flag={quote(flag, safe='')}" for flag in flags)
         url = f"{self._url}?{query}"
         content, _ = self._get(url, headers)

@@ -132,6 +132,11 @@ class AppConfigDataSource:
         # of a cold start that a client never uses. Region, credentials, profiles and
         # endpoint settings come from botocore's session either way.
         session = botocore.session.Session()
+        # botocore checks that a service exists by listing every service it ships (~450
+        # directories, walked twice by create_client: about a third of the client's cost
+        # in a cold start); this session builds one client, of a service botocore has had
+        # since 2021. Loading, signing, credentials and retries stay botocore's own.
+        session.get_component("data_loader").list_available_services = _only_appconfigdata
         region, key, secret = self._region_name, None, None
         if _is_loopback(self._endpoint_url):
             # A local server (LocalAppConfig, `appflags serve`) checks no signature and
@@ -244,6 +249,13 @@ class AppConfigDataSource:
 
 
 _BAD_REQUEST = "BadRequestException"
+
+
+def _only_appconfigdata(*_args: object, **_kwargs: object) -> list[str]:
+    """``Loader.list_available_services(type_name)`` for a session that builds one client
+    (whatever botocore passes it: a mismatch must never break the client)."""
+    return ["appconfigdata"]
+
 
 LOCAL_REGION = "us-east-1"
 """The region a loopback ``endpoint_url`` is signed for when none is configured."""

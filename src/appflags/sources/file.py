@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from appflags.sources._base import Fetched, SourceError
 
 if TYPE_CHECKING:
     import os
+    from pathlib import Path
 
 
 class FileSource:
@@ -19,6 +19,8 @@ class FileSource:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, interval: float = 5.0) -> None:
+        from pathlib import Path  # noqa: PLC0415 - pathlib: see _resources
+
         self.path = Path(path)
         self.interval = interval
         self.name = f"file:{self.path}"

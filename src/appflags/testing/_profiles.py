@@ -76,16 +76,19 @@ class Profiles:
         content_type: str,
         label: str | None,
         chosen: ProfileType | None,
+        *,
+        owner: str | None = None,
     ) -> Version:
         """Deploy a new version at once (ending any watch of the profile).
 
-        Raises ``ValueError`` for a type the profile does not have, or a deployment
-        running in the environment, and :class:`SchemaError` for a feature-flag document
-        AWS would refuse.
+        ``owner`` names the file that owns the profile (the console's files): the control
+        plane then refuses to deploy it. Raises ``ValueError`` for a type the profile does
+        not have, or a deployment running in the environment, and :class:`SchemaError` for
+        a feature-flag document AWS would refuse.
         """
         with self._plane.lock:
             self._watches.pop(key, None)
-            return self._deploy(key, data, content_type, label, chosen, owner=None)
+            return self._deploy(key, data, content_type, label, chosen, owner=owner)
 
     def watch(self, key: Key, path: Path, content_type: str, chosen: ProfileType | None) -> None:
         """Serve the file at ``path``: every change is deployed as a new version."""

@@ -120,8 +120,8 @@ def steps(strategy: Strategy) -> list[tuple[float, float]]:
             value *= 2
         percents.append(100.0)
     total = strategy.duration_minutes * 60
-    interval = total / len(percents)
-    return [(interval * (k + 1), p) for k, p in enumerate(percents)]
+    # total * k / n, not k times an interval: the last step lands exactly on the end.
+    return [(total * (k + 1) / len(percents), p) for k, p in enumerate(percents)]
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,14 @@ class LocalAppConfig:
             raise TypeError(f"time_scale must be a number, got {time_scale!r}")
         if not (math.isfinite(time_scale) and time_scale > 0):
             raise ValueError(f"time_scale must be a finite number > 0, got {time_scale}")
+        for name, value in (
+            ("max_configuration_size", max_configuration_size),
+            ("rollout_seed", rollout_seed),
+        ):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise TypeError(f"{name} must be an integer, got {value!r}")
+        if max_configuration_size < 1:
+            raise ValueError(f"max_configuration_size must be >= 1, got {max_configuration_size}")
         if (
             isinstance(poll_interval, bool)
             or not isinstance(poll_interval, (int, float))
@@ -170,21 +178,21 @@ class LocalAppConfig:
         self._lock = threading.Lock()  # the call log and the queued faults
         self._log: list[Call] = []
         self._faults: dict[str, list[_Pending]] = {}
-        self.control = ControlPlane(
+        self._control = ControlPlane(
             clock or _utc_now,
             served,
             time_scale=time_scale,
             max_configuration_size=max_configuration_size,
             seed=rollout_seed,
         )
-        self._profiles = Profiles(self.control)
+        self._profiles = Profiles(self._control)
         self._data_plane = DataPlane(self._profiles, self, clock or _utc_now)
         # Each part answers its own routes: a new part is one more line here.
         self._router = Router()
         self._router.add(self._data_plane.routes())
         self._router.add(AgentRoute(self._profiles, self).routes())
-        self._router.add(control_routes(self.control))
-        self.console = Console(self._data_plane, self._profiles, self)
+        self._router.add(control_routes(self._control))
+        self.console = Console(self._data_plane, self._profiles, self._control, self)
         """The console at ``/ui/`` (``appflags serve --ui``): off until enabled."""
         self._router.add(self.console.routes())
         self._lifecycle = threading.Lock()

@@ -38,6 +38,7 @@ from appflags.testing._console._requests import (
     text,
 )
 from appflags.testing._http import Request, Response, Route
+from appflags.testing._profiles import as_profile_type, profile_key
 
 if TYPE_CHECKING:
     import os
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from appflags.testing._console._activity import ControlPlaneReader
     from appflags.testing._data_plane import DataPlane
     from appflags.testing._http import Fault
-    from appflags.testing._profiles import Profiles
+    from appflags.testing._profiles import Profiles, ProfileType
 
 CONSOLE = "Console"
 _PATH = re.compile(r"/ui(?:/.*)?")
@@ -68,29 +69,20 @@ class ConsoleHost(Protocol):
     def log(self) -> list[Call]:
         """The AppConfig calls received."""
 
-    @property
-    def control(self) -> ControlPlaneReader:
-        """The AppConfig control plane."""
-
-    def put(
-        self,
-        application: str,
-        environment: str,
-        profile: str,
-        content: bytes,
-        *,
-        content_type: str = ...,
-        profile_type: Any = ...,
-    ) -> int:
-        """Deploy a version; returns its number."""
-
 
 class Console:
     """The console's routes, the files it serves, and the token its pages carry."""
 
-    def __init__(self, data_plane: DataPlane, profiles: Profiles, host: ConsoleHost) -> None:
+    def __init__(
+        self,
+        data_plane: DataPlane,
+        profiles: Profiles,
+        control: ControlPlaneReader,
+        host: ConsoleHost,
+    ) -> None:
         self._data_plane = data_plane
         self._profiles = profiles
+        self._control = control
         self._host = host
         self._lock = threading.Lock()
         self._files: dict[str, ServedFile] = {}
@@ -112,7 +104,7 @@ class Console:
         profile: str,
         path: str | os.PathLike[str],
         *,
-        profile_type: Any = None,
+        profile_type: ProfileType | str | None = None,
     ) -> ServedFile:
         """Validate and serve the file at ``path`` as ``profile``; the console may edit it.
 
@@ -120,17 +112,16 @@ class Console:
         ``Flags`` would refuse it: nothing is served then.
         """
 
-        def publish(content: bytes, content_type: str) -> int:
-            return self._host.put(
-                application,
-                environment,
-                profile,
-                content,
-                content_type=content_type,
-                profile_type=profile_type,
-            )
+        key = profile_key(application, environment, profile)
+        kind = as_profile_type(profile_type)
 
-        served = ServedFile(Path(path), (application, environment, profile), publish)
+        def publish(content: bytes, content_type: str) -> int:
+            # Owned by its file, as a watched file is: the control plane refuses to deploy
+            # it (`appflags deploy` says to edit the file).
+            version = self._profiles.put(key, content, content_type, None, kind, owner=str(path))
+            return version.number
+
+        served = ServedFile(Path(path), key, publish)
         served.load()
         with self._lock:
             self._files[profile] = served
@@ -149,7 +140,7 @@ class Console:
 
     def _deployed(self, files: list[ServedFile]) -> list[DeployedProfile]:
         owned = {file.key for file in files}
-        control = self._host.control
+        control = self._control
         found = []
         for app in control.list_applications({"MaxResults": 50})["Items"]:
             asked = {"ApplicationId": app["Id"], "MaxResults": 50}
@@ -231,7 +222,7 @@ class Console:
 
     def _live(self) -> str:
         sessions = _activity.live_section(self._data_plane.sessions(), self._host.log, time.time())
-        return sessions + _activity.deployments_section(self._host.control)
+        return sessions + _activity.deployments_section(self._control)
 
     def _activity(self) -> bytes:
         body = (

@@ -5,6 +5,7 @@ driven through real boto3 ``appconfig`` clients and the ``appflags`` command."""
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,35 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class ClockOnPolls:
+    """Moves ``clock`` by ``step`` after each ``GetDeployment`` the server answers (from a
+    thread, while in a ``with``): a waiting command sees each step of a rollout in turn,
+    however fast or slow the machine."""
+
+    def __init__(self, server: LocalAppConfig, clock: Clock, step: timedelta) -> None:
+        self.server = server
+        self.clock = clock
+        self.step = step
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="clock-on-polls")
+
+    def __enter__(self) -> ClockOnPolls:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        seen = self.server.calls("GetDeployment")
+        while not self._stop.wait(0.005):
+            calls = self.server.calls("GetDeployment")
+            if calls > seen:
+                seen = calls
+                self.clock.now += self.step
 
 
 @dataclass

@@ -39,6 +39,7 @@ ALLOWED_APPFLAGS = {
     "appflags._model",
     "appflags._overrides",
     "appflags._poller",
+    "appflags._readiness",
     "appflags._resources",
     "appflags._snapshot",
     "appflags._state",
@@ -62,6 +63,7 @@ HEAVY_STDLIB = {
     "asyncio",
     "base64",
     "concurrent",
+    "difflib",
     "email",
     "hashlib",
     "http",
@@ -320,7 +322,9 @@ ADDED_APPFLAGS = {
     "from_dict": READ,
     "from_file": READ | FROM_A_SOURCE,
     # The Agent answers multi-variant flags per context: its variant cache comes along.
-    "from_agent": READ | FROM_A_SOURCE | {"appflags.sources._agent_variants"},
+    "from_agent": READ
+    | FROM_A_SOURCE
+    | {"appflags.sources._agent_variants", "appflags.sources._variant_rules"},
     "from_appconfig": READ | FROM_A_SOURCE,
 }
 ADDED_THIRD_PARTY = {

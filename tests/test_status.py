@@ -162,6 +162,21 @@ def test_a_watched_file_is_the_source(tmp_path: Path) -> None:
     assert (unwatched.status().source, unwatched.status().source_name) == ("file", f"file:{path}")
 
 
+def test_a_rejected_edit_of_a_watched_file_names_no_version_it_does_not_have(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps(V1))
+    with Flags.from_file(path, watch=0.1) as flags:
+        path.write_text('{"beta": ')
+        assert wait_for(lambda: flags.status().last_error is not None)
+        error = flags.status().last_error
+        assert error is not None
+        assert error.kind == "rejected"
+        assert "None" not in error.message
+        assert error.message.startswith("the latest version was rejected: $: not valid JSON")
+
+
 def test_closing_is_reported_and_state_keeps_its_three_values(
     server: LocalAppConfig, client: Any
 ) -> None:

@@ -54,7 +54,7 @@ def as_stale(snapshot: Snapshot) -> Snapshot:
         # The Agent's per-context variant rules (from_agent): a bootstrap never asks the
         # Agent (which is unreachable, or the bootstrap would not answer): its
         # multi-variant flags answer their polled answer, from memory.
-        from appflags.sources._agent_variants import VariantRules  # noqa: PLC0415
+        from appflags.sources._variant_rules import VariantRules  # noqa: PLC0415
 
         if isinstance(rules, VariantRules):
             rules, polled, off = rules.in_memory()

@@ -25,7 +25,7 @@ from appflags._checks import (
 )
 from appflags._errors import Problem, SchemaError
 from appflags._evaluation import EvaluationWithMetadata
-from appflags._lookups import Lookups, tracked_lookups
+from appflags._lookups import Lookups
 from appflags._overrides import Override, plain_overrides
 from appflags._snapshot import NOT_READY, Snapshot
 from appflags._updates import Change, Listener, Updates, as_schema_error
@@ -101,21 +101,18 @@ class Flags(Lookups):
 
         ``poll=False``: ``source`` only names where the flags come from (status, logs,
         metrics); nothing polls it (an unwatched file, read by the caller)."""
-        _check_options(
-            format=format,
-            clock=clock,
-            wait=wait,
-            max_bytes=max_bytes,
-            backup=backup,
-            bootstrap=bootstrap,
-            track_usage=track_usage,
-        )
+        _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
+        check_bootstrap(bootstrap)
+        check_bool("track_usage", track_usage)
         check_seconds("interval", interval, zero=False)
         check_bool("poll", poll)
         usage = self._usage = UsageRecorder(clock or utc_now)
         self._track_usage = track_usage
         if track_usage:
-            # This instance's lookups only: every other Flags keeps the class's own.
+            # Imported here: most processes never track. This instance's lookups only:
+            # every other Flags keeps the class's own.
+            from appflags._tracked import tracked_lookups  # noqa: PLC0415
+
             vars(self).update(tracked_lookups(self, usage))
         self._updates = Updates(
             _serving(self),
@@ -187,15 +184,9 @@ class Flags(Lookups):
 
         >>> flags = Flags.from_appconfig("shop", "prod", "flags", region_name="eu-west-1")
         """
-        _check_options(
-            format=format,
-            clock=clock,
-            wait=wait,
-            max_bytes=max_bytes,
-            backup=backup,
-            bootstrap=bootstrap,
-            track_usage=track_usage,
-        )
+        _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
+        check_bootstrap(bootstrap)
+        check_bool("track_usage", track_usage)
         check_optional_str("region_name", region_name)
         check_optional_str("endpoint_url", endpoint_url)
         if client is not None and not hasattr(client, "get_latest_configuration"):
@@ -288,15 +279,9 @@ class Flags(Lookups):
         >>> flags = Flags.from_agent("shop", "prod", "flags")
         >>> flags.get_bool("ui_refresh.dark_mode_support", False, {"email": "j@example.org"})
         """
-        _check_options(
-            format=format,
-            clock=clock,
-            wait=wait,
-            max_bytes=max_bytes,
-            backup=backup,
-            bootstrap=bootstrap,
-            track_usage=track_usage,
-        )
+        _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
+        check_bootstrap(bootstrap)
+        check_bool("track_usage", track_usage)
         check_names("context_keys", context_keys)
         check_optional_str("entity_id", entity_id)
         chosen = chosen_options(variants, variant_budget, variant_cache_size, variant_ttl)
@@ -343,7 +328,8 @@ class Flags(Lookups):
         when it changes; a later invalid edit is rejected and the last good flags keep
         answering.
         """
-        _check_options(format=format, clock=clock, track_usage=track_usage)
+        _check_options(format=format, clock=clock)
+        check_bool("track_usage", track_usage)
         check_path("path", path, optional=False)
         interval = DEFAULT_POLL_INTERVAL
         if watch is not None:
@@ -384,7 +370,8 @@ class Flags(Lookups):
         >>> Flags.from_dict({"beta": {"enabled": True}}).is_enabled("beta")
         True
         """
-        _check_options(format=format, clock=clock, track_usage=track_usage)
+        _check_options(format=format, clock=clock)
+        check_bool("track_usage", track_usage)
         validator = load_schema(schema)
         with _gc_pause.paused():  # copying the document too (see appflags._gc_pause)
             name, compiled = compile_document(
@@ -555,7 +542,8 @@ class Flags(Lookups):
         ...     log.warning("serving defaults: no flags yet")
         """
         check_seconds("timeout", timeout, zero=True)
-        return self._updates.wait_ready(timeout)
+        self._updates.readiness.wait(timeout)
+        return self._updates.is_ready()
 
     async def wait_ready_async(self, timeout: float = 10.0) -> bool:
         """:meth:`wait_ready` for asyncio code: awaits, never blocking the event loop.
@@ -567,26 +555,8 @@ class Flags(Lookups):
         >>> ready = await flags.wait_ready_async(5)
         """
         check_seconds("timeout", timeout, zero=True)
-        import asyncio  # noqa: PLC0415 - only asyncio code pays for it
-        import contextlib  # noqa: PLC0415
-
-        updates = self._updates
-        loop = asyncio.get_running_loop()
-        woken: asyncio.Future[None] = loop.create_future()
-
-        def wake() -> None:
-            # RuntimeError: the loop closed meanwhile, and nobody is waiting any more.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_resolve, woken)
-
-        forget = updates.when_ready(wake)
-        try:
-            await asyncio.wait_for(woken, timeout)
-        except asyncio.TimeoutError:
-            pass
-        finally:
-            forget()
-        return updates.is_ready()
+        await self._updates.readiness.wait_async(timeout)
+        return self._updates.is_ready()
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop polling and release connections. Idempotent; lookups keep answering.
@@ -637,12 +607,6 @@ def _plain(doc: Mapping[str, Any]) -> Any:
         raise SchemaError([Problem(where, f"not JSON data: {what}")]) from None
 
 
-def _resolve(future: Any) -> None:
-    """Complete a waiter's future, unless it was cancelled (timed out) meanwhile."""
-    if not future.done():
-        future.set_result(None)
-
-
 def _check_options(
     *,
     format: object,  # noqa: A002 - the public API's name for it
@@ -650,8 +614,6 @@ def _check_options(
     wait: object = 0.0,
     max_bytes: object = MAX_DOCUMENT_BYTES,
     backup: object = None,
-    bootstrap: object = None,
-    track_usage: object = False,
 ) -> None:
     """The parameters every constructor shares, checked before anything starts."""
     check_format(format)
@@ -659,8 +621,6 @@ def _check_options(
     check_seconds("wait", wait, zero=True, maximum=MAX_WAIT)
     check_positive_int("max_bytes", max_bytes)
     check_path("backup", backup)
-    check_bootstrap(bootstrap)
-    check_bool("track_usage", track_usage)
 
 
 def _not_json_at(value: Any, path: str) -> tuple[str, str] | None:

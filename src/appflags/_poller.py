@@ -123,14 +123,16 @@ class Poller:
     def stop(self, timeout: float) -> bool:
         """Ask the thread to stop and wait up to ``timeout``; whether it has stopped.
 
-        Callers waiting in :meth:`refresh` or :meth:`wait_first` return at once."""
+        Callers waiting in :meth:`refresh` or :meth:`wait_first` return at once, unless
+        the poller thread itself stops (a listener closing the flags): the poll it is in
+        then finishes, and they get its outcome."""
         self._stop.set()
         self._wake.set()
-        with self._progress:
-            self._progress.notify_all()
         thread = self._thread
         if thread is None or thread is threading.current_thread():
             return True
+        with self._progress:
+            self._progress.notify_all()
         thread.join(timeout)
         return not thread.is_alive()
 

@@ -22,6 +22,7 @@ from appflags._errors import Problem, SchemaError
 from appflags._log import logger
 from appflags._overrides import Layers, Override
 from appflags._poller import Poller
+from appflags._readiness import Readiness
 from appflags._snapshot import Snapshot
 from appflags._state import AnswerSource, State, Status, StatusError
 from appflags._usage import safe_now
@@ -100,11 +101,8 @@ class Updates:
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._backup: Backup | None = None
         self.state = State.READY if snapshot.ready else State.NOT_READY
-        self._ready = threading.Event()
+        self.readiness = Readiness(ready=snapshot.ready)
         """Set once flags answer (fetched, backup, bootstrap, file, dict) or once closed."""
-        self._on_ready: list[Callable[[], object]] = []
-        if snapshot.ready:
-            self._ready.set()
         self._since = safe_now(clock)
         self._poll_error: str | None = None
         self._rejected: str | None = None  # why the latest version fetched was rejected
@@ -338,7 +336,7 @@ class Updates:
             if self.closed:
                 return
             self.closed = True
-            self._wake_ready_waiters()  # no flags can come any more
+        self.readiness.set()  # no flags can come any more: waiters return at once
         if self._finalizer is not None:
             self._finalizer.detach()
         if self._poller is not None:
@@ -422,7 +420,10 @@ class Updates:
                 note=getattr(exc, "note", None),
                 keeping=self.accepted.version if self.accepted.ready else None,
             )
-            self._reject(f"version {fetched.version} was rejected: {'; '.join(found)}")
+            which = (
+                "the latest version" if fetched.version is None else f"version {fetched.version}"
+            )
+            self._reject(f"{which} was rejected: {'; '.join(found)}")
             return
         with self._lock:
             if self.closed:  # closed while compiling
@@ -518,45 +519,11 @@ class Updates:
             self.state = state
             self._since = safe_now(self.clock)
             if state is not State.NOT_READY:
-                self._wake_ready_waiters()
-
-    # ------------------------------------------------------------- waiting ready
+                self.readiness.set()
 
     def is_ready(self) -> bool:
         """Whether flags answer (``READY`` or ``STALE``) and the flags are not closed."""
         return self.state is not State.NOT_READY and not self.closed
-
-    def wait_ready(self, timeout: float) -> bool:
-        """Block up to ``timeout`` s until :meth:`is_ready`, or until closed."""
-        self._ready.wait(timeout)
-        return self.is_ready()
-
-    def when_ready(self, callback: Callable[[], object]) -> Callable[[], None]:
-        """Call ``callback()`` once flags answer or the flags close (at once if either
-        happened already); returns a function that forgets it. ``callback`` runs on
-        whichever thread made the change, under the lock: it must only hand over (as
-        ``loop.call_soon_threadsafe`` does)."""
-        with self._lock:
-            if not self._ready.is_set():
-                self._on_ready.append(callback)
-                return lambda: self._forget_ready_waiter(callback)
-        callback()
-        return lambda: None
-
-    def _forget_ready_waiter(self, callback: Callable[[], object]) -> None:
-        with self._lock:
-            if callback in self._on_ready:
-                self._on_ready.remove(callback)
-
-    def _wake_ready_waiters(self) -> None:
-        """Called under ``_lock``."""
-        self._ready.set()
-        waiters, self._on_ready = self._on_ready, []
-        for callback in waiters:
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - one waiter must not stop the others
-                logger.exception("appflags.ready_waiter_failed", waiter=repr(callback))
 
     def _set_state(self, state: State, changed: frozenset[str] = frozenset()) -> None:
         """Called under ``_lock``, which it releases while listeners run."""

@@ -4,13 +4,12 @@ tracked) how often each flag answered with each variant and reason.
 Counting happens on the lookup path, so it takes no lock, never logs and never raises:
 counts are plain dict updates (exact on one thread; concurrent lookups of the same key
 may, rarely, lose a count). Logging missing keys is left to the poller thread. The
-lookups that count (``track_usage=True``) live with the other lookups, in ``_lookups``.
+lookups that count (``track_usage=True``) live in ``_tracked``.
 """
 
 from __future__ import annotations
 
 import collections
-import difflib
 import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -64,7 +63,7 @@ class UsageRecorder:
         self._unlogged_misuses: collections.deque[tuple[str | None, str]] = collections.deque()
         self.counts: dict[tuple[str, str | None, Reason, ErrorCode | None], int] = {}
         """Tracked answers per (key, variant, reason, error code): a tracked lookup adds to
-        it directly (see ``_lookups.tracked_lookups``), :meth:`count_new` the first time."""
+        it directly (see ``_tracked.tracked_lookups``), :meth:`count_new` the first time."""
         self._dropped = 0
         self._fallbacks_before = 0
 
@@ -227,6 +226,8 @@ class UsageRecorder:
 
 def suggest(key: str, known: Iterable[str]) -> str | None:
     """The known key closest to ``key`` when one is close ("did you mean ...?")."""
+    import difflib  # noqa: PLC0415 - ~1 ms of `import appflags`, for a missing key's report
+
     try:
         close = difflib.get_close_matches(str.__str__(key), list(known), n=1)
     except Exception:  # noqa: BLE001 - never fail a report or a log over a suggestion

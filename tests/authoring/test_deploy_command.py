@@ -18,7 +18,7 @@ from typing import Any
 import boto3.session
 import pytest
 
-from _deploying import FLAGS, SLOW, Shop
+from _deploying import FLAGS, SLOW, Clock, ClockOnPolls, Shop
 from appflags.authoring import Deployment
 from appflags.cli import main
 from appflags.cli._deploy import Progress, describe
@@ -147,38 +147,43 @@ def test_deploy_during_a_running_deployment_names_it_and_creates_nothing(shop: S
     assert "is already deploying this" in joined.out
 
 
-def test_wait_for_running_waits_for_the_running_deployment_then_deploys(shop: Shop) -> None:
-    assert (
-        shop.deploy(
-            shop.write("v1.json", FLAGS), "--strategy", "AppConfig.AllAtOnce", "--no-wait"
-        ).code
-        == 0
+def test_a_rollout_is_followed_until_every_target_has_it(frozen_shop: Shop, clock: Clock) -> None:
+    shop = frozen_shop
+    with ClockOnPolls(shop.server, clock, timedelta(minutes=4)):
+        ran = shop.deploy(
+            shop.write("flags.json", FLAGS), "--strategy", "AppConfig.Canary10Percent20Minutes"
+        )
+    assert ran.code == 0, ran.err
+    lines = [
+        line.split(" (")[0] for line in ran.out.splitlines() if line.startswith("deployment 1:")
+    ]
+    assert lines[0].startswith("deployment 1: DEPLOYING")
+    assert lines[-1] == "deployment 1: BAKING 100%"
+    # Not a terminal: one plain line per change, the percentage only growing.
+    percentages = [float(line.split()[-1].rstrip("%")) for line in lines]
+    assert percentages == sorted(set(percentages))
+    assert "Deployment 1 reached 100% of targets; it is BAKING" in ran.out
+
+
+def test_wait_for_running_waits_for_the_running_deployment_then_deploys(
+    frozen_shop: Shop, clock: Clock
+) -> None:
+    shop = frozen_shop
+    first = shop.deploy(
+        shop.write("v1.json", FLAGS), "--strategy", "AppConfig.AllAtOnce", "--no-wait"
     )
-    ran = shop.deploy(
-        shop.write("v2.json", changed(banner={"enabled": True})), "--wait-for-running"
-    )
+    assert first.code == 0, first.err
+    assert shop.deployments()[0]["State"] == "BAKING"
+    with ClockOnPolls(shop.server, clock, timedelta(minutes=4)):
+        ran = shop.deploy(
+            shop.write("v2.json", changed(banner={"enabled": True})),
+            "--strategy",
+            "AppConfig.AllAtOnce",
+            "--wait-for-running",
+            "--wait-bake",
+        )
     assert ran.code == 0, ran.err
     assert "Waiting for deployment 1" in ran.out
-    assert "Deployment 2 is COMPLETE." in ran.out
-
-
-def test_a_rollout_waits_until_every_target_has_it_and_wait_bake_until_complete(shop: Shop) -> None:
-    path = shop.write("flags.json", FLAGS)
-    ran = shop.deploy(path, "--strategy", "AppConfig.Canary10Percent20Minutes")
-    assert ran.code == 0, ran.err
-    lines = [line for line in ran.out.splitlines() if line.startswith("deployment 1: ")]
-    assert lines[0].startswith("deployment 1: DEPLOYING")
-    assert "Deployment 1 reached 100% of targets; it is BAKING" in ran.out
-    # Not a terminal: plain lines, one per change.
-    assert len(lines) == len(set(lines))
-    ran = shop.deploy(
-        shop.write("flags.json", changed(banner={"enabled": True})),
-        "--strategy",
-        "AppConfig.AllAtOnce",
-        "--wait-bake",
-        "--wait-for-running",
-    )
-    assert ran.code == 0, ran.err
     assert "Deployment 2 is COMPLETE." in ran.out
 
 

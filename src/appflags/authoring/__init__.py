@@ -28,15 +28,7 @@ from appflags.authoring._deployments import (
 )
 from appflags.authoring._diff import ABSENT, Change, DocumentDiff, FlagChange, diff_documents
 from appflags.authoring._document import FEATURE_FLAGS, FREEFORM, Document
-from appflags.authoring._environment import (
-    AppConfigEnvironment,
-    Deployed,
-    EnvironmentStatus,
-    Plan,
-    Started,
-    check_description,
-    check_label,
-)
+from appflags.authoring._environment import AppConfigEnvironment, check_description, check_label
 from appflags.authoring._errors import (
     AppConfigError,
     AuthoringError,
@@ -50,6 +42,7 @@ from appflags.authoring._errors import (
     UnreachableError,
     WaitTimeoutError,
 )
+from appflags.authoring._plan import Deployed, EnvironmentStatus, Plan, Started
 
 __all__ = [
     "ABSENT",

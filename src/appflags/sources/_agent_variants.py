@@ -47,6 +47,7 @@ from appflags._evaluation import ErrorCode, Reason
 from appflags._log import logger
 from appflags._model import USE_DEFAULT, Compiled, Resolved, Rule
 from appflags.sources._base import SourceError
+from appflags.sources._variant_rules import NAMES_KEPT, VariantRules
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -69,8 +70,6 @@ MAX_CONTEXT_CHARS = 8192
 """The longest ``Context`` header sent (``name=value`` pairs and commas); a longer context
 is not sent. Also bounds what a lookup spends checking a context (a cache lookup hashes its
 plain values first, as any dict key would: a str's hash is computed once and kept)."""
-_NAMES_KEPT = 1024
-"""Context attribute names remembered as safe (checked once each, up to this many)."""
 
 Pairs = tuple[tuple[str, str], ...]
 CacheKey = tuple[str, Pairs]
@@ -306,7 +305,7 @@ class AgentVariants:
             if name not in names:
                 if type(name) is not str or not 0 < len(name) < room or unsafe(name):
                     return None
-                if len(names) < _NAMES_KEPT:
+                if len(names) < NAMES_KEPT:
                     names.add(name)
             if type(value) is str:
                 room -= len(name) + len(value) + 2
@@ -609,63 +608,3 @@ def _memoisable(context: Mapping[str, Any]) -> bool:
         if kind not in _PLAIN or (kind is float and not value):
             return False
     return True
-
-
-class VariantRules(dict[str, Rule]):
-    """Rules that also answer attributes of multi-variant flags the polled answer lacks.
-
-    The polled answer shows only the empty context's variant, whose attributes may differ
-    from (or be absent next to) another variant's: ``flag.attr`` for any attribute of a
-    multi-variant flag asks the Agent too.
-    """
-
-    __slots__ = ("_answers", "_made")
-
-    def __init__(self, rules: Mapping[str, Rule], answers: _Answers) -> None:
-        super().__init__(rules)
-        self._answers = answers
-        self._made: dict[str, Rule] = {}
-        """Rules made on demand, kept (up to ``_NAMES_KEPT``) for the next lookup."""
-
-    def in_memory(self) -> tuple[dict[str, Rule], dict[str, Resolved], frozenset[str]]:
-        """What these rules answer without the Agent: the other rules, the multi-variant
-        flags' polled answers as static answers, and those of them that are disabled (for
-        a ``bootstrap=`` document, which never asks the Agent)."""
-        polled = self._answers.polled
-        rules = {k: rule for k, rule in self.items() if k.partition(".")[0] not in polled}
-        static = {k: r for answer in polled.values() for k, r in answer.by_key.items()}
-        off = frozenset(
-            flag for flag, answer in polled.items() if answer.by_key[flag].value is not True
-        )
-        return rules, static, off
-
-    def get(self, key: str, default: Any = None) -> Any:
-        rule = dict.get(self, key)
-        if rule is not None:
-            return rule
-        try:
-            rule = self._made.get(key)
-        except TypeError:  # an unhashable key names no flag
-            return default
-        if rule is not None:
-            return rule
-        if self._attribute(key):
-            rule = self._answers.rule(str.partition(key, ".")[0], key)
-            if len(self._made) < _NAMES_KEPT:
-                self._made[key] = rule
-            return rule
-        return default
-
-    def __contains__(self, key: object) -> bool:
-        try:
-            return dict.__contains__(self, key) or self._attribute(key)
-        except TypeError:  # an unhashable key names no flag
-            return False
-
-    def _attribute(self, key: object) -> bool:
-        """Whether ``key`` names an attribute of a multi-variant flag (a key that is not
-        a ``str`` names none: lookups take any key and never raise)."""
-        if not isinstance(key, str):
-            return False
-        flag, dot, _ = key.partition(".")
-        return bool(dot) and flag in self._answers.flags

@@ -354,18 +354,7 @@ def test_against_appflags_serve_a_file_owned_profile_refuses_and_others_deploy(
     served = tmp_path / "served.json"
     served.write_text(json.dumps(FLAGS))
     serve = subprocess.Popen(
-        # --profile: serve names a file's profile after its stem otherwise ("served").
-        [
-            sys.executable,
-            "-m",
-            "appflags",
-            "serve",
-            str(served),
-            "--port",
-            "0",
-            "--profile",
-            "flags",
-        ],
+        [sys.executable, "-m", "appflags", "serve", str(served), "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its first line, now
@@ -376,7 +365,7 @@ def test_against_appflags_serve_a_file_owned_profile_refuses_and_others_deploy(
         where = ["-a", "local", "-e", "local", "--endpoint-url", url]
         other = tmp_path / "other.json"
         other.write_text(json.dumps(changed(banner={"enabled": True})))
-        assert main(["deploy", str(other), *where, "-p", "flags"]) == 1
+        assert main(["deploy", str(other), *where, "-p", "served"]) == 1  # the file's stem
         assert f"{served}: edit that file to deploy it" in capsys.readouterr().err
         # A profile created through the control plane deploys.
         control = boto3.session.Session().client("appconfig", endpoint_url=url)

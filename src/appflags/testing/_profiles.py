@@ -79,12 +79,12 @@ class Profiles:
         *,
         owner: str | None = None,
     ) -> Version:
-        """Deploy a new version at once (ending any watch of the profile).
+        """Deploy a new version at once (ending any watch of the profile); ``owner`` names
+        the file that owns the profile (the console's), which refuses deployments.
 
-        ``owner`` names the file that owns the profile (the console's files): the control
-        plane then refuses to deploy it. Raises ``ValueError`` for a type the profile does
-        not have, or a deployment running in the environment, and :class:`SchemaError` for
-        a feature-flag document AWS would refuse.
+        Raises ``ValueError`` for a type the profile does not have, or a deployment
+        running in the environment, and :class:`SchemaError` for a feature-flag document
+        AWS would refuse.
         """
         with self._plane.lock:
             self._watches.pop(key, None)

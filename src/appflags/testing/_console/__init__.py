@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from appflags.testing._console._activity import ControlPlaneReader
     from appflags.testing._data_plane import DataPlane
     from appflags.testing._http import Fault
-    from appflags.testing._profiles import Profiles, ProfileType
+    from appflags.testing._profiles import Profiles
 
 CONSOLE = "Console"
 _PATH = re.compile(r"/ui(?:/.*)?")
@@ -104,7 +104,7 @@ class Console:
         profile: str,
         path: str | os.PathLike[str],
         *,
-        profile_type: ProfileType | str | None = None,
+        profile_type: Any = None,
     ) -> ServedFile:
         """Validate and serve the file at ``path`` as ``profile``; the console may edit it.
 
@@ -113,13 +113,12 @@ class Console:
         """
 
         key = profile_key(application, environment, profile)
-        kind = as_profile_type(profile_type)
+        chosen = as_profile_type(profile_type)
 
         def publish(content: bytes, content_type: str) -> int:
-            # Owned by its file, as a watched file is: the control plane refuses to deploy
-            # it (`appflags deploy` says to edit the file).
-            version = self._profiles.put(key, content, content_type, None, kind, owner=str(path))
-            return version.number
+            # The file owns the profile: a deployment to it is refused, naming the file.
+            owner = str(path)
+            return self._profiles.put(key, content, content_type, None, chosen, owner=owner).number
 
         served = ServedFile(Path(path), key, publish)
         served.load()

@@ -540,3 +540,30 @@ def test_browser_tests_without_a_browser_skip_saying_how_to_install_it_unless_re
     )  # fmt: skip
     assert f"1 {outcome}" in result.stdout, result.stdout
     assert words in result.stdout
+
+
+LONG_NUMBER = "1" * 5000  # past Python's 4,300 digits: int() refuses it
+
+
+@pytest.mark.parametrize(
+    ("op", "flag", "fields"),
+    [
+        ("definition", "dark-mode", {"definition": '{"enabled": true, "n": ' + LONG_NUMBER + "}"}),
+        ("attributes", "new-checkout", {"attr:max_items": LONG_NUMBER}),
+    ],
+)
+def test_a_number_too_long_to_read_is_a_400_not_a_500(
+    browser: Browser, files: dict[str, Path], op: str, flag: str, fields: dict[str, str]
+) -> None:
+    before = files["flags"].read_bytes()
+    answer = browser.edit("flags", op, flag, **fields)
+    assert answer.status == 400, answer.text
+    assert answer.json()["error"]
+    assert files["flags"].read_bytes() == before
+
+
+def test_evaluate_with_a_number_too_long_to_read_says_so(browser: Browser) -> None:
+    for context in (LONG_NUMBER, '{"n": ' + LONG_NUMBER + "}"):
+        page = browser.get("/ui/evaluate?" + urlencode({"profile": "flags", "context": context}))
+        assert page.status == 200, page.text
+        assert 'class="problem"' in page.text

@@ -567,3 +567,14 @@ def test_evaluate_with_a_number_too_long_to_read_says_so(browser: Browser) -> No
         page = browser.get("/ui/evaluate?" + urlencode({"profile": "flags", "context": context}))
         assert page.status == 200, page.text
         assert 'class="problem"' in page.text
+
+
+def test_a_definition_that_repeats_a_key_is_refused_not_half_kept(
+    browser: Browser, files: dict[str, Path]
+) -> None:
+    before = files["flags"].read_bytes()
+    definition = '{"enabled": true, "enabled": false}'
+    answer = browser.edit("flags", "definition", "dark-mode", definition=definition)
+    assert answer.status == 400, answer.text
+    assert "definition.enabled: defined more than once" in answer.json()["error"]
+    assert files["flags"].read_bytes() == before

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from appflags._errors import SchemaError
+from appflags._errors import Problem, SchemaError
 from appflags.formats import parse
 from appflags.formats._detect import is_stored_document
 
@@ -187,12 +187,17 @@ def edit_for(kind: str, op: str, key: str, form: Mapping[str, str]) -> Edit:
 
 def parse_json(text: str, field: str) -> Any:
     """``text`` read as a JSON document is (:func:`appflags.formats.parse`: no NaN, no
-    number past a float's range), or an :class:`EditError` naming the field and the
-    problem (a syntax error's line and column)."""
+    number past a float's range, no repeated key), or an :class:`EditError` naming the
+    field and the problem (a syntax error's line and column)."""
+    repeated: list[Problem] = []
     try:
-        return parse(text.encode(), JSON)
+        value = parse(text.encode(), JSON, duplicates=repeated)
     except SchemaError as exc:
         raise EditError(f"{field}: {exc.problems[0].message}", field) from None
+    if repeated:
+        where = repeated[0].path.replace("$", field, 1)
+        raise EditError(f"{where}: {repeated[0].message}", field)
+    return value
 
 
 def _flags_of(doc: Any, kind: str) -> dict[str, Any]:

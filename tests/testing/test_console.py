@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -578,3 +579,22 @@ def test_a_definition_that_repeats_a_key_is_refused_not_half_kept(
     assert answer.status == 400, answer.text
     assert "definition.enabled: defined more than once" in answer.json()["error"]
     assert files["flags"].read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("length", "status"),
+    [("abc", 400), ("-5", 400), (str(10**12), 413)],
+)
+def test_a_body_length_that_is_not_a_number_or_too_large_is_a_4xx(
+    browser: Browser, length: str, status: int
+) -> None:
+    host = browser.base.removeprefix("http://")
+    connection = http.client.HTTPConnection(host, timeout=10)
+    connection.putrequest("POST", "/ui/edit")
+    connection.putheader("X-Appflags-Token", browser.server.console.token)
+    connection.putheader("Content-Length", length)
+    connection.endheaders()  # no body: a server reading 10**12 bytes would wait for ever
+    answer = connection.getresponse()
+    assert answer.status == status
+    assert "Traceback" not in answer.read().decode()
+    connection.close()

@@ -598,3 +598,18 @@ def test_a_body_length_that_is_not_a_number_or_too_large_is_a_4xx(
     assert answer.status == status
     assert "Traceback" not in answer.read().decode()
     connection.close()
+
+
+def test_an_edit_that_cannot_be_written_is_not_served_either(tmp_path: Path) -> None:
+    # A name of 255 characters: the file's temporary sibling, a longer name, cannot be made.
+    path = Path(shutil.copy(EXAMPLES / "flags.json", tmp_path / ("f" * 250 + ".json")))
+    before = path.read_bytes()
+    with LocalAppConfig(poll_interval=0.1) as server:
+        server.console.add_file("local", "local", "flags", path)
+        server.console.enable()
+        browser = Browser(server)
+        answer = browser.edit("flags", "toggle", "dark-mode")
+        assert answer.status == 409, answer.text
+        assert "cannot write" in answer.json()["error"]
+        assert browser.profile("flags")["version"] == 1  # the clients keep the file's version
+    assert path.read_bytes() == before

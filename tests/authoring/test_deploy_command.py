@@ -85,6 +85,19 @@ def test_an_invalid_document_exits_1_with_its_problems_and_creates_nothing(shop:
     assert shop.deployments() == []
 
 
+def test_a_key_defined_twice_is_refused_as_validate_refuses_it_and_creates_nothing(
+    shop: Shop,
+) -> None:
+    # `appflags validate` and Flags.from_file refuse this file; deploy and diff read it too.
+    text = json.dumps(FLAGS).replace('"flags": {', '"flags": {"banner": {"name": "old"}, ', 1)
+    path = shop.write("flags.json", text)
+    for ran in (shop.deploy(path), shop.run("diff", str(path), *shop.where())):
+        assert ran.code == 1, ran.out
+        assert "$.flags.banner: defined more than once" in ran.err, ran.err
+    assert shop.versions() == []
+    assert shop.deployments() == []
+
+
 def test_a_document_that_does_not_fit_the_profile_is_refused_before_anything(shop: Shop) -> None:
     powertools = shop.write("features.yaml", "premium:\n  default: false\n")
     ran = shop.deploy(powertools)

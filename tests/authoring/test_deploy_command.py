@@ -139,6 +139,16 @@ def test_unknown_names_exit_1_naming_which(shop: Shop) -> None:
     assert shop.versions() == []
 
 
+def test_an_unknown_strategy_exits_1_even_when_nothing_changed(shop: Shop) -> None:
+    # A CI job with a misspelt strategy must fail on its first run, not on the first change.
+    path = shop.write("flags.json", FLAGS)
+    assert shop.deploy(path).code == 0
+    ran = shop.deploy(path, "--strategy", "AppConfig.Canary10Percent20minutes")
+    assert ran.code == 1, ran.out
+    assert "unknown deployment strategy 'AppConfig.Canary10Percent20minutes'" in ran.err
+    assert len(shop.deployments()) == 1
+
+
 def test_dry_run_says_what_it_would_create_and_creates_nothing(shop: Shop) -> None:
     ran = shop.deploy(shop.write("flags.json", FLAGS), "--dry-run")
     assert ran.code == 0, ran.err

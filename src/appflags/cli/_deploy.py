@@ -154,10 +154,10 @@ def _deploy(args: argparse.Namespace) -> int:  # noqa: PLR0911, PLR0912 - the st
             except SchemaError as exc:
                 print_invalid(f"version {args.version}", exc)
                 return EXIT_INVALID
+        strategy = env.strategy(args.strategy)  # a typo fails every run, not only changes
         plan = _plan(env, profile, document, args)
         if plan is None:
             return EXIT_OK
-        strategy = env.strategy(args.strategy)
         if args.dry_run:
             _print_dry_run(plan, strategy, args)
             return EXIT_OK

@@ -295,6 +295,27 @@ def test_usage_errors_exit_2(shop: Shop) -> None:
     assert shop.versions() == []
 
 
+def test_tags_and_extension_parameters_appconfig_refuses_are_usage_errors_before_a_version(
+    shop: Shop,
+) -> None:
+    # Botocore refuses these in StartDeployment: the version was created and left undeployed.
+    path = str(shop.write("flags.json", FLAGS))
+    for option, item, message in (
+        ("--tag", "k" * 129 + "=v", "--tag: a key is 1-128 characters"),
+        ("--tag", "team=" + "v" * 257, "--tag: a value has 0-256 characters, team's has 257"),
+        ("--extension-param", "param=1", "--extension-param: a key is ALIAS#NAME, got 'param'"),
+        ("--extension-param", "ext#param=", "--extension-param: a value has 1-2048 characters"),
+    ):
+        ran = shop.deploy(path, option, item)
+        assert ran.code == 2, (item, ran.out, ran.err)
+        assert message in ran.err, ran.err
+    tags = [f"--tag=t{n}=v" for n in range(51)]
+    ran = shop.deploy(path, *tags)
+    assert ran.code == 2
+    assert "--tag: at most 50, got 51" in ran.err
+    assert shop.versions() == []
+
+
 def test_label_description_and_tags_reach_appconfig(shop: Shop) -> None:
     ran = shop.deploy(
         shop.write("flags.json", FLAGS),

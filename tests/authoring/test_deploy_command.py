@@ -299,7 +299,7 @@ def test_tags_and_extension_parameters_appconfig_refuses_are_usage_errors_before
     shop: Shop,
 ) -> None:
     # Botocore refuses these in StartDeployment: the version was created and left undeployed.
-    path = str(shop.write("flags.json", FLAGS))
+    path = shop.write("flags.json", FLAGS)
     for option, item, message in (
         ("--tag", "k" * 129 + "=v", "--tag: a key is 1-128 characters"),
         ("--tag", "team=" + "v" * 257, "--tag: a value has 0-256 characters, team's has 257"),

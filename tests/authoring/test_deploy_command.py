@@ -285,6 +285,20 @@ def test_a_failure_after_creating_the_version_names_it_and_the_command(shop: Sho
     )
 
 
+def test_a_version_a_validator_refuses_is_named_with_each_problem_once(shop: Shop) -> None:
+    schema = {"type": "object", "properties": {"color": {"type": "string"}}}
+    shop.control.create_configuration_profile(
+        ApplicationId=shop.app_id,
+        Name="checked",
+        LocationUri="hosted",
+        Validators=[{"Type": "JSON_SCHEMA", "Content": json.dumps(schema)}],
+    )
+    ran = shop.deploy(shop.write("settings.json", {"color": 5}), profile="checked")
+    assert ran.code == 1
+    assert "hosted configuration version 1 was created but not deployed" in ran.err
+    assert ran.err.count("$.color: expected string, got number") == 1, ran.err
+
+
 def test_usage_errors_exit_2(shop: Shop) -> None:
     path = str(shop.write("flags.json", FLAGS))
     assert shop.run("deploy", *shop.where()).code == 2  # neither FILE nor --version

@@ -167,7 +167,7 @@ def client_error(  # noqa: PLR0911 - one answer per error code
             f"{d.get('Location', '$')}: {d.get('Reason', '')}".strip()
             for d in response.get("Details", {}).get("InvalidConfiguration", [])
         ]
-        said = "; ".join([message, *details]) if details else message
+        said = "; ".join([message, *(d for d in details if d not in message)])
         return AppConfigError(code, f"{operation} refused: {said}")
     return AppConfigError(code, f"{operation}: {code}: {message}")
 

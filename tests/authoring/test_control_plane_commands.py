@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import stat
 from typing import TYPE_CHECKING, Any
 
 from _deploying import FLAGS, SLOW, Shop, make_shop
@@ -68,6 +70,25 @@ def test_pull_edit_deploy_round_trip(shop: Shop) -> None:
     again = shop.run("pull", *shop.where())
     assert again.code == 0
     assert json.loads(again.out) == document
+
+
+def test_pull_output_keeps_the_mode_of_the_file_it_replaces_and_the_umask_for_a_new_one(
+    shop: Shop,
+) -> None:
+    # `pull -o flags.json` replaces a file in the repository: readers other than its owner
+    # (a container's app user, a web server) must still read it.
+    assert shop.deploy(shop.write("flags.json", FLAGS)).code == 0
+    kept = shop.write("kept.json", {})
+    kept.chmod(0o640)
+    assert shop.run("pull", *shop.where(), "-o", str(kept)).code == 0
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    umask = os.umask(0o022)
+    try:
+        new = shop.tmp_path / "new.json"
+        assert shop.run("pull", *shop.where(), "-o", str(new)).code == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o644
 
 
 def test_pull_with_nothing_deployed_exits_1(shop: Shop) -> None:

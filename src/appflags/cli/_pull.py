@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -56,9 +57,17 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _write(path: Path, content: bytes) -> None:
-    """Replace ``path`` whole: a reader never sees half a document."""
+    """Replace ``path`` whole: a reader never sees half a document. It keeps the mode of
+    the file it replaces; a new file gets the umask's (not ``mkstemp``'s owner-only)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
     try:
+        Path(temp).chmod(mode)
         with os.fdopen(fd, "wb") as out:
             out.write(content)
         Path(temp).replace(path)

@@ -91,6 +91,22 @@ def test_pull_output_keeps_the_mode_of_the_file_it_replaces_and_the_umask_for_a_
     assert stat.S_IMODE(new.stat().st_mode) == 0o644
 
 
+def test_pull_output_that_cannot_be_written_names_that_file(shop: Shop) -> None:
+    assert shop.deploy(shop.write("flags.json", FLAGS)).code == 0
+    (shop.tmp_path / "flags").mkdir()
+    for target, said in (
+        (shop.tmp_path / "flags", f"{shop.tmp_path / 'flags'}: Is a directory"),
+        (
+            shop.tmp_path / "nowhere" / "flags.json",
+            f"{shop.tmp_path / 'nowhere'}: no such directory",
+        ),
+    ):
+        ran = shop.run("pull", *shop.where(), "-o", str(target))
+        assert ran.code == 1
+        assert ran.err.strip() == f"appflags: {said}", ran.err
+    assert sorted(p.name for p in shop.tmp_path.iterdir()) == ["flags", "flags.json"]
+
+
 def test_pull_with_nothing_deployed_exits_1(shop: Shop) -> None:
     ran = shop.run("pull", *shop.where())
     assert ran.code == 1

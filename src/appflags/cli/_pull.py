@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -59,6 +60,11 @@ def _pull(args: argparse.Namespace) -> int:
 def _write(path: Path, content: bytes) -> None:
     """Replace ``path`` whole: a reader never sees half a document. It keeps the mode of
     the file it replaces; a new file gets the umask's (not ``mkstemp``'s owner-only)."""
+    # Failures name FILE, not the temporary file beside it.
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such directory", str(path.parent))
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:

@@ -32,16 +32,18 @@ if TYPE_CHECKING:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Build the process's flags at start-up; stop polling at shutdown."""
-    # from_appconfig blocks up to `wait` seconds for the first configuration; start-up is
-    # the one place where that is wanted (no request is waiting yet).
+    # wait=0: the constructor returns at once; start-up then awaits the first
+    # configuration for at most 2 s without blocking the event loop, and goes on with
+    # defaults if it has not come (lookups answer them until it does).
     flags = appflags.Flags.from_appconfig(
         os.environ.get("APPFLAGS_APPLICATION", "shop"),
         os.environ.get("APPFLAGS_ENVIRONMENT", "prod"),
         os.environ.get("APPFLAGS_PROFILE", "web-flags"),
         endpoint_url=os.environ.get("APPFLAGS_ENDPOINT_URL"),
         format="powertools",
-        wait=2.0,
+        wait=0,
     )
+    await flags.wait_ready_async(2.0)
     app.state.flags = flags
     try:
         yield

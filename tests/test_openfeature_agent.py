@@ -58,7 +58,7 @@ def test_agent_variants_per_openfeature_context(server: LocalAppConfig) -> None:
 def test_an_agent_fallback_reaches_openfeature_as_stale(server: LocalAppConfig) -> None:
     server.put(*APP, STORED)
     with Flags.from_agent(
-        *APP, url=server.endpoint_url, poll_interval=60, variant_budget=10
+        *APP, url=server.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
     ) as flags:
         provider = AppFlagsProvider(flags)
         # A list-valued attribute cannot travel in the Agent's Context header.

@@ -72,9 +72,22 @@ def test_reports_used_keys_the_document_lacks_with_file_and_line(
     code, report = _refs_json(capsys, str(src), "--document", str(document))
     views = str(src / "shop" / "views.py")
     assert code == 1
+    # A close key of the document comes as a suggestion.
     assert report["missing"] == [
-        {"key": "dark_mode", "file": views, "line": 12, "method": "get_bool"},
-        {"key": "limits.max_items", "file": views, "line": 13, "method": "get_int"},
+        {
+            "key": "dark_mode",
+            "file": views,
+            "line": 12,
+            "method": "get_bool",
+            "did_you_mean": "dark-mode",
+        },
+        {
+            "key": "limits.max_items",
+            "file": views,
+            "line": 13,
+            "method": "get_int",
+            "did_you_mean": None,
+        },
     ]
     used = {(r["key"], r["line"], r["method"]) for r in report["references"]}
     assert used == {
@@ -215,7 +228,10 @@ def test_the_installed_command_runs_it(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 1
-    assert f"views.py:12: 'dark_mode' is not in {document}" in result.stdout
+    assert (
+        f"views.py:12: 'dark_mode' is not in {document} (did you mean 'dark-mode'?)"
+        in result.stdout
+    )
 
 
 @given(st.text(min_size=1, max_size=40))

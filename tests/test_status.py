@@ -158,7 +158,23 @@ def test_a_watched_file_is_the_source(tmp_path: Path) -> None:
         assert status.source_name is not None
         assert status.last_updated is not None
     unwatched = Flags.from_file(path)
-    assert (unwatched.status().source, unwatched.status().source_name) == ("file", None)
+    # Not polled, but named all the same (docs/usage.md: file:PATH).
+    assert (unwatched.status().source, unwatched.status().source_name) == ("file", f"file:{path}")
+
+
+def test_a_rejected_edit_of_a_watched_file_names_no_version_it_does_not_have(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps(V1))
+    with Flags.from_file(path, watch=0.1) as flags:
+        path.write_text('{"beta": ')
+        assert wait_for(lambda: flags.status().last_error is not None)
+        error = flags.status().last_error
+        assert error is not None
+        assert error.kind == "rejected"
+        assert "None" not in error.message
+        assert error.message.startswith("the latest version was rejected: $: not valid JSON")
 
 
 def test_closing_is_reported_and_state_keeps_its_three_values(
@@ -225,12 +241,16 @@ def test_a_version_read_while_the_flags_close_changes_nothing(
 ) -> None:
     server.put(*APP, V1, version_label="v1")
     closing = ClosingFormat()
+    before = set(threading.enumerate())
     flags = Flags.from_appconfig(*APP, client=client, format=closing)
     closing.flags = flags
     told: list[Change] = []
     flags.on_change(told.append)
     server.put(*APP, {**V2, "close": problems}, version_label="v2")
-    assert flags.refresh(timeout=5)
+    # close() inside the poll releases the waiter (False) unless the poll ended first
+    # (True); either way, what is checked is the state once the poll thread has ended.
+    flags.refresh(timeout=5)
+    assert wait_for(lambda: set(threading.enumerate()) <= before)
     status = flags.status()
     assert (status.closed, status.state, status.version) == (True, State.READY, "v1")
     assert status.last_error is None

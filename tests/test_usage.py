@@ -335,3 +335,65 @@ def test_misuses_are_logged_once_from_the_poller_thread(server: LocalAppConfig) 
             assert wait_for(lambda: server.calls("GetLatestConfiguration") >= polls + 2)
         assert [(e["key"], e["log_level"]) for e in logged()] == [("beta", "warning")]
         assert "not a mapping" in logged()[0]["problem"]
+
+
+# ---------------------------------------- bootstrap, last seen, version, reset, suggestions
+
+
+def test_keys_missing_only_from_a_smaller_bootstrap_are_not_reported(
+    server: LocalAppConfig,
+) -> None:
+    served = {**DOC, "new-checkout": {"enabled": True}}
+    with capture_logs() as logs:
+        flags = Flags.from_agent(
+            "shop",
+            "prod",
+            "usage",
+            url=server.endpoint_url,
+            poll_interval=0.5,
+            wait=0,
+            bootstrap={"beta": {"enabled": True}},
+        )
+        with flags:
+            # Nothing deployed: polls fail, the bootstrap answers without "new-checkout".
+            assert flags.is_enabled("new-checkout") is False
+            assert flags.is_enabled("nwe-checkout") is False  # a real typo
+            assert {m.key for m in flags.usage().missing} == {"new-checkout", "nwe-checkout"}
+            assert {m.version for m in flags.usage().missing} == {None}
+            server.put("shop", "prod", "usage", served)
+            assert wait_for(lambda: flags.is_enabled("new-checkout"))
+
+            def logged() -> list[str]:
+                return [e["key"] for e in logs if e["event"] == "appflags.missing_key"]
+
+            assert wait_for(lambda: logged() == ["nwe-checkout"])
+            report = flags.usage()
+            assert [(m.key, m.did_you_mean) for m in report.missing] == [
+                ("nwe-checkout", "new-checkout")
+            ]
+            flags.is_enabled("nwe-checkout")
+            (again,) = flags.usage().missing
+            assert (again.count, again.version) == (2, flags.version)
+            assert again.version is not None
+            assert again.last_seen >= again.first_seen
+    suggestions = [e["did_you_mean"] for e in logs if e["event"] == "appflags.missing_key"]
+    assert suggestions == ["new-checkout"]
+
+
+def test_usage_can_be_reset() -> None:
+    times = iter(datetime(2026, 5, 4, 3, 2, s, tzinfo=timezone.utc) for s in range(1, 60))
+    flags = Flags.from_dict(DOC, clock=lambda: next(times), track_usage=True)
+    flags.is_enabled("bta")
+    flags.is_enabled("beta")
+    flags.is_enabled("beta", True)  # type: ignore[arg-type]  # a misuse
+    first = flags.usage(reset=True)
+    assert [m.key for m in first.missing] == ["bta"]
+    assert first.misuses
+    assert first.evaluations
+    after = flags.usage()
+    assert (after.missing, after.misuses, after.evaluations, after.dropped) == ((), (), (), 0)
+    assert after.since > first.since
+    flags.is_enabled("bta")
+    assert [(m.key, m.count) for m in flags.usage().missing] == [("bta", 1)]
+    with pytest.raises(TypeError, match="reset"):
+        flags.usage(reset="yes")  # type: ignore[arg-type]  # wrong on purpose

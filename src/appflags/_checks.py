@@ -78,3 +78,46 @@ def check_optional_str(name: str, value: Any) -> None:
         raise TypeError(f"{name} must be a string or None, got {value!r}")
     if not value:
         raise ValueError(f"{name} must not be empty")
+
+
+def check_bool(name: str, value: object) -> bool:
+    """``True`` or ``False`` (not a truthy string such as ``"no"``)."""
+    if value is not True and value is not False:
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def check_callable(name: str, value: object) -> None:
+    """A callable (a callback)."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {value!r}")
+
+
+def check_names(name: str, value: object) -> frozenset[str] | None:
+    """``None`` or a collection of non-empty strings (not a single string)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a collection of attribute names, got {value!r}")
+    names = frozenset(value)
+    for item in names:
+        if not isinstance(item, str) or not item:
+            raise TypeError(f"{name} must hold non-empty strings, got {item!r}")
+    return names
+
+
+def check_bootstrap(value: object) -> None:
+    """``bootstrap=``: ``None``, a mapping, a path, or a packaged resource (a
+    ``Traversable``: it has ``read_bytes`` and a ``name``)."""
+    from collections.abc import Mapping  # noqa: PLC0415 - typing only elsewhere
+
+    if value is None or isinstance(value, (Mapping, str, os.PathLike)):
+        return
+    if callable(getattr(value, "read_bytes", None)) and isinstance(
+        getattr(value, "name", None), str
+    ):
+        return
+    raise TypeError(
+        "bootstrap must be a document (a mapping), a path, or a packaged resource "
+        f"(importlib.resources.files(...) / NAME), got {value!r}"
+    )

@@ -12,8 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from appflags import _gc_pause
 from appflags._checks import (
+    check_bool,
+    check_bootstrap,
+    check_callable,
     check_clock,
     check_format,
+    check_names,
     check_optional_str,
     check_path,
     check_positive_int,
@@ -91,10 +95,23 @@ class Flags(Lookups):
         variants: AgentVariants | None = None,
         bootstrap: Bootstrap | None = None,
         track_usage: bool = False,
+        poll: bool = True,
     ) -> None:
-        """Prefer the ``from_*`` constructors; this one wires a source by hand."""
-        _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
+        """Prefer the ``from_*`` constructors; this one wires a source by hand.
+
+        ``poll=False``: ``source`` only names where the flags come from (status, logs,
+        metrics); nothing polls it (an unwatched file, read by the caller)."""
+        _check_options(
+            format=format,
+            clock=clock,
+            wait=wait,
+            max_bytes=max_bytes,
+            backup=backup,
+            bootstrap=bootstrap,
+            track_usage=track_usage,
+        )
         check_seconds("interval", interval, zero=False)
+        check_bool("poll", poll)
         usage = self._usage = UsageRecorder(clock or utc_now)
         self._track_usage = track_usage
         if track_usage:
@@ -114,7 +131,7 @@ class Flags(Lookups):
             backup=backup,
             bootstrap=bootstrap,
         )
-        if source is not None:
+        if source is not None and poll:
             self._updates.attach(source, wait)
 
     # ----------------------------------------------------------------- constructors
@@ -170,7 +187,15 @@ class Flags(Lookups):
 
         >>> flags = Flags.from_appconfig("shop", "prod", "flags", region_name="eu-west-1")
         """
-        _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
+        _check_options(
+            format=format,
+            clock=clock,
+            wait=wait,
+            max_bytes=max_bytes,
+            backup=backup,
+            bootstrap=bootstrap,
+            track_usage=track_usage,
+        )
         check_optional_str("region_name", region_name)
         check_optional_str("endpoint_url", endpoint_url)
         if client is not None and not hasattr(client, "get_latest_configuration"):
@@ -263,7 +288,17 @@ class Flags(Lookups):
         >>> flags = Flags.from_agent("shop", "prod", "flags")
         >>> flags.get_bool("ui_refresh.dark_mode_support", False, {"email": "j@example.org"})
         """
-        _check_options(format=format, clock=clock, wait=wait, max_bytes=max_bytes, backup=backup)
+        _check_options(
+            format=format,
+            clock=clock,
+            wait=wait,
+            max_bytes=max_bytes,
+            backup=backup,
+            bootstrap=bootstrap,
+            track_usage=track_usage,
+        )
+        check_names("context_keys", context_keys)
+        check_optional_str("entity_id", entity_id)
         chosen = chosen_options(variants, variant_budget, variant_cache_size, variant_ttl)
         source = AgentSource(
             application,
@@ -308,7 +343,7 @@ class Flags(Lookups):
         when it changes; a later invalid edit is rejected and the last good flags keep
         answering.
         """
-        _check_options(format=format, clock=clock)
+        _check_options(format=format, clock=clock, track_usage=track_usage)
         check_path("path", path, optional=False)
         interval = DEFAULT_POLL_INTERVAL
         if watch is not None:
@@ -316,7 +351,13 @@ class Flags(Lookups):
         file_source = FileSource(path, interval=interval)
         fetched = file_source.read()
         flags = cls(
-            format=format, schema=schema, clock=clock, interval=interval, track_usage=track_usage
+            source=file_source,
+            poll=False,  # not yet: the file is read now, and watched once it was accepted
+            format=format,
+            schema=schema,
+            clock=clock,
+            interval=interval,
+            track_usage=track_usage,
         )
         try:
             flags._updates.load_file(fetched.content or b"", fetched.content_type)
@@ -343,7 +384,7 @@ class Flags(Lookups):
         >>> Flags.from_dict({"beta": {"enabled": True}}).is_enabled("beta")
         True
         """
-        _check_options(format=format, clock=clock)
+        _check_options(format=format, clock=clock, track_usage=track_usage)
         validator = load_schema(schema)
         with _gc_pause.paused():  # copying the document too (see appflags._gc_pause)
             name, compiled = compile_document(
@@ -398,27 +439,31 @@ class Flags(Lookups):
         times, :attr:`last_updated`, :meth:`status` and :meth:`usage` use it."""
         return self._updates.clock
 
-    def usage(self) -> Usage:
-        """What the code looked up since this ``Flags`` was built.
+    def usage(self, *, reset: bool = False) -> Usage:
+        """What the code looked up since this ``Flags`` was built (or last reset).
 
         Always: the keys looked up that the document lacks (typos, flags deleted too
-        early), with counts and the first time seen; each is also logged once, as
-        ``appflags.missing_key``, from the poller thread. With ``track_usage=True``: per
-        key, how many lookups got each variant and reason. Also the failed polls and the
-        time of the last successful one. See :class:`appflags.Usage`.
+        early), with counts, the first and last time seen, the version they were missing
+        from and a close key the document has ("did you mean"); lookups given a context
+        that is not a mapping or a default of the wrong type (``misuses``); each is also
+        logged once, as ``appflags.missing_key`` / ``appflags.misused_lookup``, from the
+        poller thread. With ``track_usage=True``: per key, how many lookups got each
+        variant and reason. Also the failed polls and the time of the last successful one.
+        See :class:`appflags.Usage`.
+
+        ``reset=True`` returns the report and starts every count afresh (``since`` is
+        then now): for a periodic report of what happened since the last one. The OTel
+        counters read these counts, so they restart too.
 
         >>> flags = Flags.from_dict({"beta": {"enabled": True}})
         >>> flags.is_enabled("bta")
         False
         >>> missing = flags.usage().missing[0]
-        >>> missing.key, missing.count
-        ('bta', 1)
+        >>> missing.key, missing.count, missing.did_you_mean
+        ('bta', 1, 'beta')
         """
-        return self._updates.usage.report(
-            tracking=self._track_usage,
-            failed_polls=self._updates.failed_polls,
-            last_fetched=self._updates.last_fetched,
-        )
+        check_bool("reset", reset)
+        return self._updates.usage_report(tracking=self._track_usage, reset=reset)
 
     def explain(self, key: str, context: Mapping[str, Any] | None = None) -> Explanation | None:
         """Why ``context`` gets its answer for ``key``: the variant rules tried, in order,
@@ -479,6 +524,7 @@ class Flags(Lookups):
         Callbacks run on the poller thread; one that raises is logged and never stops
         polling or the other callbacks.
         """
+        check_callable("callback", callback)
         return self._updates.on_change(callback)
 
     def refresh(self, timeout: float = 10.0) -> bool:
@@ -495,10 +541,59 @@ class Flags(Lookups):
         check_seconds("timeout", timeout, zero=True)
         return self._updates.refresh(timeout)
 
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Block up to ``timeout`` seconds until flags answer; whether they do.
+
+        ``True`` once flags are served from AppConfig (or the Agent, or a file), a
+        ``backup=`` file or a ``bootstrap=`` document (``state`` is ``READY`` or
+        ``STALE``), at once if they already are; ``False`` on timeout, and after
+        :meth:`close` (which releases every waiter at once). Lookups never need it (they
+        answer defaults until then); use it where a start-up must not go on without flags.
+
+        >>> flags = Flags.from_appconfig("shop", "prod", "flags", wait=0)
+        >>> if not flags.wait_ready(5):
+        ...     log.warning("serving defaults: no flags yet")
+        """
+        check_seconds("timeout", timeout, zero=True)
+        return self._updates.wait_ready(timeout)
+
+    async def wait_ready_async(self, timeout: float = 10.0) -> bool:
+        """:meth:`wait_ready` for asyncio code: awaits, never blocking the event loop.
+
+        The poller thread wakes the loop (``call_soon_threadsafe``) when flags arrive or
+        the flags close; no thread waits on the loop's behalf.
+
+        >>> flags = Flags.from_agent("shop", "prod", "flags", wait=0)
+        >>> ready = await flags.wait_ready_async(5)
+        """
+        check_seconds("timeout", timeout, zero=True)
+        import asyncio  # noqa: PLC0415 - only asyncio code pays for it
+        import contextlib  # noqa: PLC0415
+
+        updates = self._updates
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            # RuntimeError: the loop closed meanwhile, and nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve, woken)
+
+        forget = updates.when_ready(wake)
+        try:
+            await asyncio.wait_for(woken, timeout)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            forget()
+        return updates.is_ready()
+
     def close(self, timeout: float = 5.0) -> None:
         """Stop polling and release connections. Idempotent; lookups keep answering.
 
-        ``timeout`` (0 to 86400 s) bounds the wait for a request in flight.
+        ``timeout`` (0 to 86400 s) bounds the wait for a request in flight. Threads
+        waiting in :meth:`refresh` or :meth:`wait_ready` return at once (``False``), and
+        :meth:`status` says ``closed``.
         """
         check_seconds("timeout", timeout, zero=True)
         self._updates.close(timeout)
@@ -542,6 +637,12 @@ def _plain(doc: Mapping[str, Any]) -> Any:
         raise SchemaError([Problem(where, f"not JSON data: {what}")]) from None
 
 
+def _resolve(future: Any) -> None:
+    """Complete a waiter's future, unless it was cancelled (timed out) meanwhile."""
+    if not future.done():
+        future.set_result(None)
+
+
 def _check_options(
     *,
     format: object,  # noqa: A002 - the public API's name for it
@@ -549,6 +650,8 @@ def _check_options(
     wait: object = 0.0,
     max_bytes: object = MAX_DOCUMENT_BYTES,
     backup: object = None,
+    bootstrap: object = None,
+    track_usage: object = False,
 ) -> None:
     """The parameters every constructor shares, checked before anything starts."""
     check_format(format)
@@ -556,6 +659,8 @@ def _check_options(
     check_seconds("wait", wait, zero=True, maximum=MAX_WAIT)
     check_positive_int("max_bytes", max_bytes)
     check_path("backup", backup)
+    check_bootstrap(bootstrap)
+    check_bool("track_usage", track_usage)
 
 
 def _not_json_at(value: Any, path: str) -> tuple[str, str] | None:

@@ -26,7 +26,6 @@ T = TypeVar("T")
 _EMPTY: Mapping[str, Any] = {}
 _NO_METADATA: Mapping[str, Any] = MappingProxyType({})
 _ERROR = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.GENERAL)
-_INVALID_CONTEXT = Resolved(USE_DEFAULT, None, Reason.ERROR, ErrorCode.INVALID_CONTEXT)
 _DISABLED = Resolved(USE_DEFAULT, None, Reason.DISABLED)
 _MISMATCH: Any = object()
 _CONTAINERS = (dict, list)
@@ -398,13 +397,10 @@ class Lookups:
 
     @staticmethod
     def _resolve_rule(rule: Rule, context: Mapping[str, Any] | None) -> Resolved:
-        """What ``rule`` answers for ``context`` (never raising)."""
-        if context is None:
-            context = _EMPTY
-        elif type(context) is not dict and not isinstance(context, Mapping):
-            return _INVALID_CONTEXT
+        """What ``rule`` answers for ``context``, a mapping or ``None`` (the caller checked
+        it), never raising."""
         try:
-            return rule(context)
+            return rule(_EMPTY if context is None else context)
         except Exception:  # noqa: BLE001 - a lookup never raises; rules are built not to
             return _ERROR
 

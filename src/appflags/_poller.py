@@ -94,7 +94,9 @@ class Poller:
     def wait_first(self, timeout: float) -> bool:
         """Block up to ``timeout`` seconds for the first poll to finish, success or not."""
         with self._progress:
-            return self._progress.wait_for(lambda: self._finished > 0, timeout)
+            # stop() wakes every waiter: no poll can come after it.
+            self._progress.wait_for(lambda: self._finished > 0 or self._stop.is_set(), timeout)
+            return self._finished > 0
 
     def refresh(self, timeout: float) -> bool:
         """Poll as soon as the service allows instead of at the scheduled time.
@@ -108,14 +110,24 @@ class Poller:
             self._wake.set()
             return False
         with self._progress:
+            if self._stop.is_set():
+                return False
             target = self._started + 1
             self._wake.set()
-            return self._progress.wait_for(lambda: self._finished >= target, timeout)
+            # stop() wakes every waiter: no poll can come after it.
+            self._progress.wait_for(
+                lambda: self._finished >= target or self._stop.is_set(), timeout
+            )
+            return self._finished >= target
 
     def stop(self, timeout: float) -> bool:
-        """Ask the thread to stop and wait up to ``timeout``; whether it has stopped."""
+        """Ask the thread to stop and wait up to ``timeout``; whether it has stopped.
+
+        Callers waiting in :meth:`refresh` or :meth:`wait_first` return at once."""
         self._stop.set()
         self._wake.set()
+        with self._progress:
+            self._progress.notify_all()
         thread = self._thread
         if thread is None or thread is threading.current_thread():
             return True

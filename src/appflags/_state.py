@@ -81,7 +81,8 @@ class Status:
     ``None`` while nothing answers (``NOT_READY``)."""
     source_name: str | None
     """What the log events call the source (``appconfigdata:shop/prod/flags``, never a
-    secret); ``None`` for flags that poll nothing (``from_dict``, an unwatched file)."""
+    secret; ``file:PATH`` for :meth:`Flags.from_file`, watched or not); ``None`` for
+    :meth:`Flags.from_dict`, which has no source."""
     overrides: bool
     """Whether some keys answer from overrides (:attr:`Flags.overrides` names them)."""
     last_updated: datetime | None

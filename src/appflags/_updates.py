@@ -13,7 +13,7 @@ import atexit
 import os
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from appflags._backup import Backup
     from appflags._usage import UsageRecorder
+    from appflags._usage_report import Usage
     from appflags.formats import Clock, Format
     from appflags.sources import Fetched, Source
     from appflags.sources._agent_variants import AgentVariants
@@ -99,6 +100,11 @@ class Updates:
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._backup: Backup | None = None
         self.state = State.READY if snapshot.ready else State.NOT_READY
+        self._ready = threading.Event()
+        """Set once flags answer (fetched, backup, bootstrap, file, dict) or once closed."""
+        self._on_ready: list[Callable[[], object]] = []
+        if snapshot.ready:
+            self._ready.set()
         self._since = safe_now(clock)
         self._poll_error: str | None = None
         self._rejected: str | None = None  # why the latest version fetched was rejected
@@ -141,6 +147,22 @@ class Updates:
                 last_updated=self.last_updated,
                 closed=self.closed,
             )
+
+    def usage_report(self, *, tracking: bool, reset: bool) -> Usage:
+        """The usage report, with suggestions from the document answering; ``reset``:
+        the counts start afresh after it."""
+        fallbacks = self._variants.fallbacks if self._variants is not None else 0
+        report = self.usage.report(
+            tracking=tracking,
+            failed_polls=self.failed_polls,
+            last_fetched=self.last_fetched,
+            known=_known_keys(self.accepted),
+            fallbacks=fallbacks,
+        )
+        if reset:
+            self.usage.reset()
+            self.usage.reset_fallbacks(fallbacks)
+        return report
 
     # ---------------------------------------------------------------- overrides
 
@@ -316,6 +338,7 @@ class Updates:
             if self.closed:
                 return
             self.closed = True
+            self._wake_ready_waiters()  # no flags can come any more
         if self._finalizer is not None:
             self._finalizer.detach()
         if self._poller is not None:
@@ -340,7 +363,13 @@ class Updates:
             return
         source = self.source_name
         self.last_fetched = safe_now(self.clock)
-        self.usage.log_new_missing(source)
+        try:
+            self._accept(fetched, source)
+        finally:
+            # After serving what came: a key the new document has is no missing key.
+            self._log_usage()
+
+    def _accept(self, fetched: Fetched, source: str | None) -> None:
         if self._poll_error is not None:
             with self._lock:
                 self._poll_error = None
@@ -393,12 +422,19 @@ class Updates:
                 note=getattr(exc, "note", None),
                 keeping=self.accepted.version if self.accepted.ready else None,
             )
-            self._reject(f"version {fetched.version} was rejected: {'; '.join(found)}")
+            which = (
+                "the latest version" if fetched.version is None else f"version {fetched.version}"
+            )
+            self._reject(f"{which} was rejected: {'; '.join(found)}")
             return
         with self._lock:
             if self.closed:  # closed while compiling
                 return
             old = self.accepted
+            if self._origin == "bootstrap":
+                # Keys looked up while the (maybe smaller) bootstrap answered that this
+                # document has were never the code's mistake.
+                self.usage.found(_has(new))
             self._publish(new, self._kind())
             self._rejected = self._rejected_digest = None  # if it comes back, it is news again
             self.last_updated = self.last_fetched
@@ -443,11 +479,20 @@ class Updates:
             if self.accepted.ready:
                 self._set_state(State.STALE)
 
+    def _log_usage(self) -> None:
+        """Log new missing keys and misuses once each (from the poller thread only)."""
+        if self._origin == "bootstrap":
+            return  # a bootstrap may be a smaller document: the first fetch decides
+        document = self.accepted
+        self.usage.log_new_missing(
+            self.source_name, has=_has(document), known=_known_keys(document)
+        )
+
     def _on_error(self, exc: Exception) -> None:
         if self.closed:  # e.g. the connection close() shut under a poll in flight
             return
         self.failed_polls += 1
-        self.usage.log_new_missing(self.source_name)
+        self._log_usage()
         description = str(exc) if isinstance(exc, SourceError) else type(exc).__name__
         if description != self._poll_error:
             with self._lock:
@@ -475,6 +520,46 @@ class Updates:
         if state is not self.state:
             self.state = state
             self._since = safe_now(self.clock)
+            if state is not State.NOT_READY:
+                self._wake_ready_waiters()
+
+    # ------------------------------------------------------------- waiting ready
+
+    def is_ready(self) -> bool:
+        """Whether flags answer (``READY`` or ``STALE``) and the flags are not closed."""
+        return self.state is not State.NOT_READY and not self.closed
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Block up to ``timeout`` s until :meth:`is_ready`, or until closed."""
+        self._ready.wait(timeout)
+        return self.is_ready()
+
+    def when_ready(self, callback: Callable[[], object]) -> Callable[[], None]:
+        """Call ``callback()`` once flags answer or the flags close (at once if either
+        happened already); returns a function that forgets it. ``callback`` runs on
+        whichever thread made the change, under the lock: it must only hand over (as
+        ``loop.call_soon_threadsafe`` does)."""
+        with self._lock:
+            if not self._ready.is_set():
+                self._on_ready.append(callback)
+                return lambda: self._forget_ready_waiter(callback)
+        callback()
+        return lambda: None
+
+    def _forget_ready_waiter(self, callback: Callable[[], object]) -> None:
+        with self._lock:
+            if callback in self._on_ready:
+                self._on_ready.remove(callback)
+
+    def _wake_ready_waiters(self) -> None:
+        """Called under ``_lock``."""
+        self._ready.set()
+        waiters, self._on_ready = self._on_ready, []
+        for callback in waiters:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - one waiter must not stop the others
+                logger.exception("appflags.ready_waiter_failed", waiter=repr(callback))
 
     def _set_state(self, state: State, changed: frozenset[str] = frozenset()) -> None:
         """Called under ``_lock``, which it releases while listeners run."""
@@ -519,6 +604,26 @@ def _close_all_at_exit() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_restart_pollers_in_child)
 atexit.register(_close_all_at_exit)
+
+
+def _has(document: Snapshot) -> Callable[[str], bool]:
+    """Whether a lookup of a key finds something in ``document`` (not the default)."""
+
+    def has(key: str) -> bool:
+        # rules.keys(): the Agent's variant rules answer any attribute of a multi-variant
+        # flag on demand, typos included; only the rules the document itself names count.
+        if key in document.static or key in document.rules.keys():  # noqa: SIM118 - see above
+            return True
+        flag, dot, _ = key.rpartition(".")
+        return bool(dot) and flag in document.disabled
+
+    return has
+
+
+def _known_keys(document: Snapshot) -> Iterator[str]:
+    """The keys ``document`` answers (lazily: read only when a suggestion is wanted)."""
+    yield from document.static
+    yield from document.rules
 
 
 def _is_local(source: object, *, local: bool | None) -> bool:

@@ -190,10 +190,11 @@ class UsageRecorder:
         def seen(tick: float) -> datetime:
             return now - timedelta(seconds=max(0.0, ticks - tick))
 
-        keys = list(known)
+        entries = list(self._missing.items())
+        keys = list(known) if entries else []
         missing = [
             MissingKey(key, entry[0], entry[1], seen(entry[2]), entry[3], suggest(key, keys))
-            for key, entry in list(self._missing.items())
+            for key, entry in entries
         ]
         # Keys compared as plain text: a str subclass key may have an == that raises.
         missing.sort(key=lambda m: (-m.count, str.__str__(m.key)))

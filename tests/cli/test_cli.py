@@ -100,6 +100,10 @@ def test_eval_type_mismatch_and_missing(capsys: pytest.CaptureFixture[str]) -> N
     main(["eval", str(EXAMPLE), "nope", "--default", '"x"'])
     result = json.loads(capsys.readouterr().out)
     assert (result["value"], result["error_code"]) == ("x", "FLAG_NOT_FOUND")
+    assert main(["eval", str(EXAMPLE), "new-chekout"]) == 1
+    printed = capsys.readouterr()
+    assert json.loads(printed.out)["error_code"] == "FLAG_NOT_FOUND"
+    assert "did you mean 'new-checkout'?" in printed.err
 
 
 def test_eval_bad_context_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

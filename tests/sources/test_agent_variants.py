@@ -545,7 +545,11 @@ def test_a_context_the_agent_cannot_carry_answers_the_polled_variant_as_stale(
 
 def test_an_agent_failure_or_a_missed_budget_answers_stale(stored: LocalAppConfig) -> None:
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10, track_usage=True
+        *APP,
+        url=stored.endpoint_url,
+        poll_interval=60,
+        variants=VariantOptions(budget=10),
+        track_usage=True,
     ) as flags:
         stored.inject(Fault.SERVER_ERROR, call="Agent")
         failed = flags.evaluate("ui_refresh.dark_mode_support", True, QA)
@@ -558,13 +562,15 @@ def test_an_agent_failure_or_a_missed_budget_answers_stale(stored: LocalAppConfi
         assert flags.evaluate("ui_refresh", True, QA).reason is Reason.STALE  # cached failure
         counted = {(e.key, e.reason) for e in flags.usage().evaluations}
         assert ("ui_refresh", Reason.STALE) in counted
+        assert flags.usage(reset=True).agent_fallbacks == 2  # both lookups
+        assert flags.usage().agent_fallbacks == 0
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variant_budget=0
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(budget=0)
     ) as flags:
         # No budget at all: the first lookup of a context cannot have the Agent's answer.
         assert flags.evaluate("ui_refresh", True, BETA).reason is Reason.STALE
     with Flags.from_agent(
-        *APP, url=stored.endpoint_url, poll_interval=60, variants="background"
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(mode="background")
     ) as flags:
         assert flags.evaluate("ui_refresh", True, QA).reason is Reason.STALE
         wait_for(lambda: flags.evaluate("ui_refresh", True, QA).reason is Reason.TARGETING_MATCH)
@@ -580,7 +586,9 @@ def test_a_typo_in_an_attribute_is_not_found_whatever_the_source(
     in_process = Flags.from_appconfig(
         "shop", "prod", "flags-freeform", client=stored.client(), poll_interval=60
     )
-    agent = Flags.from_agent(*APP, url=stored.endpoint_url, poll_interval=60, variant_budget=10)
+    agent = Flags.from_agent(
+        *APP, url=stored.endpoint_url, poll_interval=60, variants=VariantOptions(budget=10)
+    )
     with in_process, agent:
         for context in (QA, BETA, {}, None):
             answers = [

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from appflags import Change, Flags, SchemaError, State
 
@@ -105,3 +106,21 @@ def test_watch_survives_the_file_disappearing(tmp_path: Path) -> None:
         path.unlink()
         assert stale.wait(5)
         assert flags.is_enabled("beta") is True
+
+
+@pytest.mark.parametrize("watch", [None, 60])
+def test_the_source_is_named_file_path_watched_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, watch: float | None
+) -> None:
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps({"beta": {"enabled": True}}))
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", '{"beta": false}')  # logs the source
+    with capture_logs() as logs, Flags.from_file(path, watch=watch) as flags:
+        status = flags.status()
+        assert (status.source, status.source_name) == ("file", f"file:{path}")
+        assert repr(flags).startswith(f"<Flags file:{path} ")
+        if watch is None:
+            assert flags.refresh(0) is False  # named, never polled
+    assert [e["source"] for e in logs if e["event"] == "appflags.overrides_active"] == [
+        f"file:{path}"
+    ]

@@ -790,3 +790,30 @@ def test_a_profile_s_validators_and_an_environment_s_monitors_are_kept(ac: AppCo
             Validators=[{"Type": "JSON_SCHEMA", "Content": "[1"}],
         )
     assert code(error) == "BadRequestException"
+
+
+def test_resources_are_tagged_when_created_and_by_arn(ac: AppConfigClient) -> None:
+    app = ac.create_application(Name="shop", Tags={"team": "web"})["Id"]
+    env = ac.create_environment(ApplicationId=app, Name="prod", Tags={"stage": "prod"})["Id"]
+    profile = flags_profile(ac, app)
+    start(ac, app, env, profile, put_version(ac, app, profile), Tags={"ci": "run-42"})
+    arn = "arn:aws:appconfig:us-east-1:111122223333"
+    assert ac.list_tags_for_resource(ResourceArn=f"{arn}:application/{app}")["Tags"] == {
+        "team": "web"
+    }
+    deployment = f"{arn}:application/{app}/environment/{env}/deployment/1"
+    assert ac.list_tags_for_resource(ResourceArn=deployment)["Tags"] == {"ci": "run-42"}
+    ac.tag_resource(ResourceArn=f"{arn}:application/{app}/environment/{env}", Tags={"a": "b"})
+    ac.untag_resource(ResourceArn=f"{arn}:application/{app}/environment/{env}", TagKeys=["stage"])
+    env_tags = ac.list_tags_for_resource(ResourceArn=f"{arn}:application/{app}/environment/{env}")
+    assert env_tags["Tags"] == {"a": "b"}
+    profile_arn = f"{arn}:application/{app}/configurationprofile/{profile}"
+    assert ac.list_tags_for_resource(ResourceArn=profile_arn)["Tags"] == {}
+    for missing in (
+        f"{arn}:application/nope123",
+        f"{deployment[:-1]}9",
+        f"{arn}:deploymentstrategy/x1y2z3a",
+    ):
+        with pytest.raises(ClientError) as error:
+            ac.list_tags_for_resource(ResourceArn=missing)
+        assert code(error) == "ResourceNotFoundException"

@@ -86,6 +86,10 @@ def _eval(args: argparse.Namespace) -> int:
             f"{args.key}: answered by an override ({ENVIRONMENT_VARIABLE}), not by {args.file}",
             file=sys.stderr,
         )
+    if result.error_code is ErrorCode.FLAG_NOT_FOUND:
+        hint = next((m.did_you_mean for m in flags.usage().missing if m.key == args.key), None)
+        if hint:
+            print(f"{args.key!r} is not in {args.file}: did you mean {hint!r}?", file=sys.stderr)
     if args.explain:
         output["explain"] = _explanation(flags, document, args.key, context)
     print(json.dumps(output, indent=2, default=str))

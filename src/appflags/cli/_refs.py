@@ -17,6 +17,7 @@ from appflags._refs import (
     python_files,
     references_in_file,
 )
+from appflags._usage import suggest
 from appflags.cli._command import (
     EXIT_INVALID,
     EXIT_OK,
@@ -73,6 +74,8 @@ def _refs(args: argparse.Namespace) -> int:
             print(f"{path}: skipped ({exc})", file=sys.stderr)
     flags = document_flags(snapshot)
     missing = [ref for ref in found if not known(snapshot, ref.key)]
+    keys = [*snapshot.static, *snapshot.rules]
+    hints = {ref.key: suggest(ref.key, keys) for ref in missing}
     used = {flag_of(ref.key, flags) for ref in found}
     unused = [flag for flag in flags if flag not in used]
     if args.json:
@@ -85,7 +88,9 @@ def _refs(args: argparse.Namespace) -> int:
         report = {
             "document": args.document,
             "references": as_json(found),
-            "missing": as_json(missing),
+            "missing": [
+                {**entry, "did_you_mean": hints[entry["key"]]} for entry in as_json(missing)
+            ],
             "unused": unused,
         }
         print(json.dumps(report, indent=2))
@@ -93,7 +98,9 @@ def _refs(args: argparse.Namespace) -> int:
         keys = sorted({ref.key for ref in found})
         print(f"{len(found)} lookups of {len(keys)} keys; {args.document}: {len(flags)} flags")
         for ref in missing:
-            print(f"{ref.file}:{ref.line}: {ref.key!r} is not in {args.document}")
+            hint = hints[ref.key]
+            also = f" (did you mean {hint!r}?)" if hint else ""
+            print(f"{ref.file}:{ref.line}: {ref.key!r} is not in {args.document}{also}")
         for flag in unused:
             print(f"{args.document}: flag {flag!r} is not used by the code scanned")
     return EXIT_INVALID if missing else EXIT_OK

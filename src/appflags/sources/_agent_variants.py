@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
 
-from appflags._checks import check_seconds
+from appflags._checks import check_names, check_optional_str, check_seconds
 from appflags._evaluation import ErrorCode, Reason
 from appflags._log import logger
 from appflags._model import USE_DEFAULT, Compiled, Resolved, Rule
@@ -139,21 +139,26 @@ class VariantOptions:
         entity_id: str | None,
     ) -> VariantOptions:
         """Checked options; ``ttl`` defaults to, and may not exceed, ``poll_interval``."""
+        if not isinstance(mode, str):
+            raise TypeError(f"variants mode must be one of {MODES}, got {mode!r}")
         if mode not in MODES:
             raise ValueError(f"variants must be one of {MODES}, got {mode!r}")
         # A lookup may wait this long: finite and at most a day, like every other wait.
         budget = check_seconds("variant_budget", budget, zero=True)
-        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 1:
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int):
+            raise TypeError(f"variant_cache_size must be a positive int, got {cache_size!r}")
+        if cache_size < 1:
             raise ValueError(f"variant_cache_size must be a positive int, got {cache_size!r}")
+        if ttl is not None:
+            check_seconds("variant_ttl", ttl, zero=False)
         chosen = poll_interval if ttl is None else ttl
         if not 0 < chosen <= poll_interval:
             raise ValueError(
                 f"variant_ttl must be > 0 and at most poll_interval ({poll_interval:g} s), "
                 f"got {ttl!r}"
             )
-        if isinstance(context_keys, str):
-            raise TypeError("context_keys must be a collection of attribute names, not a str")
-        keys = frozenset(context_keys) if context_keys is not None else None
+        keys = check_names("context_keys", context_keys)
+        check_optional_str("entity_id", entity_id)
         return cls(mode, budget, cache_size, chosen, keys, entity_id)
 
 

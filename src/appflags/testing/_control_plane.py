@@ -43,13 +43,14 @@ from appflags.testing._control_model import (
 )
 from appflags.testing._deployments import IMMEDIATE, SUMMARY, Timeline
 from appflags.testing._rollout import PREDEFINED, GrowthType, Strategy
+from appflags.testing._tags import Tagging
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime
 
 
-class ControlPlane:
+class ControlPlane(Tagging):
     """Every control-plane resource of one :class:`LocalAppConfig`, behind one lock.
 
     ``served(profile_type, content, content_type)`` checks a new version as AWS does
@@ -76,6 +77,7 @@ class ControlPlane:
         self.lock = threading.RLock()
         self.applications: dict[str, Application] = {}
         self.strategies: dict[str, Strategy] = {s.id: s for s in PREDEFINED}
+        self.tags: dict[str, dict[str, str]] = {}
 
     # -- applications, environments, profiles ------------------------------------------
 
@@ -83,6 +85,7 @@ class ControlPlane:
         with self.lock:
             app = Application(self._new_id(), p["Name"], p.get("Description"))
             self.applications[app.id] = app
+            self.tag(f"application/{app.id}", p.get("Tags"))
             return app.wire()
 
     def get_application(self, p: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,6 +121,7 @@ class ControlPlane:
                 app.id, self._new_id(), p["Name"], p.get("Description"), p.get("Monitors", [])
             )
             app.environments[env.id] = env
+            self.tag(f"application/{app.id}/environment/{env.id}", p.get("Tags"))
             return self.timeline.environment_wire(env)
 
     def get_environment(self, p: Mapping[str, Any]) -> dict[str, Any]:
@@ -167,6 +171,7 @@ class ControlPlane:
                 p.get("KmsKeyIdentifier"),
             )
             app.profiles[profile.id] = profile
+            self.tag(f"application/{app.id}/configurationprofile/{profile.id}", p.get("Tags"))
             return profile.wire()
 
     def get_configuration_profile(self, p: Mapping[str, Any]) -> dict[str, Any]:
@@ -312,6 +317,7 @@ class ControlPlane:
                 p.get("ReplicateTo", "NONE"),
             )
             self.strategies[strategy.id] = strategy
+            self.tag(f"deploymentstrategy/{strategy.id}", p.get("Tags"))
             return strategy_wire(strategy)
 
     def get_deployment_strategy(self, p: Mapping[str, Any]) -> dict[str, Any]:
@@ -377,6 +383,8 @@ class ControlPlane:
                 )
             deployment = self.deploy(env, profile, version, strategy, p.get("Description"))
             deployment.kms_key_identifier = p.get("KmsKeyIdentifier")
+            where = f"application/{env.application_id}/environment/{env.id}"
+            self.tag(f"{where}/deployment/{deployment.number}", p.get("Tags"))
             return self.timeline.deployment_wire(deployment)
 
     def deploy(

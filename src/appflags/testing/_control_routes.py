@@ -55,6 +55,9 @@ OPERATIONS = (
     "GetDeployment",
     "ListDeployments",
     "StopDeployment",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
 )
 """The control-plane operations :class:`LocalAppConfig` answers (the deprecated
 ``GetConfiguration`` is not one: its path is the Agent's route)."""
@@ -111,7 +114,9 @@ def _read(op: OperationModel, path: dict[str, str], request: Request) -> dict[st
         if where == "uri":
             params[name] = _scalar(name, member, path[wire])
         elif where == "querystring":
-            if wire in query:
+            if wire in query and member.type_name == "list":
+                params[name] = query[wire]
+            elif wire in query:
                 params[name] = _scalar(name, member, query[wire][0])
         elif where == "header":
             value = request.headers.get(wire)

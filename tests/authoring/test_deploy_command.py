@@ -241,6 +241,25 @@ def test_ctrl_c_while_waiting_exits_130_and_says_how_to_stop_it(shop: Shop) -> N
     assert "appflags rollback --application shop --environment prod --deployment 1" in ran.err
 
 
+def test_ctrl_c_while_waiting_for_the_running_deployment_says_nothing_was_created(
+    shop: Shop,
+) -> None:
+    assert shop.deploy(shop.write("v1.json", FLAGS), "--strategy", SLOW, "--no-wait").code == 0
+
+    def interrupt() -> None:
+        time.sleep(0.3)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt).start()
+    ran = shop.deploy(
+        shop.write("v2.json", changed(banner={"enabled": True})), "--wait-for-running"
+    )
+    assert ran.code == 130
+    assert "Waiting for deployment 1" in ran.out
+    assert "Stopped waiting for deployment 1; nothing was created." in ran.err
+    assert shop.versions() == [1]
+
+
 def test_redeploying_rolled_back_content_needs_force(shop: Shop) -> None:
     assert shop.deploy(shop.write("v1.json", FLAGS)).code == 0
     bad = shop.write("v2.json", changed(banner={"enabled": True}))

@@ -239,12 +239,19 @@ def _plan(
         and not args.dry_run
     ):
         print(f"Waiting for deployment {plan.running.describe()} to end...")
-        env.wait(
-            plan.running.number,
-            until="ended",
-            timeout=args.wait_timeout,
-            interval=args.poll_interval,
-        )
+        try:
+            env.wait(
+                plan.running.number,
+                until="ended",
+                timeout=args.wait_timeout,
+                interval=args.poll_interval,
+            )
+        except KeyboardInterrupt:
+            print(
+                f"Stopped waiting for deployment {plan.running.number}; nothing was created.",
+                file=sys.stderr,
+            )
+            raise
         plan = env.plan(profile, document, force=args.force)
     target = f"{env.application.name}/{env.environment.name}/{profile.name} ({profile.type})"
     if plan.deployed is None:

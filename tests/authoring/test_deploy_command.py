@@ -105,7 +105,7 @@ def test_a_document_that_does_not_fit_the_profile_is_refused_before_anything(sho
     assert "a powertools document needs an AWS.Freeform profile" in ran.err
     ran = shop.deploy(shop.write("flags.json", FLAGS), profile="settings")
     assert ran.code == 1
-    assert "goes to a AWS.AppConfig.FeatureFlags profile" in ran.err
+    assert "goes to an AWS.AppConfig.FeatureFlags profile" in ran.err
     assert shop.versions() == []
     assert shop.versions(shop.settings_id) == []
 

@@ -104,13 +104,13 @@ class Document:
             if self.is_feature_flags:
                 raise ProfileMismatchError(
                     f"{self.source}: an AppConfig feature-flag document (version, flags, "
-                    f"values) goes to a {FEATURE_FLAGS} profile, where AppConfig validates "
+                    f"values) goes to an {FEATURE_FLAGS} profile, where AppConfig validates "
                     f"it; this profile is {FREEFORM}"
                 )
             return self.data, self.content_type
         raise ProfileMismatchError(
             f"profiles of type {profile_type!r} are not supported: "
-            f"deploy to a {FEATURE_FLAGS} or {FREEFORM} profile"
+            f"deploy to an {FEATURE_FLAGS} or {FREEFORM} profile"
         )
 
     def _mismatch_for_feature_flags(self) -> str:

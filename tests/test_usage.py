@@ -408,3 +408,26 @@ def test_usage_can_be_reset() -> None:
     assert [(m.key, m.count) for m in flags.usage().missing] == [("bta", 1)]
     with pytest.raises(TypeError, match="reset"):
         flags.usage(reset="yes")  # type: ignore[arg-type]  # wrong on purpose
+
+
+@pytest.mark.parametrize("track", [False, True])
+def test_a_context_passed_as_the_default_of_a_flag_with_rules_is_recorded(track: bool) -> None:
+    # The rules run without a context and answer as for nobody: the answer is the rules'
+    # (not the default), so the mistake would otherwise go unseen.
+    doc = {
+        "premium": {
+            "default": False,
+            "rules": {
+                "gold": {
+                    "when_match": True,
+                    "conditions": [{"action": "EQUALS", "key": "tier", "value": "gold"}],
+                }
+            },
+        }
+    }
+    flags = Flags.from_dict(doc, track_usage=track)
+    swapped: Any = {"tier": "gold"}
+    assert flags.get_bool("premium", swapped) is False  # the rules saw no context
+    assert flags.get_bool("premium", False, {"tier": "gold"}) is True  # nothing recorded
+    assert [(m.key, m.count) for m in flags.usage().misuses] == [("premium", 1)]
+    assert "default of is_enabled/get_bool is a dict" in flags.usage().misuses[0].problem

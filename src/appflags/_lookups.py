@@ -181,7 +181,7 @@ class Lookups:
     _usage: UsageRecorder | None = None
     """Counts lookups of keys the document lacks (set by ``Flags``)."""
 
-    def is_enabled(
+    def is_enabled(  # noqa: PLR0911 - the hot path answers where it knows, unrolled
         self, key: str, context: Mapping[str, Any] | None = None, *, default: bool = False
     ) -> bool:
         """Whether the flag ``key`` is on for ``context``; ``default`` when it cannot tell."""
@@ -201,7 +201,11 @@ class Lookups:
                     self._absent(snapshot, key)
                     return self._default(key, default, _as_bool)
                 # _resolve_rule, written out: a call costs a tenth of a rule lookup.
-                resolved = rule(_EMPTY if context is None else context)
+                if context is None:
+                    if default is not False and default is not True:
+                        return self._swapped(key, default, rule, _as_bool)  # a bool or the default
+                    context = _EMPTY
+                resolved = rule(context)
         except Exception:  # noqa: BLE001 - a key that is unhashable, or whose hash or ==
             # raises, names no flag; and a lookup never raises (rules are built not to)
             return default
@@ -352,6 +356,8 @@ class Lookups:
                 if rule is None:
                     self._absent(snapshot, key)
                     return self._default(key, default, convert)
+                if context is None and default is not None and not _fits(convert, default):
+                    return self._swapped(key, default, rule, convert)  # type: ignore[no-any-return]  # what convert accepted, or the default
                 resolved = self._resolve_rule(rule, context)
         except Exception:  # noqa: BLE001 - an unhashable key (or one whose hash or == raises)
             return default
@@ -361,6 +367,14 @@ class Lookups:
                 self._absent(snapshot, key)
             return self._default(key, default, convert)
         return value  # type: ignore[no-any-return]  # what convert accepted
+
+    def _swapped(self, key: str, default: Any, rule: Rule, convert: Callable[[Any], Any]) -> Any:
+        """A flag with rules asked with no context and a default its lookup never answers:
+        the context was likely passed where the default goes. Noted once; the rules answer
+        for no context, as they would have."""
+        self._misused(key, _default_problem(convert, default))
+        value = convert(self._resolve_rule(rule, None).value)
+        return default if value is _MISMATCH or value is USE_DEFAULT else value
 
     def _default(self, key: str, default: T, convert: Callable[[Any], Any]) -> T:
         """``default``, answering a typed lookup; noted when it is of a type that lookup

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from appflags._lookups import _as_bool, _as_float, _as_int, _as_object, _as_str
+from appflags._evaluation import Reason
+from appflags._lookups import (
+    _as_bool,
+    _as_float,
+    _as_int,
+    _as_object,
+    _as_str,
+    _default_problem,
+    _fits,
+)
+
+STATIC = Reason.STATIC
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -78,7 +89,13 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
             except Exception:  # noqa: BLE001 - new, or a key that cannot be hashed (not counted)
                 count_new(counted)
             value = result[0]
-            return flags._default(key, default, convert) if value is probe else value
+            if value is probe:
+                return flags._default(key, default, convert)
+            ruled = context is None and result[1] is not STATIC
+            if ruled and default is not None and not _fits(convert, default):
+                # rules answered for no context: the context passed as the default?
+                flags._misused(key, _default_problem(convert, default))
+            return value
 
         return lookup
 
@@ -96,6 +113,9 @@ def tracked_lookups(flags: Lookups, recorder: UsageRecorder) -> dict[str, Any]:
             count_new(counted)
         value = result[0]
         if value is True or value is False:
+            if expected is None and context is None and result[1] is not STATIC:
+                # rules answered for no context: was the context passed as the default?
+                flags._misused(key, _default_problem(_as_bool, default))
             return value
         return flags._default(key, default, _as_bool)
 

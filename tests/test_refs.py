@@ -184,6 +184,20 @@ def test_a_file_too_deeply_nested_for_the_parser_is_skipped_and_the_scan_goes_on
     assert "a_deep.py: skipped (nested too deeply for the Python parser)" in captured.err
 
 
+def test_a_source_the_compiler_refuses_but_the_parser_reads_is_still_scanned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # On 3.10 the scan compiles a file before parsing it, to refuse one too deep for the
+    # parser: a compile-only error (``return`` outside a function) must not skip the file.
+    (tmp_path / "script.py").write_text('flags.is_enabled("nope")\nreturn\n', encoding="utf-8")
+    document = tmp_path / "flags.json"
+    document.write_text(json.dumps(DOCUMENT), encoding="utf-8")
+    assert main(["refs", str(tmp_path), "--document", str(document), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert [r["key"] for r in json.loads(captured.out)["missing"]] == ["nope"]
+    assert "skipped" not in captured.err
+
+
 def test_a_source_with_a_pep_263_coding_line_is_read_as_python_reads_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

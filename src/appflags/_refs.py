@@ -11,7 +11,9 @@ one of these names counts; :data:`LOOKUP_METHODS` lists them.
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,6 +93,8 @@ def references_in(source: str | bytes, file: str) -> list[Reference]:
 
     ``source`` as bytes is decoded as Python does (PEP 263 coding line, BOM, else UTF-8).
     """
+    if sys.version_info < (3, 11):
+        _refuse_too_deep(source, file)
     found: list[Reference] = []
     for node in ast.walk(ast.parse(source, filename=file)):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
@@ -103,6 +107,18 @@ def references_in(source: str | bytes, file: str) -> list[Reference]:
             found.append(Reference(key, file, node.lineno, method))
     found.sort(key=lambda ref: (ref.line, ref.key))
     return found
+
+
+def _refuse_too_deep(source: str | bytes, file: str) -> None:
+    """Raise ``RecursionError`` for a source nested too deeply, before ``ast.parse`` sees it.
+
+    Python 3.10's ``ast.parse`` has no depth check: a statement a few hundred thousand
+    levels deep (``x = 1+1+1...``) crashes the interpreter. Its compiler does check, at
+    about the depth where 3.11+ ``ast.parse`` raises ``RecursionError``. Other compile
+    errors are left to ``ast.parse``, which accepts some of them (``return`` at top level).
+    """
+    with contextlib.suppress(SyntaxError, ValueError):
+        compile(source, file, "exec", dont_inherit=True)  # never run: the code object is dropped
 
 
 def _literal_key(call: ast.Call) -> str | None:

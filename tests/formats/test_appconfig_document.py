@@ -440,6 +440,19 @@ def test_problem_messages_never_quote_flag_values() -> None:
         ("values.ui_refresh._variants.0.name", "", "$.values.ui_refresh._variants[0].name", ""),
         ("version", "2", "$.version", "must be one of 1"),
         ("flags.ui_refresh._deprecation", {"status": "planned", "date": "soon"}, "", "YYYY-MM-DD"),
+        # an ISO week date: Python 3.11+ date.fromisoformat reads it, 3.10's does not
+        (
+            "flags.ui_refresh._deprecation",
+            {"status": "planned", "date": "2030-W05-4"},
+            "",
+            "YYYY-MM-DD",
+        ),
+        (
+            "flags.ui_refresh._deprecation",
+            {"status": "planned", "date": "2030-02-30"},
+            "",
+            "YYYY-MM-DD",
+        ),
         ("flags.ui_refresh._deprecation", {"status": "retired"}, "", "must be one of planned"),
     ],
 )

@@ -220,9 +220,13 @@ def _attribute_values(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def _date(text: str) -> date | None:
+    # The pattern first: from 3.11 fromisoformat also reads ten characters as an ISO week
+    # date ("2024-W20-3"), which 3.10 refuses; the document takes YYYY-MM-DD on every version.
+    if re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", text) is None:
+        return None
     try:
-        return date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
+        return date.fromisoformat(text)
+    except ValueError:  # 2024-02-30
         return None
 
 

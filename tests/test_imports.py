@@ -36,6 +36,7 @@ ALLOWED_APPFLAGS = {
     "appflags._flags",
     "appflags._log",
     "appflags._lookups",
+    "appflags._typed",
     "appflags._model",
     "appflags._overrides",
     "appflags._poller",

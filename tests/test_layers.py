@@ -28,6 +28,7 @@ PACKAGE = "appflags"
 READ_SIDE = (  # immutable snapshots and pure lookups, and the counters lookups add to
     "appflags._snapshot",
     "appflags._lookups",
+    "appflags._typed",
     "appflags._tracked",
     "appflags._overrides",
     "appflags._usage",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from appflags._evaluation import Reason
-from appflags._lookups import (
+from appflags._typed import (
     _as_bool,
     _as_float,
     _as_int,

@@ -8,11 +8,23 @@ a ``Flags`` is built with an unusable ``APPFLAGS_OVERRIDES``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+import appflags
+
+if TYPE_CHECKING:
+    from mypy_boto3_appconfigdata import AppConfigDataClient
+
+    from appflags.testing import LocalAppConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,3 +106,53 @@ def test_configured_structlog_receives_key_values_instead() -> None:
     assert event["level"] == "error"
     assert event["variable"] == "APPFLAGS_OVERRIDES"
     assert "error" in event
+
+
+class _RaisingHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        raise RuntimeError("the application's handler broke")
+
+
+@pytest.fixture
+def raising_handler() -> Iterator[None]:
+    """A handler on the ``appflags`` logger whose emit raises (not every handler wraps
+    its emit in ``handleError`` as the stdlib's do)."""
+    logger = logging.getLogger("appflags")
+    handler, level = _RaisingHandler(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+@pytest.mark.usefixtures("raising_handler")
+def test_a_raising_handler_neither_stops_versions_loading_nor_changes_answers(
+    server: LocalAppConfig, client: AppConfigDataClient
+) -> None:
+    server.put("shop", "prod", "flags", {"beta": {"enabled": False}})
+    with appflags.Flags.from_appconfig("shop", "prod", "flags", client=client, wait=5) as flags:
+        assert flags.state is appflags.State.READY  # was NOT_READY: "poll_failed RuntimeError"
+        server.put("shop", "prod", "flags", {"beta": {"enabled": True}})
+        assert flags.refresh(timeout=5)
+        assert flags.is_enabled("beta") is True
+
+    legacy = {
+        "version": "1",
+        "flags": {"legacy": {"name": "legacy", "_deprecation": {"status": "planned"}}},
+        "values": {"legacy": {"enabled": True}},
+    }
+    # The first lookup of a deprecated flag logs: it answered the default False.
+    assert appflags.Flags.from_dict(legacy).is_enabled("legacy") is True
+
+
+def test_a_raising_structlog_processor_does_not_fail_building_flags() -> None:
+    # The overrides_ignored event is logged while the Flags is built: it raised from it.
+    run(
+        """
+        import structlog
+        def broken(logger, name, event):
+            raise RuntimeError("the application's processor broke")
+        structlog.configure(processors=[broken])
+        """
+    )

@@ -215,6 +215,28 @@ def test_environment_variable_with_json_that_is_not_an_object_says_so(
     assert "No such file" not in event["error"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_environment_variable_naming_a_pipe_is_refused_without_waiting_for_a_writer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Reading a named pipe blocks until something writes to it: Flags were never built.
+    pipe = tmp_path / "overrides"
+    os.mkfifo(pipe)
+    monkeypatch.setenv("APPFLAGS_OVERRIDES", str(pipe))
+    built: list[Flags] = []
+    with capture_logs() as logs:
+        builder = threading.Thread(target=lambda: built.append(Flags.from_dict(DOC)), daemon=True)
+        builder.start()
+        builder.join(30)  # a guard against a hang, not a timing
+    if builder.is_alive():  # release the reader the old code left blocked
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+    assert built, "Flags.from_dict waited for a writer to APPFLAGS_OVERRIDES' pipe"
+    assert built[0].is_enabled("search") is True
+    [event] = logs
+    assert event["event"] == "appflags.overrides_ignored"
+    assert "not a regular file" in event["error"]
+
+
 def test_environment_variable_with_a_quoted_home_path_is_expanded(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

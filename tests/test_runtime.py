@@ -142,10 +142,13 @@ def test_forked_child_keeps_answering_and_polls_on_its_own(
     report = tmp_path / "child.json"
     try:
         parent_sessions = server.calls("StartConfigurationSession")
+        read, write = os.pipe()  # the child says when it has answered from what it inherited
         pid = os.fork()
         if pid == 0:  # the child: answer from the inherited snapshot, then see a new version
             try:
+                os.close(read)
                 result: dict[str, Any] = {"inherited": flags.get_str("beta.color", "")}
+                os.write(write, b"1")
                 threads = [t.name for t in threading.enumerate() if t.name.startswith("appflags")]
                 result["threads"] = threads
                 deadline = time.monotonic() + 8
@@ -155,6 +158,9 @@ def test_forked_child_keeps_answering_and_polls_on_its_own(
                 report.write_text(json.dumps(result))
             finally:
                 os._exit(0)
+        os.close(write)
+        os.read(read, 1)  # a loaded machine may run the child's poller first: not before
+        os.close(read)
         server.put(*APP, {"beta": {"enabled": True, "color": "green"}})
         _, status = os.waitpid(pid, 0)
         assert status == 0

@@ -53,6 +53,17 @@ def test_missing_keys_are_counted_by_every_lookup_with_first_time_seen() -> None
     assert report.evaluations == ()
 
 
+def test_last_seen_is_never_before_first_seen_under_an_injected_clock() -> None:
+    # The clock is frozen, as in tests: last_seen was the report's time less the time
+    # elapsed since the lookup, so before first_seen.
+    flags = Flags.from_dict(DOC, clock=_clock)
+    flags.is_enabled("bta")
+    flags.get_str("bta.color", {"tier": "gold"})  # type: ignore[arg-type]  # the misuse itself
+    report = flags.usage()
+    assert {(m.first_seen, m.last_seen) for m in report.missing} == {(_clock(), _clock())}
+    assert {(m.first_seen, m.last_seen) for m in report.misuses} == {(_clock(), _clock())}
+
+
 def test_nothing_is_missing_before_flags_are_loaded() -> None:
     with Flags.from_agent("a", "e", "p", url=UNREACHABLE, wait=0) as flags:
         assert flags.state is State.NOT_READY

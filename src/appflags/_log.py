@@ -10,6 +10,7 @@ imported structlog cannot have configured it, so appflags never imports it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,14 @@ class _Logger:
         return self._stdlib
 
     def _emit(self, method: str, event: str, fields: dict[str, Any]) -> None:
+        # The application's handler, filter or structlog processor may fail. An event is
+        # a report, never a step of the work: it must not stop a version from loading, a
+        # poll, a lookup or a listener (the stdlib's own handlers swallow their errors in
+        # handleError the same way).
+        with contextlib.suppress(Exception):
+            self._send(method, event, fields)
+
+    def _send(self, method: str, event: str, fields: dict[str, Any]) -> None:
         structlog = sys.modules.get("structlog")
         if structlog is not None and structlog.is_configured():
             if method == "exception":

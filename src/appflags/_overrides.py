@@ -62,7 +62,11 @@ def from_environment() -> dict[str, Any] | None:
         # A path; quoted in the shell, "~/ov.json" reaches us unexpanded.
         from pathlib import Path  # noqa: PLC0415 - pathlib: see _resources
 
-        text = Path(raw).expanduser().read_text(encoding="utf-8")
+        path = Path(raw).expanduser()
+        if path.exists() and not path.is_file():
+            # A directory, or a named pipe or device, whose read would wait for a writer.
+            raise ValueError(f"{ENVIRONMENT_VARIABLE}: {raw} is not a regular file")
+        text = path.read_text(encoding="utf-8")
     try:
         doc = json.loads(text)
     except ValueError as exc:

@@ -186,19 +186,23 @@ class UsageRecorder:
 
         now, ticks = safe_now(self._clock), time.monotonic()
 
-        def seen(tick: float) -> datetime:
-            return now - timedelta(seconds=max(0.0, ticks - tick))
+        def seen(first: datetime, tick: float) -> datetime:
+            # Never before the first time: an injected clock (a frozen one in tests) need
+            # not advance with the monotonic clock the ticks come from.
+            return max(first, now - timedelta(seconds=max(0.0, ticks - tick)))
 
         entries = list(self._missing.items())
         keys = list(known) if entries else []
         missing = [
-            MissingKey(key, entry[0], entry[1], seen(entry[2]), entry[3], suggest(key, keys))
+            MissingKey(
+                key, entry[0], entry[1], seen(entry[1], entry[2]), entry[3], suggest(key, keys)
+            )
             for key, entry in entries
         ]
         # Keys compared as plain text: a str subclass key may have an == that raises.
         missing.sort(key=lambda m: (-m.count, str.__str__(m.key)))
         misuses = [
-            Misuse(key, problem, entry[0], entry[1], seen(entry[2]))
+            Misuse(key, problem, entry[0], entry[1], seen(entry[1], entry[2]))
             for (key, problem), entry in list(self._misuses.items())
         ]
         misuses.sort(key=lambda m: (-m.count, str.__str__(m.key or ""), m.problem))

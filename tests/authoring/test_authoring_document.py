@@ -61,7 +61,7 @@ def test_json_is_uploaded_byte_for_byte(tmp_path: Path) -> None:
             "a powertools document needs an AWS.Freeform",
         ),
         ({"beta": {"enabled": True}}, FEATURE_FLAGS, "retrieval form"),
-        (STORED, FREEFORM, "goes to a AWS.AppConfig.FeatureFlags profile"),
+        (STORED, FREEFORM, "goes to an AWS.AppConfig.FeatureFlags profile"),
         (STORED, "AWS.Custom", "not supported"),
     ],
 )

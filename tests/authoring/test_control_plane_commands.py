@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import stat
 from typing import TYPE_CHECKING, Any
 
 from _deploying import FLAGS, SLOW, Shop, make_shop
+from appflags.authoring import connect
 from appflags.testing import Fault, LocalAppConfig
 
 if TYPE_CHECKING:
@@ -68,6 +71,41 @@ def test_pull_edit_deploy_round_trip(shop: Shop) -> None:
     again = shop.run("pull", *shop.where())
     assert again.code == 0
     assert json.loads(again.out) == document
+
+
+def test_pull_output_keeps_the_mode_of_the_file_it_replaces_and_the_umask_for_a_new_one(
+    shop: Shop,
+) -> None:
+    # `pull -o flags.json` replaces a file in the repository: readers other than its owner
+    # (a container's app user, a web server) must still read it.
+    assert shop.deploy(shop.write("flags.json", FLAGS)).code == 0
+    kept = shop.write("kept.json", {})
+    kept.chmod(0o640)
+    assert shop.run("pull", *shop.where(), "-o", str(kept)).code == 0
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    umask = os.umask(0o022)
+    try:
+        new = shop.tmp_path / "new.json"
+        assert shop.run("pull", *shop.where(), "-o", str(new)).code == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o644
+
+
+def test_pull_output_that_cannot_be_written_names_that_file(shop: Shop) -> None:
+    assert shop.deploy(shop.write("flags.json", FLAGS)).code == 0
+    (shop.tmp_path / "flags").mkdir()
+    for target, said in (
+        (shop.tmp_path / "flags", f"{shop.tmp_path / 'flags'}: Is a directory"),
+        (
+            shop.tmp_path / "nowhere" / "flags.json",
+            f"{shop.tmp_path / 'nowhere'}: no such directory",
+        ),
+    ):
+        ran = shop.run("pull", *shop.where(), "-o", str(target))
+        assert ran.code == 1
+        assert ran.err.strip() == f"appflags: {said}", ran.err
+    assert sorted(p.name for p in shop.tmp_path.iterdir()) == ["flags", "flags.json"]
 
 
 def test_pull_with_nothing_deployed_exits_1(shop: Shop) -> None:
@@ -165,6 +203,15 @@ def test_unreachable_appconfig_is_one_line(shop: Shop) -> None:
     assert ran.code == 4
     assert "cannot reach AppConfig" in ran.err
     assert "Traceback" not in ran.err
+
+
+def test_an_appconfig_that_never_answers_is_given_up_within_a_minute() -> None:
+    # The docs promise one line within a minute; 5 attempts of a 20 s read timeout took
+    # 101.6 s against an endpoint that accepts connections and never answers.
+    config: Any = connect(region="us-east-1", endpoint_url="http://127.0.0.1:9").meta.config
+    attempts = config.retries["total_max_attempts"]
+    backoff = sum(2**n for n in range(attempts - 1))  # botocore's standard mode: 1+2+4+8 s
+    assert attempts * max(config.connect_timeout, config.read_timeout) + backoff <= 60
 
 
 def test_a_document_over_the_size_quota_names_size_and_quota(

@@ -85,6 +85,19 @@ def test_an_invalid_document_exits_1_with_its_problems_and_creates_nothing(shop:
     assert shop.deployments() == []
 
 
+def test_a_key_defined_twice_is_refused_as_validate_refuses_it_and_creates_nothing(
+    shop: Shop,
+) -> None:
+    # `appflags validate` and Flags.from_file refuse this file; deploy and diff read it too.
+    text = json.dumps(FLAGS).replace('"flags": {', '"flags": {"banner": {"name": "old"}, ', 1)
+    path = shop.write("flags.json", text)
+    for ran in (shop.deploy(path), shop.run("diff", str(path), *shop.where())):
+        assert ran.code == 1, ran.out
+        assert "$.flags.banner: defined more than once" in ran.err, ran.err
+    assert shop.versions() == []
+    assert shop.deployments() == []
+
+
 def test_a_document_that_does_not_fit_the_profile_is_refused_before_anything(shop: Shop) -> None:
     powertools = shop.write("features.yaml", "premium:\n  default: false\n")
     ran = shop.deploy(powertools)
@@ -92,7 +105,7 @@ def test_a_document_that_does_not_fit_the_profile_is_refused_before_anything(sho
     assert "a powertools document needs an AWS.Freeform profile" in ran.err
     ran = shop.deploy(shop.write("flags.json", FLAGS), profile="settings")
     assert ran.code == 1
-    assert "goes to a AWS.AppConfig.FeatureFlags profile" in ran.err
+    assert "goes to an AWS.AppConfig.FeatureFlags profile" in ran.err
     assert shop.versions() == []
     assert shop.versions(shop.settings_id) == []
 
@@ -124,6 +137,16 @@ def test_unknown_names_exit_1_naming_which(shop: Shop) -> None:
     assert ran.code == 1
     assert "unknown deployment strategy 'AppConfig.Sideways'" in ran.err
     assert shop.versions() == []
+
+
+def test_an_unknown_strategy_exits_1_even_when_nothing_changed(shop: Shop) -> None:
+    # A CI job with a misspelt strategy must fail on its first run, not on the first change.
+    path = shop.write("flags.json", FLAGS)
+    assert shop.deploy(path).code == 0
+    ran = shop.deploy(path, "--strategy", "AppConfig.Canary10Percent20minutes")
+    assert ran.code == 1, ran.out
+    assert "unknown deployment strategy 'AppConfig.Canary10Percent20minutes'" in ran.err
+    assert len(shop.deployments()) == 1
 
 
 def test_dry_run_says_what_it_would_create_and_creates_nothing(shop: Shop) -> None:
@@ -223,6 +246,25 @@ def test_ctrl_c_while_waiting_exits_130_and_says_how_to_stop_it(shop: Shop) -> N
     assert "appflags rollback --application shop --environment prod --deployment 1" in ran.err
 
 
+def test_ctrl_c_while_waiting_for_the_running_deployment_says_nothing_was_created(
+    shop: Shop,
+) -> None:
+    assert shop.deploy(shop.write("v1.json", FLAGS), "--strategy", SLOW, "--no-wait").code == 0
+
+    def interrupt() -> None:
+        time.sleep(0.3)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt).start()
+    ran = shop.deploy(
+        shop.write("v2.json", changed(banner={"enabled": True})), "--wait-for-running"
+    )
+    assert ran.code == 130
+    assert "Waiting for deployment 1" in ran.out
+    assert "Stopped waiting for deployment 1; nothing was created." in ran.err
+    assert shop.versions() == [1]
+
+
 def test_redeploying_rolled_back_content_needs_force(shop: Shop) -> None:
     assert shop.deploy(shop.write("v1.json", FLAGS)).code == 0
     bad = shop.write("v2.json", changed(banner={"enabled": True}))
@@ -267,6 +309,20 @@ def test_a_failure_after_creating_the_version_names_it_and_the_command(shop: Sho
     )
 
 
+def test_a_version_a_validator_refuses_is_named_with_each_problem_once(shop: Shop) -> None:
+    schema = {"type": "object", "properties": {"color": {"type": "string"}}}
+    shop.control.create_configuration_profile(
+        ApplicationId=shop.app_id,
+        Name="checked",
+        LocationUri="hosted",
+        Validators=[{"Type": "JSON_SCHEMA", "Content": json.dumps(schema)}],
+    )
+    ran = shop.deploy(shop.write("settings.json", {"color": 5}), profile="checked")
+    assert ran.code == 1
+    assert "hosted configuration version 1 was created but not deployed" in ran.err
+    assert ran.err.count("$.color: expected string, got number") == 1, ran.err
+
+
 def test_usage_errors_exit_2(shop: Shop) -> None:
     path = str(shop.write("flags.json", FLAGS))
     assert shop.run("deploy", *shop.where()).code == 2  # neither FILE nor --version
@@ -274,6 +330,27 @@ def test_usage_errors_exit_2(shop: Shop) -> None:
     assert shop.run("deploy", path, *shop.where(), "--description", "déploiement").code == 2
     assert shop.run("deploy", path, *shop.where(), "--tag", "no-equals").code == 2
     assert shop.run("deploy", "--version", "1", *shop.where(), "--label", "v2").code == 2
+    assert shop.versions() == []
+
+
+def test_tags_and_extension_parameters_appconfig_refuses_are_usage_errors_before_a_version(
+    shop: Shop,
+) -> None:
+    # Botocore refuses these in StartDeployment: the version was created and left undeployed.
+    path = shop.write("flags.json", FLAGS)
+    for option, item, message in (
+        ("--tag", "k" * 129 + "=v", "--tag: a key is 1-128 characters"),
+        ("--tag", "team=" + "v" * 257, "--tag: a value has 0-256 characters, team's has 257"),
+        ("--extension-param", "param=1", "--extension-param: a key is ALIAS#NAME, got 'param'"),
+        ("--extension-param", "ext#param=", "--extension-param: a value has 1-2048 characters"),
+    ):
+        ran = shop.deploy(path, option, item)
+        assert ran.code == 2, (item, ran.out, ran.err)
+        assert message in ran.err, ran.err
+    tags = [f"--tag=t{n}=v" for n in range(51)]
+    ran = shop.deploy(path, *tags)
+    assert ran.code == 2
+    assert "--tag: at most 50, got 51" in ran.err
     assert shop.versions() == []
 
 

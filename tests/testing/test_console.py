@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -540,3 +541,75 @@ def test_browser_tests_without_a_browser_skip_saying_how_to_install_it_unless_re
     )  # fmt: skip
     assert f"1 {outcome}" in result.stdout, result.stdout
     assert words in result.stdout
+
+
+LONG_NUMBER = "1" * 5000  # past Python's 4,300 digits: int() refuses it
+
+
+@pytest.mark.parametrize(
+    ("op", "flag", "fields"),
+    [
+        ("definition", "dark-mode", {"definition": '{"enabled": true, "n": ' + LONG_NUMBER + "}"}),
+        ("attributes", "new-checkout", {"attr:max_items": LONG_NUMBER}),
+    ],
+)
+def test_a_number_too_long_to_read_is_a_400_not_a_500(
+    browser: Browser, files: dict[str, Path], op: str, flag: str, fields: dict[str, str]
+) -> None:
+    before = files["flags"].read_bytes()
+    answer = browser.edit("flags", op, flag, **fields)
+    assert answer.status == 400, answer.text
+    assert answer.json()["error"]
+    assert files["flags"].read_bytes() == before
+
+
+def test_evaluate_with_a_number_too_long_to_read_says_so(browser: Browser) -> None:
+    for context in (LONG_NUMBER, '{"n": ' + LONG_NUMBER + "}"):
+        page = browser.get("/ui/evaluate?" + urlencode({"profile": "flags", "context": context}))
+        assert page.status == 200, page.text
+        assert 'class="problem"' in page.text
+
+
+def test_a_definition_that_repeats_a_key_is_refused_not_half_kept(
+    browser: Browser, files: dict[str, Path]
+) -> None:
+    before = files["flags"].read_bytes()
+    definition = '{"enabled": true, "enabled": false}'
+    answer = browser.edit("flags", "definition", "dark-mode", definition=definition)
+    assert answer.status == 400, answer.text
+    assert "definition.enabled: defined more than once" in answer.json()["error"]
+    assert files["flags"].read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("length", "status"),
+    [("abc", 400), ("-5", 400), (str(10**12), 413)],
+)
+def test_a_body_length_that_is_not_a_number_or_too_large_is_a_4xx(
+    browser: Browser, length: str, status: int
+) -> None:
+    host = browser.base.removeprefix("http://")
+    connection = http.client.HTTPConnection(host, timeout=10)
+    connection.putrequest("POST", "/ui/edit")
+    connection.putheader("X-Appflags-Token", browser.server.console.token)
+    connection.putheader("Content-Length", length)
+    connection.endheaders()  # no body: a server reading 10**12 bytes would wait for ever
+    answer = connection.getresponse()
+    assert answer.status == status
+    assert "Traceback" not in answer.read().decode()
+    connection.close()
+
+
+def test_an_edit_that_cannot_be_written_is_not_served_either(tmp_path: Path) -> None:
+    # A name of 255 characters: the file's temporary sibling, a longer name, cannot be made.
+    path = Path(shutil.copy(EXAMPLES / "flags.json", tmp_path / ("f" * 250 + ".json")))
+    before = path.read_bytes()
+    with LocalAppConfig(poll_interval=0.1) as server:
+        server.console.add_file("local", "local", "flags", path)
+        server.console.enable()
+        browser = Browser(server)
+        answer = browser.edit("flags", "toggle", "dark-mode")
+        assert answer.status == 409, answer.text
+        assert "cannot write" in answer.json()["error"]
+        assert browser.profile("flags")["version"] == 1  # the clients keep the file's version
+    assert path.read_bytes() == before

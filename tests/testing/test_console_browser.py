@@ -197,3 +197,16 @@ def test_an_edit_works_without_script(
         page.get_by_role("button", name="Save definition").click()
     assert "not valid JSON" in page.locator(".problem").inner_text()
     context.close()
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_the_search_box_filters_the_flags_at_any_width(
+    chromium: Any, server: LocalAppConfig, width: int
+) -> None:
+    context = chromium.new_context(viewport={"width": width, "height": 800})
+    tab = context.new_page()
+    tab.goto(server.console.url)
+    tab.get_by_label("Search flags").fill("beta")
+    playwright_api.expect(tab.locator('tr[data-key="dark-mode"]')).to_be_hidden()
+    playwright_api.expect(tab.locator('tr[data-key="beta-banner"]')).to_be_visible()
+    context.close()

@@ -260,6 +260,19 @@ def test_a_watched_file_owns_its_profile(server: LocalAppConfig, tmp_path: Path)
             DeploymentStrategyId="AppConfig.AllAtOnce",
         )
     assert error.value.response["Error"]["Code"] == "BadRequestException"
+    # Nor is the file's deployment stopped or reverted (its only one would revert to
+    # nothing: sessions would be served empty content).
+    number = ac.list_deployments(ApplicationId=app, EnvironmentId=env)["Items"][0]
+    with pytest.raises(ClientError) as error:
+        ac.stop_deployment(
+            ApplicationId=app,
+            EnvironmentId=env,
+            DeploymentNumber=number["DeploymentNumber"],
+            AllowRevert=True,
+        )
+    assert str(path) in error.value.response["Error"]["Message"]
+    after = ac.list_deployments(ApplicationId=app, EnvironmentId=env)["Items"][0]
+    assert after["State"] == "COMPLETE"
     # A put takes the profile back from the file.
     server.put("shop", "prod", "settings", GREEN)
     assert (

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 MAX_ATTEMPTS = 5
 """Attempts per request. botocore retries throttling, 5xx and dropped connections with
 exponential backoff and jitter (its "standard" mode: at most 1 + 2 + 4 + 8 s between the
-attempts), so a failing request gives up within a minute, timeouts included."""
+attempts), so a failing request gives up within a minute, timeouts included (5 x 8 s
+read timeouts and 15 s of backoff: 55 s)."""
 
 CREDENTIALS_HINT = (
     "no AWS credentials found: set AWS_PROFILE (or --aws-profile), or "
@@ -68,7 +69,7 @@ def connect(
             config=Config(
                 retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
                 connect_timeout=5,
-                read_timeout=20,
+                read_timeout=8,  # 5 attempts and their backoff: under a minute
                 user_agent_extra=f"appflags/{__version__}",
             ),
         )
@@ -167,7 +168,7 @@ def client_error(  # noqa: PLR0911 - one answer per error code
             f"{d.get('Location', '$')}: {d.get('Reason', '')}".strip()
             for d in response.get("Details", {}).get("InvalidConfiguration", [])
         ]
-        said = "; ".join([message, *details]) if details else message
+        said = "; ".join([message, *(d for d in details if d not in message)])
         return AppConfigError(code, f"{operation} refused: {said}")
     return AppConfigError(code, f"{operation}: {code}: {message}")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from appflags._errors import SchemaError
 from appflags._updates import as_schema_error
 from appflags.authoring._errors import ProfileMismatchError
 from appflags.formats import compile_document, parse
@@ -52,16 +53,26 @@ class Document:
         problem, or :class:`OSError` when it cannot be read.
         """
         where = Path(path)
-        return cls.from_bytes(where.read_bytes(), content_type_of(where), source=str(path))
+        data = where.read_bytes()
+        return cls.from_bytes(data, content_type_of(where), source=str(path), local=True)
 
     @classmethod
-    def from_bytes(cls, data: bytes, content_type: str, *, source: str) -> Document:
-        """Check ``data`` as a document of ``content_type``; ``source`` names it in messages."""
+    def from_bytes(
+        cls, data: bytes, content_type: str, *, source: str, local: bool = False
+    ) -> Document:
+        """Check ``data`` as a document of ``content_type``; ``source`` names it in messages.
+
+        ``local``: a key an object defines twice is a problem, as ``Flags.from_file`` and
+        ``appflags validate`` refuse it in a file (a stored version is read as AWS reads
+        it, the last definition winning)."""
+        duplicates: list[Problem] | None = [] if local else None
         try:
-            content = parse(data, content_type)
+            content = parse(data, content_type, duplicates=duplicates)
             name, compiled = compile_document(content)
         except Exception as exc:  # noqa: BLE001 - as Flags.from_file: any failure is a SchemaError
             raise as_schema_error(exc).with_source(source) from None
+        if duplicates:
+            raise SchemaError(duplicates).with_source(source)
         warnings = tuple(p for found in compiled.warnings.values() for p in found)
         return cls(source, name, content, data, content_type, warnings)
 
@@ -93,13 +104,13 @@ class Document:
             if self.is_feature_flags:
                 raise ProfileMismatchError(
                     f"{self.source}: an AppConfig feature-flag document (version, flags, "
-                    f"values) goes to a {FEATURE_FLAGS} profile, where AppConfig validates "
+                    f"values) goes to an {FEATURE_FLAGS} profile, where AppConfig validates "
                     f"it; this profile is {FREEFORM}"
                 )
             return self.data, self.content_type
         raise ProfileMismatchError(
             f"profiles of type {profile_type!r} are not supported: "
-            f"deploy to a {FEATURE_FLAGS} or {FREEFORM} profile"
+            f"deploy to an {FEATURE_FLAGS} or {FREEFORM} profile"
         )
 
     def _mismatch_for_feature_flags(self) -> str:

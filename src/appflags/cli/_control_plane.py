@@ -5,6 +5,7 @@ client, and how a failure becomes one line and an exit code."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -107,14 +108,32 @@ def print_invalid(name: str, exc: SchemaError) -> None:
         print(f"  {exc.note}", file=sys.stderr)
 
 
+KEY_VALUE_LIMITS = {
+    # option: (most items, what a key is, its pattern, least and most value characters):
+    # botocore's model for StartDeployment, checked before a version is created.
+    "--tag": (50, "1-128 characters", r"[^\n]{1,128}", 0, 256),
+    "--extension-param": (10, "ALIAS#NAME", r"[^#\n]{1,96}#[^/#\n]{1,64}", 1, 2048),
+}
+
+
 def key_values(option: str, items: list[str]) -> dict[str, str]:
-    """``KEY=VALUE`` options as a mapping; raises :class:`argparse.ArgumentTypeError`."""
+    """``KEY=VALUE`` options as a mapping, within AppConfig's limits for ``option``; raises
+    :class:`argparse.ArgumentTypeError`."""
+    most, key_is, key_pattern, shortest, longest = KEY_VALUE_LIMITS[option]
     found: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise argparse.ArgumentTypeError(f"{option} expects KEY=VALUE, got {item!r}")
+        if not re.fullmatch(key_pattern, key):
+            raise argparse.ArgumentTypeError(f"{option}: a key is {key_is}, got {key!r}")
+        if not shortest <= len(value) <= longest:
+            raise argparse.ArgumentTypeError(
+                f"{option}: a value has {shortest}-{longest} characters, {key}'s has {len(value)}"
+            )
         found[key] = value
+    if len(found) > most:
+        raise argparse.ArgumentTypeError(f"{option}: at most {most}, got {len(found)}")
     return found
 
 

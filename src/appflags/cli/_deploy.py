@@ -154,10 +154,10 @@ def _deploy(args: argparse.Namespace) -> int:  # noqa: PLR0911, PLR0912 - the st
             except SchemaError as exc:
                 print_invalid(f"version {args.version}", exc)
                 return EXIT_INVALID
+        strategy = env.strategy(args.strategy)  # a typo fails every run, not only changes
         plan = _plan(env, profile, document, args)
         if plan is None:
             return EXIT_OK
-        strategy = env.strategy(args.strategy)
         if args.dry_run:
             _print_dry_run(plan, strategy, args)
             return EXIT_OK
@@ -239,12 +239,19 @@ def _plan(
         and not args.dry_run
     ):
         print(f"Waiting for deployment {plan.running.describe()} to end...")
-        env.wait(
-            plan.running.number,
-            until="ended",
-            timeout=args.wait_timeout,
-            interval=args.poll_interval,
-        )
+        try:
+            env.wait(
+                plan.running.number,
+                until="ended",
+                timeout=args.wait_timeout,
+                interval=args.poll_interval,
+            )
+        except KeyboardInterrupt:
+            print(
+                f"Stopped waiting for deployment {plan.running.number}; nothing was created.",
+                file=sys.stderr,
+            )
+            raise
         plan = env.plan(profile, document, force=args.force)
     target = f"{env.application.name}/{env.environment.name}/{profile.name} ({profile.type})"
     if plan.deployed is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -56,9 +58,22 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _write(path: Path, content: bytes) -> None:
-    """Replace ``path`` whole: a reader never sees half a document."""
+    """Replace ``path`` whole: a reader never sees half a document. It keeps the mode of
+    the file it replaces; a new file gets the umask's (not ``mkstemp``'s owner-only)."""
+    # Failures name FILE, not the temporary file beside it.
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such directory", str(path.parent))
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
     try:
+        Path(temp).chmod(mode)
         with os.fdopen(fd, "wb") as out:
             out.write(content)
         Path(temp).replace(path)

@@ -426,7 +426,11 @@ class ControlPlane(Tagging):
     def stop_deployment(self, p: Mapping[str, Any]) -> dict[str, Any]:
         with self.lock:
             env = self._env(p)
-            return self.timeline.stop(env, self._deployment(p), allow_revert=p.get("AllowRevert"))
+            deployment = self._deployment(p)
+            # Stopping or reverting a file's deployment would serve what the file does not
+            # say (its only deployment reverts to nothing): the file decides, as for deploys.
+            _writable(deployment.profile)
+            return self.timeline.stop(env, deployment, allow_revert=p.get("AllowRevert"))
 
     # -- the shortcuts of LocalAppConfig (put, watch_file) and the data plane ---------
 
@@ -532,7 +536,8 @@ class ControlPlane(Tagging):
 
 
 def _writable(profile: Profile) -> None:
-    """Refuse to deploy to a profile a watched file owns (``watch_file``, ``appflags serve``)."""
+    """Refuse to deploy to (or stop, or revert) a profile a watched file owns
+    (``watch_file``, ``appflags serve``)."""
     if profile.owner is not None:
         raise bad_request(
             f"Configuration profile {profile.name} ({profile.id}) is served from the file "

@@ -177,6 +177,11 @@ class Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+MAX_BODY = 32 * 1024 * 1024
+"""The largest request body read (a document is at most 4 MiB; a form posting one,
+percent-encoded, stays below this): a larger one is refused before it is read."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.0 closes every connection after its answer, so once stop() returns no
     # kept-alive connection can still reach a handler.
@@ -196,7 +201,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send_error(400, "Content-Length is not a number")
+            return
+        if length > MAX_BODY:
+            self.send_error(413, f"a request body is at most {MAX_BODY} bytes")
+            return
         body = self.rfile.read(length) if length > 0 else b""
         route, params = self.server.router.find(self.command, url.path)
         request = Request(self.command, url.path, params, url.query, self.headers, body)

@@ -23,6 +23,7 @@ th, td { text-align: left; vertical-align: top; padding: .35rem .5rem;
   border-bottom: 1px solid var(--line); overflow-wrap: break-word; }
 th { font-weight: 600; }
 thead th { overflow-wrap: normal; }
+[hidden] { display: none !important; } /* a card's display: block must not show it */
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
 code, pre, textarea, .mono { font-family: ui-monospace, monospace; font-size: .9rem; }

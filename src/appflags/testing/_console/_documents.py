@@ -13,10 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from appflags._errors import Problem, SchemaError
+from appflags.formats import parse
 from appflags.formats._detect import is_stored_document
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+JSON = "application/json"
 
 
 class EditError(ValueError):
@@ -182,16 +186,18 @@ def edit_for(kind: str, op: str, key: str, form: Mapping[str, str]) -> Edit:
 
 
 def parse_json(text: str, field: str) -> Any:
-    """``text`` as JSON, or an :class:`EditError` naming the field, line and column."""
+    """``text`` read as a JSON document is (:func:`appflags.formats.parse`: no NaN, no
+    number past a float's range, no repeated key), or an :class:`EditError` naming the
+    field and the problem (a syntax error's line and column)."""
+    repeated: list[Problem] = []
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise EditError(
-            f"{field} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            field,
-        ) from None
-    except RecursionError:
-        raise EditError(f"{field} is nested too deeply", field) from None
+        value = parse(text.encode(), JSON, duplicates=repeated)
+    except SchemaError as exc:
+        raise EditError(f"{field}: {exc.problems[0].message}", field) from None
+    if repeated:
+        where = repeated[0].path.replace("$", field, 1)
+        raise EditError(f"{where}: {repeated[0].message}", field)
+    return value
 
 
 def _flags_of(doc: Any, kind: str) -> dict[str, Any]:

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from appflags._flags import Flags
 from appflags.rules import ABSENT, explain
-from appflags.testing._console._documents import EditError, attribute_keys, flag_keys, kind_of
+from appflags.testing._console._documents import (
+    EditError,
+    attribute_keys,
+    flag_keys,
+    kind_of,
+    parse_json,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -45,15 +51,7 @@ def context_from(json_text: str, rows: Iterable[tuple[str, str]]) -> dict[str, A
     """
     context: dict[str, Any] = {}
     if json_text.strip():
-        try:
-            parsed = json.loads(json_text)
-        except json.JSONDecodeError as exc:
-            raise EditError(
-                f"the context is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                "context",
-            ) from None
-        except RecursionError:
-            raise EditError("the context is nested too deeply", "context") from None
+        parsed = parse_json(json_text, "context")
         if not isinstance(parsed, dict):
             raise EditError("the context is a JSON object", "context")
         context.update(parsed)

@@ -166,13 +166,26 @@ class ServedFile:
             loaded = self._validated(content)
             if loaded.format != current.format:
                 raise SchemaError([Problem("$", f"the edit makes this a {loaded.format} document")])
+            # Written beside the file before it is served: a file that cannot be written
+            # (a read-only folder, a full disk) is not served either.
             try:
-                self._serve(loaded, "console")
-            except SchemaError:
-                raise
-            except ValueError as exc:  # the server refused to deploy (a deployment runs)
-                raise Conflict(f"not deployed, nothing written: {exc}") from None
-            _write_atomically(self.path, content)
+                staged = _staged(self.path, content)
+            except OSError as exc:
+                raise Conflict(
+                    f"cannot write {self.path.name}: {exc.strerror or exc}; nothing was "
+                    "written or served"
+                ) from None
+            try:
+                try:
+                    self._serve(loaded, "console")
+                except SchemaError:
+                    raise
+                except ValueError as exc:  # the server refused to deploy (a deployment runs)
+                    raise Conflict(f"not deployed, nothing written: {exc}") from None
+                # Readers see the old file or the new, never half of one.
+                staged.replace(self.path)
+            finally:
+                staged.unlink(missing_ok=True)  # nothing there once it replaced the file
             self._seen = _stamp(self.path)
             return loaded
 
@@ -228,8 +241,9 @@ def _stamp(path: Path) -> tuple[int, int, int]:
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Replace ``path`` with ``content``: readers see the old file or the new, never half."""
+def _staged(path: Path, content: bytes) -> Path:
+    """A new file beside ``path`` holding ``content`` (synced, with ``path``'s mode), to
+    replace ``path`` with."""
     mode = path.stat().st_mode & 0o777
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     temp = Path(name)
@@ -239,10 +253,10 @@ def _write_atomically(path: Path, content: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         temp.chmod(mode)
-        temp.replace(path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    return temp
 
 
 class DeployedProfile:

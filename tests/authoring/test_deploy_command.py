@@ -250,9 +250,13 @@ def test_ctrl_c_while_waiting_for_the_running_deployment_says_nothing_was_create
     shop: Shop,
 ) -> None:
     assert shop.deploy(shop.write("v1.json", FLAGS), "--strategy", SLOW, "--no-wait").code == 0
+    asked = shop.server.calls("GetDeployment")
 
     def interrupt() -> None:
-        time.sleep(0.3)
+        # Once the command asks after deployment 1 it is waiting (a fixed sleep could land
+        # before, while a loaded machine still resolves names).
+        wait_until(lambda: shop.server.calls("GetDeployment") > asked)
+        time.sleep(0.1)
         _thread.interrupt_main()
 
     threading.Thread(target=interrupt).start()

@@ -253,10 +253,9 @@ def test_ctrl_c_while_waiting_for_the_running_deployment_says_nothing_was_create
     asked = shop.server.calls("GetDeployment")
 
     def interrupt() -> None:
-        # Once the command asks after deployment 1 it is waiting (a fixed sleep could land
-        # before, while a loaded machine still resolves names).
+        # The command asks after deployment 1 only once it waits (its plan never does): a
+        # fixed sleep could land while a loaded machine still plans (seen in CI).
         wait_until(lambda: shop.server.calls("GetDeployment") > asked)
-        time.sleep(0.1)
         _thread.interrupt_main()
 
     threading.Thread(target=interrupt).start()
